@@ -1,0 +1,55 @@
+/**
+ * What the model reports after a successful operation: the only output of
+ * `src/model/ops/`. Events carry values, not live objects, so the audit writer
+ * can format them after the model has moved on (a freed namespace, an exited task).
+ */
+import type { NsType } from './nstypes.js';
+
+/** The acting task as audit records name it (SPEC §6): pid from the initial pid namespace. */
+export interface ActorInfo {
+  readonly pid: number;
+  readonly uid: number;
+  readonly auid: number;
+  readonly ses: number;
+  readonly subj: string;
+}
+
+/** AUDIT_NS_INIT_<T>: a namespace was created (boot too). `oldSnum` 0n at boot. */
+export interface NsCreatedEvent {
+  readonly kind: 'ns-created';
+  readonly type: NsType;
+  readonly snum: bigint;
+  readonly oldSnum: bigint;
+  readonly actor: ActorInfo;
+}
+
+/** AUDIT_NS_DEL_<T>: the last reference went; `actor` dropped it. */
+export interface NsFreedEvent {
+  readonly kind: 'ns-freed';
+  readonly type: NsType;
+  readonly snum: bigint;
+  readonly actor: ActorInfo;
+}
+
+/** One namespace of a task, for NS_INFO, in table (ns_entries) order. */
+export interface NsRef {
+  readonly type: NsType;
+  readonly snum: bigint;
+}
+
+/** NS_INFO: a task's namespaces after clone/unshare/setns changed it, or on an ns_info request. */
+export interface NsInfoEvent {
+  readonly kind: 'ns-info';
+  readonly pid: number;
+  readonly namespaces: readonly NsRef[];
+}
+
+/** VIRT_CONTROL with its NS_INFO attached (same audit(time:serial)). */
+export interface VirtControlEvent {
+  readonly kind: 'virt-control';
+  readonly actor: ActorInfo;
+  readonly text: string;
+  readonly info: NsInfoEvent;
+}
+
+export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent;

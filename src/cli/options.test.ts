@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseClock, parseDaemonArgs, parseSerial, type DaemonOptions } from './options.js';
+
+const CWD = '/home/me';
+
+function ok(argv: string[]): DaemonOptions {
+  const r = parseDaemonArgs(argv, CWD);
+  if (r.kind !== 'ok') throw new Error(`expected ok for ${JSON.stringify(argv)}, got ${JSON.stringify(r)}`);
+  return r.options;
+}
+
+describe('parseDaemonArgs', () => {
+  it('parseDaemonArgs() parses a mountpoint and a profile (JSDoc example)', () => {
+    const r = parseDaemonArgs(['/mnt/ns', '--profile', 'modern'], '/home/me');
+    expect(r.kind).toBe('ok');
+    if (r.kind === 'ok') {
+      expect(r.options.profile).toBe('modern');
+      expect(r.options.auditLog).toBe('/home/me/audit.log');
+    }
+  });
+
+  it('parseDaemonArgs() gives the SPEC §4 defaults with no arguments', () => {
+    expect(ok([])).toEqual({
+      mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
+      serialStart: undefined, clock: { kind: 'real' }, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
+      attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
+    });
+  });
+
+  const accepted: [string, string[], Partial<DaemonOptions>][] = [
+    ['relative mountpoint', ['mnt'], { mountpoint: '/home/me/mnt' }],
+    ['mountpoint after --', ['--', '-odd'], { mountpoint: '/home/me/-odd' }],
+    ['--opt=value form', ['--profile=modern'], { profile: 'modern' }],
+    ['relative audit log', ['--audit-log', 'logs/a.log'], { auditLog: '/home/me/logs/a.log' }],
+    ['absolute audit log', ['--audit-log', '/var/log/a.log'], { auditLog: '/var/log/a.log' }],
+    ['audit flush sync', ['--audit-flush', 'sync'], { auditFlush: 'sync' }],
+    ['decimal serial', ['--serial-start', '100'], { serialStart: 100n }],
+    ['hex serial', ['--serial-start', '0xfffffffffffffff0'], { serialStart: 0xfffffffffffffff0n }],
+    ['fixed clock', ['--clock', 'fixed:1418222800.5'], { clock: { kind: 'fixed', epochMs: 1418222800500 } }],
+    ['pid max', ['--pid-max', '32768'], { pidMax: 32768 }],
+    ['audit rotation', ['--audit-max-size', '8', '--audit-num-logs', '3'], { auditMaxSizeMb: 8, auditNumLogs: 3 }],
+    ['timeouts', ['--attr-timeout', '1', '--entry-timeout', '0.5'], { attrTimeout: 1, entryTimeout: 0.5 }],
+    ['foreground', ['--foreground'], { foreground: true }],
+    ['pid file', ['--pid-file', 'p'], { pidFile: '/home/me/p' }],
+    ['mountpoint between options', ['--profile', 'v5', '/m', '--dry-run'], { mountpoint: '/m', dryRun: true }],
+  ];
+  it.each(accepted)('parseDaemonArgs() accepts %s', (_name, argv, want) => {
+    expect(ok(argv)).toMatchObject(want);
+  });
+
+  const rejected: [string, string[]][] = [
+    ['an unknown option', ['--frobnicate']],
+    ['a bad profile', ['--profile', 'v6']],
+    ['a missing value', ['--profile']],
+    ['two mountpoints', ['/a', '/b']],
+    ['a value on a flag', ['--foreground=yes']],
+    ['serial 0', ['--serial-start', '0']],
+    ['serial past 2^64-1', ['--serial-start', '0x10000000000000000']],
+    ['a negative pid max', ['--pid-max', '-1']],
+    ['a pid max above PID_MAX_LIMIT', ['--pid-max', '4194305']],
+    ['a bad clock', ['--clock', 'fixed:yesterday']],
+    ['a bad flush mode', ['--audit-flush', 'never']],
+    ['a negative timeout', ['--attr-timeout', '-1']],
+    ['an empty mountpoint', ['']],
+    ['zero audit logs', ['--audit-num-logs', '0']],
+  ];
+  it.each(rejected)('parseDaemonArgs() rejects %s with usage status 2', (_name, argv) => {
+    const r = parseDaemonArgs(argv, CWD);
+    expect(r.kind === 'error' ? r.exitCode : r.kind).toBe(2);
+  });
+
+  it('parseDaemonArgs() returns the help text for --help, whatever follows', () => {
+    const r = parseDaemonArgs(['--help', '--bogus'], CWD);
+    expect(r.kind).toBe('help');
+  });
+});
+
+describe('parseSerial and parseClock', () => {
+  it.each([
+    ['1', 1n], ['0x1F', 31n], ['18446744073709551615', 18446744073709551615n], ['x1', undefined], ['', undefined],
+  ] as const)('parseSerial(%s) is %s', (v, want) => {
+    expect(parseSerial(v)).toBe(want);
+  });
+
+  it.each([
+    ['real', { kind: 'real' }], ['fixed:0', { kind: 'fixed', epochMs: 0 }],
+    ['fixed:12.034', { kind: 'fixed', epochMs: 12034 }], ['fixed:1.0001', undefined], ['fixed', undefined],
+  ] as const)('parseClock(%s) is %j', (v, want) => {
+    expect(parseClock(v)).toEqual(want);
+  });
+});

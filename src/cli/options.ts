@@ -1,0 +1,195 @@
+/**
+ * Daemon command line → a typed {@link DaemonOptions}. The parser never exits
+ * or prints: it returns a {@link ParseOutcome} and the entry point decides.
+ * mount.sh passes its own arguments through, so this is the one place that
+ * knows the option list (mount.sh asks it via `--dry-run`).
+ */
+import * as path from 'node:path';
+import type { Profile } from '../model/nstypes.js';
+
+/** How the model reads time for audit records. */
+export type ClockOption = { readonly kind: 'real' } | { readonly kind: 'fixed'; readonly epochMs: number };
+
+export type AuditFlush = 'write' | 'sync';
+
+/** Everything the daemon and `createSystem()` need; paths are absolute. */
+export interface DaemonOptions {
+  /** Absolute path of the directory to mount on. */
+  readonly mountpoint: string;
+  readonly profile: Profile;
+  /** Absolute path of the audit log. */
+  readonly auditLog: string;
+  /** `write`: write(2) before acknowledging; `sync`: also fsync (SPEC §6). */
+  readonly auditFlush: AuditFlush;
+  /** Start value of the namespace serial counter (SPEC §2); undefined = the model's default. */
+  readonly serialStart: bigint | undefined;
+  readonly clock: ClockOption;
+  /** Like /proc/sys/kernel/pid_max. */
+  readonly pidMax: number;
+  /** Rotate the audit log at this many MiB (auditd max_log_file); 0 = never. */
+  readonly auditMaxSizeMb: number;
+  /** Audit log files kept when rotating (auditd num_logs). */
+  readonly auditNumLogs: number;
+  /** FUSE attr_timeout / entry_timeout in seconds (0: no stale view). */
+  readonly attrTimeout: number;
+  readonly entryTimeout: number;
+  /** Handled by mount.sh; the daemon itself always runs in the foreground. */
+  readonly foreground: boolean;
+  /** Where the daemon writes its pid once the mount answers (mount.sh sets it). */
+  readonly pidFile: string | undefined;
+  /** Validate, print the resolved mountpoint and audit log, and exit (used by mount.sh). */
+  readonly dryRun: boolean;
+}
+
+/** What the parser decided: run, show help, or a usage error (exit status 2). */
+export type ParseOutcome =
+  | { readonly kind: 'ok'; readonly options: DaemonOptions }
+  | { readonly kind: 'help'; readonly text: string }
+  | { readonly kind: 'error'; readonly message: string; readonly exitCode: 2 };
+
+export const DEFAULT_MOUNTPOINT = '/tmp/nsproc';
+/** PID_MAX_LIMIT on 64-bit kernels (include/linux/threads.h), also the default here. */
+export const PID_MAX_LIMIT = 4194304;
+
+export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the daemon and wait for the mount
+       ./mount.sh -u [MOUNTPOINT]               stop the daemon and unmount
+       node dist/src/cli/daemon.js [MOUNTPOINT] [options]   the daemon itself
+
+MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}.
+Options (--opt VALUE or --opt=VALUE):
+  --profile v5|modern      kernel to model (default v5)
+  --audit-log PATH         audit log file (default ./audit.log)
+  --audit-flush write|sync acknowledge after write(2), or after fsync too (default write)
+  --serial-start N         first namespace serial number, decimal or 0x hex
+  --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
+  --pid-max N              like kernel.pid_max (default ${PID_MAX_LIMIT})
+  --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0)
+  --audit-num-logs N       audit logs kept when rotating (default 5)
+  --attr-timeout S         FUSE attribute cache seconds (default 0)
+  --entry-timeout S        FUSE name cache seconds (default 0)
+  --foreground             mount.sh: run the daemon in the foreground
+  --pid-file PATH          write the daemon pid there once mounted
+  --dry-run                check options, print mountpoint= and audit_log=, exit
+  --help                   this text`;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type Setter = (o: Mutable<DaemonOptions>, value: string, cwd: string) => string | undefined;
+
+/** Options that take a value; each setter returns an error message or undefined. */
+const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
+  '--profile': (o, v) => (v === 'v5' || v === 'modern' ? void (o.profile = v) : `--profile must be v5 or modern, not '${v}'`),
+  '--audit-log': (o, v, cwd) => (v === '' ? '--audit-log needs a path' : void (o.auditLog = path.resolve(cwd, v))),
+  '--audit-flush': (o, v) => (v === 'write' || v === 'sync' ? void (o.auditFlush = v) : `--audit-flush must be write or sync, not '${v}'`),
+  '--serial-start': (o, v) => {
+    const n = parseSerial(v);
+    return n === undefined ? `--serial-start must be 1..2^64-1 in decimal or 0x hex, not '${v}'` : void (o.serialStart = n);
+  },
+  '--clock': (o, v) => {
+    const c = parseClock(v);
+    return c === undefined ? `--clock must be real or fixed:EPOCH (seconds), not '${v}'` : void (o.clock = c);
+  },
+  '--pid-max': (o, v) => intSetter(v, 1, PID_MAX_LIMIT, '--pid-max', (n) => (o.pidMax = n)),
+  '--audit-max-size': (o, v) => intSetter(v, 0, 1_000_000, '--audit-max-size', (n) => (o.auditMaxSizeMb = n)),
+  // auditd.conf(5): num_logs is at most 999.
+  '--audit-num-logs': (o, v) => intSetter(v, 1, 999, '--audit-num-logs', (n) => (o.auditNumLogs = n)),
+  '--attr-timeout': (o, v) => secondsSetter(v, '--attr-timeout', (n) => (o.attrTimeout = n)),
+  '--entry-timeout': (o, v) => secondsSetter(v, '--entry-timeout', (n) => (o.entryTimeout = n)),
+  '--pid-file': (o, v, cwd) => (v === '' ? '--pid-file needs a path' : void (o.pidFile = path.resolve(cwd, v))),
+};
+
+const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>> = {
+  '--foreground': (o) => void (o.foreground = true),
+  '--dry-run': (o) => void (o.dryRun = true),
+};
+
+function defaults(cwd: string): Mutable<DaemonOptions> {
+  return {
+    mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
+    serialStart: undefined, clock: { kind: 'real' }, pidMax: PID_MAX_LIMIT, auditMaxSizeMb: 0, auditNumLogs: 5,
+    attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
+  };
+}
+
+/**
+ * Parses the daemon's arguments (without `node` and the script).
+ * @param argv the arguments, e.g. `process.argv.slice(2)`
+ * @param cwd directory that relative paths are resolved against
+ * @returns the options, a help request, or a usage error to print with exit status 2
+ * @example Parsing a mountpoint and a profile
+ * const r = parseDaemonArgs(['/mnt/ns', '--profile', 'modern'], '/home/me');
+ * // r.kind === 'ok', r.options.profile === 'modern', r.options.auditLog === '/home/me/audit.log'
+ */
+export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutcome {
+  const o = defaults(cwd);
+  let positional: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') return { kind: 'help', text: USAGE };
+    if (arg === '--') {
+      const rest = argv.slice(i + 1);
+      if (rest.length + (positional === undefined ? 0 : 1) > 1) return usageError('only one MOUNTPOINT may be given');
+      positional = rest[0] ?? positional;
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      if (positional !== undefined) return usageError(`only one MOUNTPOINT may be given ('${positional}', '${arg}')`);
+      positional = arg;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const flag = FLAG_OPTIONS[name];
+    if (flag !== undefined) {
+      if (eq > 0) return usageError(`${name} takes no value`);
+      flag(o);
+      continue;
+    }
+    const setter = VALUE_OPTIONS[name];
+    if (setter === undefined) return usageError(`unknown option '${arg}'`);
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length) value = argv[++i]!;
+    else return usageError(`${name} needs a value`);
+    const err = setter(o, value, cwd);
+    if (err !== undefined) return usageError(err);
+  }
+  if (positional === '') return usageError('MOUNTPOINT must not be empty');
+  if (positional !== undefined) o.mountpoint = path.resolve(cwd, positional);
+  return { kind: 'ok', options: o };
+}
+
+function usageError(message: string): ParseOutcome {
+  return { kind: 'error', message: `nsproc: ${message}\nTry '--help' for the options.`, exitCode: 2 };
+}
+
+function intSetter(v: string, min: number, max: number, name: string, set: (n: number) => void): string | undefined {
+  if (!/^[0-9]+$/.test(v)) return `${name} must be an integer ${min}..${max}, not '${v}'`;
+  const n = Number(v);
+  if (n < min || n > max) return `${name} must be an integer ${min}..${max}, not '${v}'`;
+  set(n);
+  return undefined;
+}
+
+function secondsSetter(v: string, name: string, set: (n: number) => void): string | undefined {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) return `${name} must be a number of seconds ≥ 0, not '${v}'`;
+  set(Number(v));
+  return undefined;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Decimal or 0x hex, 1..2^64-1: serial 0 means "none" in the patch series. */
+export function parseSerial(v: string): bigint | undefined {
+  if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n >= 1n && n <= U64_MAX ? n : undefined;
+}
+
+/** `real` or `fixed:EPOCH` with EPOCH in seconds, at most millisecond precision (audit(SEC.MSEC:…)). */
+export function parseClock(v: string): ClockOption | undefined {
+  if (v === 'real') return { kind: 'real' };
+  const m = /^fixed:([0-9]+)(?:\.([0-9]{1,3}))?$/.exec(v);
+  if (m === null) return undefined;
+  const ms = Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'));
+  return Number.isSafeInteger(ms) ? { kind: 'fixed', epochMs: ms } : undefined;
+}

@@ -1,0 +1,129 @@
+/**
+ * One open audit log file: the fd, its size as counted here (fstat once at
+ * open, as auditd's `log_size`), whole-batch appends and rotation.
+ *
+ * Invariant: outside a call, the file holds only whole lines. A failed append
+ * is cut off again with ftruncate(2); if even that fails, the cut is retried
+ * before the next append, which never writes after a partial line.
+ */
+import * as fs from 'node:fs';
+import { ERRNO, fail, ok, type ErrnoName, type Result } from '../model/errno.js';
+import { sysErrno, type LogIo } from './_log_io.js';
+import { shiftLogs, unrotateCurrent } from './rotate.js';
+
+/** O_WRONLY|O_APPEND|O_CREAT, mode 0600 as auditd's log (libuv adds O_CLOEXEC, as auditd sets FD_CLOEXEC). */
+const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT;
+const LOG_MODE = 0o600;
+/** auditd makes a rotated log read-only (rotate_logs(): fchmod S_IRUSR). */
+const ROTATED_MODE = 0o400;
+
+export class LogFile {
+  /** Set when undoing a failed append could not truncate: retried first thing next time. */
+  private pendingTruncate: number | null = null;
+
+  private constructor(
+    private readonly io: LogIo,
+    readonly path: string,
+    private fd: number | null,
+    /** Bytes in the file, counted; never includes a failed append. */
+    public size: number,
+  ) {}
+
+  /** open(2) for appending (created 0600) and fstat(2) once for the size. */
+  static open(io: LogIo, path: string): Result<LogFile> {
+    const r = openFd(io, path);
+    return r.ok ? ok(new LogFile(io, path, r.value.fd, r.value.size)) : r;
+  }
+
+  get isOpen(): boolean {
+    return this.fd !== null;
+  }
+
+  /**
+   * write(2) `buf` until done (O_APPEND: each write lands at the end), then
+   * fsync(2) when `sync`. On failure the file is truncated back to its size
+   * before the call and the errno returned.
+   */
+  append(buf: Uint8Array, sync: boolean): Result<void> {
+    if (this.fd === null) return fail('EBADF', `audit log ${this.path} is closed`);
+    const cut = this.finishTruncate();
+    if (!cut.ok) return cut;
+    let off = 0;
+    try {
+      while (off < buf.length) {
+        const n = this.io.writeSync(this.fd, buf, off, buf.length - off);
+        if (n <= 0) throw Object.assign(new Error('write(2) wrote nothing'), { code: 'EIO' });
+        off += n;
+      }
+      if (sync) this.io.fsyncSync(this.fd);
+    } catch (e) {
+      const errno = sysErrno(e);
+      if (off > 0) {
+        this.pendingTruncate = this.size;
+        this.finishTruncate();
+      }
+      return fail(errno, `cannot write the audit log ${this.path}: ${ERRNO[errno][1]}; the batch was not logged`);
+    }
+    this.size += buf.length;
+    return ok(undefined);
+  }
+
+  /** ftruncate(2) back to the last whole line, if a failed append left one pending. */
+  finishTruncate(): Result<void> {
+    if (this.pendingTruncate === null || this.fd === null) return ok(undefined);
+    try {
+      this.io.ftruncateSync(this.fd, this.pendingTruncate);
+      this.pendingTruncate = null;
+      return ok(undefined);
+    } catch (e) {
+      const errno = sysErrno(e);
+      return fail(errno, `cannot remove a partial batch from the audit log ${this.path}: ${ERRNO[errno][1]}`);
+    }
+  }
+
+  /**
+   * auditd rotate_logs(): shift `path` → `path.1` → …, open a new `path`, make
+   * the old file read-only and close it. If the new file cannot be opened the
+   * old one gets its name back and stays the current log.
+   */
+  rotate(numLogs: number): Result<void> {
+    if (this.fd === null) return fail('EBADF', `audit log ${this.path} is closed`);
+    const cut = this.finishTruncate();
+    if (!cut.ok) return cut;
+    const shifted = shiftLogs(this.io, this.path, numLogs);
+    if (!shifted.ok) return shifted;
+    const f = openFd(this.io, this.path);
+    if (!f.ok) {
+      unrotateCurrent(this.io, this.path);
+      return f;
+    }
+    try { this.io.fchmodSync(this.fd, ROTATED_MODE); } catch { /* auditd: "not fatal" */ }
+    try { this.io.closeSync(this.fd); } catch { /* its lines are written; nothing to undo */ }
+    this.fd = f.value.fd;
+    this.size = f.value.size;
+    return ok(undefined);
+  }
+
+  /** fsync(2) and close(2); closing twice is a no-op. */
+  close(): Result<void> {
+    if (this.fd === null) return ok(undefined);
+    const fd = this.fd;
+    this.fd = null;
+    let errno: ErrnoName | null = null;
+    try { this.io.fsyncSync(fd); } catch (e) { errno = sysErrno(e); }
+    try { this.io.closeSync(fd); } catch (e) { errno ??= sysErrno(e); }
+    return errno === null ? ok(undefined) : fail(errno, `closing the audit log ${this.path}: ${ERRNO[errno][1]}`);
+  }
+}
+
+function openFd(io: LogIo, path: string): Result<{ fd: number; size: number }> {
+  let fd: number | null = null;
+  try {
+    fd = io.openSync(path, OPEN_FLAGS, LOG_MODE);
+    return ok({ fd, size: io.fstatSync(fd).size });
+  } catch (e) {
+    const errno = sysErrno(e);
+    if (fd !== null) try { io.closeSync(fd); } catch { /* already failing */ }
+    return fail(errno, `cannot open the audit log ${path}: ${ERRNO[errno][1]}`);
+  }
+}

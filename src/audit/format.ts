@@ -1,0 +1,122 @@
+/**
+ * Pure formatting of model events into auditd raw log lines (SPEC §6).
+ *
+ * The kernel builds each record as `audit(SEC.MSEC:SERIAL): ` followed by the
+ * record's fields (kernel/audit.c:audit_log_start(), `"audit(%llu.%03lu:%u): "`),
+ * and auditd's raw writer prefixes `type=NAME msg=` (src/auditd-event.c:format_raw()).
+ * No I/O, no clock: the caller supplies the stamp.
+ */
+import type { ActorInfo, ModelEvent, NsInfoEvent } from '../model/events.js';
+import { auditField, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
+
+/** The `audit(SEC.MSEC:SERIAL)` of one audit event; every record of the event shares it. */
+export interface AuditStamp {
+  /** Seconds since the epoch (tv_sec). */
+  readonly sec: number;
+  /** Milliseconds 0..999 (tv_nsec / 1000000), printed with 3 digits. */
+  readonly msec: number;
+  /** The kernel's audit_serial(): unsigned 32-bit, printed in decimal. */
+  readonly serial: number;
+}
+
+/**
+ * AUDIT_MESSAGE_TEXT_MAX (include/uapi/linux/audit.h): the kernel prints a user
+ * message with `" msg='%.*s'"`, so longer text is cut at this many bytes.
+ */
+export const AUDIT_MESSAGE_TEXT_MAX = 8560;
+
+/**
+ * `SEC.MSEC:SERIAL` as the kernel prints it inside `audit(…)`.
+ *
+ * @example Formatting a stamp
+ * ```ts
+ * formatStamp({ sec: 1408577535, msec: 6, serial: 81 }); // '1408577535.006:81'
+ * ```
+ */
+export function formatStamp(stamp: AuditStamp): string {
+  return `${stamp.sec}.${String(stamp.msec).padStart(3, '0')}:${stamp.serial}`;
+}
+
+/** Namespace serials are printed in lowercase hex without 0x, like the `*_snum` files. */
+function snumHex(snum: bigint): string {
+  return snum.toString(16);
+}
+
+/** The subject fields every NS_INIT/DEL and VIRT_CONTROL record starts with. */
+function actorFields(a: ActorInfo): string {
+  return `pid=${a.pid} uid=${a.uid} auid=${a.auid} ses=${a.ses} subj=${a.subj}`;
+}
+
+/** NS_INFO body: `pid=` first (V5 change log: "Log AUDIT_NS_INFO with PID"), then table order. */
+function nsInfoFields(e: NsInfoEvent): string {
+  const ns = e.namespaces.map((r) => `${auditField(r.type)}=${snumHex(r.snum)}`);
+  return [`pid=${e.pid}`, ...ns].join(' ');
+}
+
+/**
+ * The TEXT of a VIRT_CONTROL message as the kernel keeps it: `%.*s` stops at the
+ * first NUL and at AUDIT_MESSAGE_TEXT_MAX bytes (cut here on a character boundary
+ * so the line stays valid UTF-8).
+ */
+function messageText(text: string): string {
+  const nul = text.indexOf('\0');
+  const t = nul === -1 ? text : text.slice(0, nul);
+  if (Buffer.byteLength(t) <= AUDIT_MESSAGE_TEXT_MAX) return t;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of t) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > AUDIT_MESSAGE_TEXT_MAX) break;
+    end += ch.length;
+  }
+  return t.slice(0, end);
+}
+
+/**
+ * One raw log line, as src/auditd-event.c:format_raw() writes it: `type=NAME msg=BODY`,
+ * every newline in the body replaced by a space ("so it looks nicer" — and so a
+ * record is always exactly one line), a trailing space trimmed.
+ */
+function line(typeName: string, stamp: AuditStamp, fields: string): string {
+  const raw = `type=${typeName} msg=audit(${formatStamp(stamp)}): ${fields}`.replace(/\n/g, ' ');
+  return raw.endsWith(' ') ? raw.slice(0, -1) : raw;
+}
+
+/**
+ * The log lines (without newline) of one audit event. Every event is one audit
+ * event with one stamp; only VIRT_CONTROL has two records (its NS_INFO shares
+ * the stamp, as kernel/audit.c appends it to the same audit context).
+ *
+ * @param event a model event
+ * @param stamp the event's time and audit serial
+ * @returns one line, or two for VIRT_CONTROL
+ *
+ * @example The seed's clone record
+ * ```ts
+ * const net = profileTypes('v5').byName.get('net')!;
+ * const actor = { pid: 481, uid: 0, auid: 4294967295, ses: 4294967295, subj: 'system_u:system_r:init_t:s0' };
+ * formatRecords({ kind: 'ns-created', type: net, snum: 8n, oldSnum: 7n, actor },
+ *   { sec: 1408577535, msec: 306, serial: 81 });
+ * // ['type=AUDIT_NS_INIT_NET msg=audit(1408577535.306:81): pid=481 uid=0 auid=4294967295
+ * //   ses=4294967295 subj=system_u:system_r:init_t:s0 old_netns=7 netns=8 res=1']
+ * ```
+ */
+export function formatRecords(event: ModelEvent, stamp: AuditStamp): string[] {
+  switch (event.kind) {
+    case 'ns-created': {
+      const f = auditField(event.type);
+      const body = `${actorFields(event.actor)} old_${f}=${snumHex(event.oldSnum)} ${f}=${snumHex(event.snum)} res=1`;
+      return [line(event.type.auditInit.name, stamp, body)];
+    }
+    case 'ns-freed': {
+      const body = `${actorFields(event.actor)} ${auditField(event.type)}=${snumHex(event.snum)} res=1`;
+      return [line(event.type.auditDel.name, stamp, body)];
+    }
+    case 'ns-info':
+      return [line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event))];
+    case 'virt-control': {
+      const body = `${actorFields(event.actor)} msg='${messageText(event.text)}'`;
+      return [line(VIRT_CONTROL_AUDIT.name, stamp, body), line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event.info))];
+    }
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The audit log (SPEC §6): stamps model events with the clock and the audit
+ * serial, formats them and appends whole lines, all or nothing per batch.
+ *
+ * Lifecycle: `AuditLog.open()` → `appendEvents()` … → `close()`. One instance
+ * per boot of the model; it owns the audit serial counter and the file.
+ */
+import type { ModelEvent } from '../model/events.js';
+import { fail, ok, type Result } from '../model/errno.js';
+import { realClock, type AuditClock } from './clock.js';
+import { formatRecords } from './format.js';
+import { LogFile } from './_log_file.js';
+import { nodeIo, type LogIo } from './_log_io.js';
+import { MAX_NUM_LOGS, rotationEnabled } from './rotate.js';
+
+/** `write`: write(2) done before appendEvents returns; `sync`: fsync(2) too (SPEC §6 `--audit-flush sync`). */
+export type FlushMode = 'write' | 'sync';
+
+/**
+ * The seed's boot records carry serials 5..10: the kernel's audit_serial() had
+ * already given 1..4 to its earlier messages, so the first event gets 5.
+ */
+export const FIRST_EVENT_SERIAL = 5;
+
+/** auditd.conf(5) default num_logs. */
+export const DEFAULT_NUM_LOGS = 5;
+
+export interface AuditLogOptions {
+  /** The log file, e.g. `./audit.log`; its directory must exist. */
+  readonly path: string;
+  /** Default {@link realClock}. */
+  readonly clock?: AuditClock;
+  /** Default `write`. */
+  readonly flush?: FlushMode;
+  /** auditd max_log_file, in bytes; 0 (default) never rotates. */
+  readonly maxSizeBytes?: number;
+  /** auditd num_logs: files kept, the current one included (default 5); < 2 never rotates, as auditd. */
+  readonly numLogs?: number;
+  /** Audit serial of the first event (default {@link FIRST_EVENT_SERIAL}). */
+  readonly firstSerial?: number;
+  /** File system calls; tests inject failures here. */
+  readonly io?: LogIo;
+}
+
+type Settings = Required<Omit<AuditLogOptions, 'path' | 'io'>>;
+
+/** audit_serial() is an unsigned int that wraps (kernel/audit.c). */
+const nextSerial = (s: number): number => (s + 1) >>> 0;
+
+function settings(o: AuditLogOptions): Settings | string {
+  const natural = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+  const s: Settings = {
+    clock: o.clock ?? realClock, flush: o.flush ?? 'write', maxSizeBytes: o.maxSizeBytes ?? 0,
+    numLogs: o.numLogs ?? DEFAULT_NUM_LOGS, firstSerial: o.firstSerial ?? FIRST_EVENT_SERIAL,
+  };
+  if (s.flush !== 'write' && s.flush !== 'sync') return `flush mode "${String(s.flush)}"`;
+  if (!natural(s.maxSizeBytes)) return `max size ${s.maxSizeBytes}`;
+  if (!natural(s.numLogs) || s.numLogs > MAX_NUM_LOGS) return `num_logs ${s.numLogs}`;
+  if (!natural(s.firstSerial) || s.firstSerial > 0xffffffff) return `first serial ${s.firstSerial}`;
+  return s;
+}
+
+/**
+ * An open audit log.
+ *
+ * @example Logging the boot records with a fixed clock
+ * ```ts
+ * const log = AuditLog.open({ path: '/tmp/audit.log', clock: fixedClock({ sec: 1408577534, msec: 868 }) });
+ * if (!log.ok) throw new Error(log.error.detail);
+ * const r = log.value.appendEvents(bootEvents); // serials 5..10, one write loop
+ * if (!r.ok) rollBackModel(); // nothing was logged and lastSerial is unchanged
+ * log.value.close();
+ * ```
+ */
+export class AuditLog {
+  /** Serial of the last logged event; changes only once a batch is on disk. */
+  private serial: number;
+
+  private constructor(private readonly s: Settings, private readonly file: LogFile) {
+    this.serial = (s.firstSerial - 1) >>> 0;
+  }
+
+  /**
+   * Opens the log for appending, creating it with mode 0600.
+   *
+   * @param opts path, clock, flush mode, rotation, first serial
+   * @returns the log, EINVAL for bad options, or the errno of open(2)/fstat(2)
+   */
+  static open(opts: AuditLogOptions): Result<AuditLog> {
+    const s = settings(opts);
+    if (typeof s === 'string') return fail('EINVAL', `audit log ${opts.path}: invalid ${s}`);
+    const f = LogFile.open(opts.io ?? nodeIo, opts.path);
+    return f.ok ? ok(new AuditLog(s, f.value)) : f;
+  }
+
+  /** The log file's path. */
+  get path(): string {
+    return this.file.path;
+  }
+
+  /** The audit serial of the last event written (firstSerial − 1 before any). */
+  get lastSerial(): number {
+    return this.serial;
+  }
+
+  /** Bytes in the current log file, as counted. */
+  get currentSize(): number {
+    return this.file.size;
+  }
+
+  /**
+   * Stamps each event (clock, next serial), formats it and appends all lines in
+   * one write loop, rotating first if the batch would pass the size limit.
+   * All or nothing: on failure no line of the batch remains, the serial counter
+   * is unchanged and the errno is returned, so the caller can roll back.
+   *
+   * @param events the events of one batch of commands, in order
+   * @returns ok once written (and fsynced in `sync` mode), or the errno
+   */
+  appendEvents(events: readonly ModelEvent[]): Result<void> {
+    if (!this.file.isOpen) return fail('EBADF', `audit log ${this.path} is closed`);
+    if (events.length === 0) return ok(undefined);
+    let serial = this.serial;
+    const lines: string[] = [];
+    for (const e of events) {
+      serial = nextSerial(serial);
+      lines.push(...formatRecords(e, { ...this.s.clock.now(), serial }));
+    }
+    const buf = Buffer.from(lines.join('\n') + '\n');
+    const r = this.rotateBefore(buf.length);
+    if (!r.ok) return r;
+    const w = this.file.append(buf, this.s.flush === 'sync');
+    if (!w.ok) return w;
+    this.serial = serial;
+    return ok(undefined);
+  }
+
+  /** fsync(2) and close(2) the log; later appends fail with EBADF. Closing twice is a no-op. */
+  close(): Result<void> {
+    return this.file.close();
+  }
+
+  /**
+   * auditd rotates when the log reaches max_log_file (check_log_file_size());
+   * here the check runs before a batch so that a batch is never split across
+   * files. A non-empty file is rotated when the batch would take it past the limit.
+   */
+  private rotateBefore(batchBytes: number): Result<void> {
+    const { maxSizeBytes, numLogs } = this.s;
+    const size = this.file.size;
+    if (!rotationEnabled(maxSizeBytes, numLogs) || size === 0 || size + batchBytes <= maxSizeBytes) return ok(undefined);
+    return this.file.rotate(numLogs);
+  }
+}

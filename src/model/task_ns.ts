@@ -1,0 +1,75 @@
+/**
+ * What every operation needs about a task's namespaces: finding the task,
+ * the subject a capability check runs as, moving a task's slots with their
+ * references, and the NS_INFO event that follows a change.
+ */
+import { fail, ok, type Result } from './errno.js';
+import type { ActorInfo, ModelEvent, NsInfoEvent } from './events.js';
+import { setField } from './journal.js';
+import { getNs, putNs } from './namespaces.js';
+import type { NsName } from './nstypes.js';
+import { allTasks, globalPid, type Cred, type ModelState, type Namespace, type NsSlots, type Task } from './state.js';
+import type { Subject } from './capable.js';
+
+/** The live task with this pid (as the initial pid namespace numbers it), or ESRCH. */
+export function findTask(s: ModelState, pid: number, role = 'task'): Result<Task> {
+  const t = allTasks(s).get(pid);
+  return t ? ok(t) : fail('ESRCH', `no ${role} with pid ${pid}`);
+}
+
+export function subjectOf(t: Task): Subject {
+  return { cred: t.cred, userNs: t.ns.user! };
+}
+
+/** NS_INFO for a task: its active namespaces in table order (SPEC §6). */
+export function nsInfo(s: ModelState, t: Task): NsInfoEvent {
+  return {
+    kind: 'ns-info',
+    pid: globalPid(t),
+    namespaces: s.types.types.map((type) => ({ type, snum: t.ns[type.name]!.snum })),
+  };
+}
+
+/** A task's new namespaces; types not named keep their current namespace. */
+export interface SlotChange {
+  readonly ns: NsSlots;
+  readonly forChildren: NsSlots;
+  readonly cred?: Cred;
+}
+
+/**
+ * Moves a task into new namespaces: references to the new ones are taken
+ * first, then the old ones are dropped in exit order (nsproxy, then the
+ * cred's user namespace), so the DEL records of what this frees come out
+ * in the kernel's order. Returns whether anything changed.
+ */
+export function switchSlots(s: ModelState, t: Task, change: SlotChange, actor: ActorInfo, events: ModelEvent[]): boolean {
+  const dropped: Namespace[] = [];
+  let changed = false;
+  for (const type of s.types.release) {
+    for (const which of ['ns', 'forChildren'] as const) {
+      const next = change[which][type.name];
+      const cur = t[which][type.name];
+      if (next === undefined || next === cur) continue;
+      getNs(s, next);
+      setField(s, t[which], type.name as NsName, next);
+      if (cur) dropped.push(cur);
+      changed = true;
+    }
+  }
+  if (change.cred && change.cred !== t.cred) {
+    setField(s, t, 'cred', change.cred);
+    changed = true;
+  }
+  for (const ns of dropped) putNs(s, ns, actor, events);
+  return changed;
+}
+
+/** Drops every reference a task holds, in exit order (kernel/exit.c: exit_task_namespaces(), then the cred). */
+export function dropAllSlots(s: ModelState, t: Task, actor: ActorInfo, events: ModelEvent[]): void {
+  for (const type of s.types.release) {
+    putNs(s, t.ns[type.name]!, actor, events);
+    const fc = t.forChildren[type.name];
+    if (fc) putNs(s, fc, actor, events);
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The daemon's lifecycle, apart from which system it serves (so tests can run
+ * it over a fake Vfs): parse options → create the system → mount → confirm
+ * the mount answers → pid file and one "mounted" line → serve until SIGTERM
+ * or SIGINT → unmount, close the system (flushes the audit log), exit 0.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Vfs } from '../procfs/vfs.js';
+import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
+import { parseDaemonArgs, type DaemonOptions } from './options.js';
+
+/** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
+export interface NsprocSystem {
+  readonly vfs: Vfs;
+  close(): void;
+}
+
+export type CreateSystem = (opts: DaemonOptions) => NsprocSystem;
+
+/** Exit status for a daemon that could not start (bad options are 2). */
+export const EXIT_START_FAILED = 1;
+
+/**
+ * Runs the daemon.
+ * @param argv the daemon's arguments, e.g. `process.argv.slice(2)`
+ * @param loadSystem gives the system factory; called only when the daemon will really start
+ * @returns an exit status when there is nothing to serve (help, bad options, start failure),
+ *   or 'serving': the process then lives until a signal ends it with status 0
+ * @example Starting the daemon from an entry script
+ * const r = await runDaemon(process.argv.slice(2), async () => (await import('../system.js')).createSystem);
+ * if (r !== 'serving') process.exit(r);
+ */
+export async function runDaemon(argv: readonly string[], loadSystem: () => Promise<CreateSystem>): Promise<number | 'serving'> {
+  const parsed = parseDaemonArgs(argv, process.cwd());
+  if (parsed.kind === 'help') return say(process.stdout, parsed.text, 0);
+  if (parsed.kind === 'error') return say(process.stderr, parsed.message, parsed.exitCode);
+  const opts = parsed.options;
+  // mount.sh reads these two lines to learn what the daemon will use.
+  if (opts.dryRun) return say(process.stdout, `mountpoint=${opts.mountpoint}\naudit_log=${opts.auditLog}`, 0);
+  // Every path is absolute now; do not keep the caller's directory busy.
+  process.chdir('/');
+
+  let sys: NsprocSystem;
+  try {
+    sys = (await loadSystem())(opts);
+  } catch (e) {
+    return say(process.stderr, `nsproc: cannot start the model: ${describe(e)}`, EXIT_START_FAILED);
+  }
+  let mounted: MountedFs;
+  try {
+    mounted = await mountVfs(sys.vfs, opts.mountpoint, {
+      force: true, attrTimeout: opts.attrTimeout, entryTimeout: opts.entryTimeout,
+    });
+    // Async stat only: a sync read of our own mount would hang this process for good.
+    await fs.stat(opts.mountpoint);
+  } catch (e) {
+    closeQuietly(sys);
+    return say(process.stderr, `nsproc: cannot mount at ${opts.mountpoint}: ${describe(e)}`, EXIT_START_FAILED);
+  }
+  keepAliveOnErrors();
+  if (opts.pidFile !== undefined) await writePidFile(opts.pidFile);
+  onStopSignal(() => stop(mounted, sys, opts.pidFile));
+  process.stdout.write(`nsproc: mounted at ${opts.mountpoint} (pid ${process.pid}, audit log ${opts.auditLog})\n`);
+  return 'serving';
+}
+
+function say(stream: NodeJS.WriteStream, text: string, status: number): number {
+  stream.write(`${text}\n`);
+  return status;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** An error outside a FUSE handler is logged, never fatal: the mount must not die silently. */
+function keepAliveOnErrors(): void {
+  process.on('uncaughtException', (e) => process.stderr.write(`nsproc: uncaught exception (still serving): ${errorLine(e)}\n`));
+  process.on('unhandledRejection', (e) => process.stderr.write(`nsproc: unhandled rejection (still serving): ${errorLine(e)}\n`));
+}
+
+function errorLine(e: unknown): string {
+  return (e instanceof Error ? (e.stack ?? e.message) : String(e)).replace(/\n\s*/g, ' | ');
+}
+
+function onStopSignal(stopFn: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (sig: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`nsproc: ${sig}: unmounting\n`);
+    void stopFn().finally(() => process.exit(0));
+  };
+  // Not SIGHUP: mount.sh starts us under nohup, and a handler would undo that.
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function stop(mounted: MountedFs, sys: NsprocSystem, pidFile: string | undefined): Promise<void> {
+  try {
+    await mounted.unmount();
+  } catch (e) {
+    process.stderr.write(`nsproc: unmount failed: ${describe(e)}\n`);
+  }
+  closeQuietly(sys);
+  if (pidFile !== undefined) await removePidFile(pidFile);
+}
+
+function closeQuietly(sys: NsprocSystem): void {
+  try {
+    sys.close();
+  } catch (e) {
+    process.stderr.write(`nsproc: closing the model failed: ${describe(e)}\n`);
+  }
+}
+
+/** Written whole (temp file + rename) so a reader never sees a partial pid. */
+async function writePidFile(file: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${process.pid}\n`);
+  await fs.rename(tmp, file);
+}
+
+async function removePidFile(file: string): Promise<void> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  if (text.trim() === String(process.pid)) await fs.rm(file, { force: true });
+}

@@ -17,6 +17,7 @@ const LOG_MODE = 0o600;
 /** auditd makes a rotated log read-only (rotate_logs(): fchmod S_IRUSR). */
 const ROTATED_MODE = 0o400;
 
+/** An open log file; see the module comment for its invariant. */
 export class LogFile {
   /** Set when undoing a failed append could not truncate: retried first thing next time. */
   private pendingTruncate: number | null = null;
@@ -25,14 +26,18 @@ export class LogFile {
     private readonly io: LogIo,
     readonly path: string,
     private fd: number | null,
-    /** Bytes in the file, counted; never includes a failed append. */
-    public size: number,
+    private bytes: number,
   ) {}
 
   /** open(2) for appending (created 0600) and fstat(2) once for the size. */
   static open(io: LogIo, path: string): Result<LogFile> {
     const r = openFd(io, path);
     return r.ok ? ok(new LogFile(io, path, r.value.fd, r.value.size)) : r;
+  }
+
+  /** Bytes in the file, counted; never includes a failed append. */
+  get size(): number {
+    return this.bytes;
   }
 
   get isOpen(): boolean {
@@ -59,12 +64,12 @@ export class LogFile {
     } catch (e) {
       const errno = sysErrno(e);
       if (off > 0) {
-        this.pendingTruncate = this.size;
+        this.pendingTruncate = this.bytes;
         this.finishTruncate();
       }
       return fail(errno, `cannot write the audit log ${this.path}: ${ERRNO[errno][1]}; the batch was not logged`);
     }
-    this.size += buf.length;
+    this.bytes += buf.length;
     return ok(undefined);
   }
 
@@ -100,7 +105,7 @@ export class LogFile {
     try { this.io.fchmodSync(this.fd, ROTATED_MODE); } catch { /* auditd: "not fatal" */ }
     try { this.io.closeSync(this.fd); } catch { /* its lines are written; nothing to undo */ }
     this.fd = f.value.fd;
-    this.size = f.value.size;
+    this.bytes = f.value.size;
     return ok(undefined);
   }
 

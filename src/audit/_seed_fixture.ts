@@ -34,6 +34,7 @@ export function expectedLine(seedLine: string): string {
 }
 
 const v5 = profileTypes('v5');
+/** A v5 type row by name. */
 export const nsType = (name: NsName) => v5.byName.get(name)!;
 
 /** Boot's actor (SPEC §6). */
@@ -41,6 +42,7 @@ export const KERNEL: ActorInfo = { pid: 1, uid: 0, auid: 4294967295, ses: 429496
 /** The seed's cloning task. */
 export const INIT_481: ActorInfo = { pid: 481, uid: 0, auid: 4294967295, ses: 4294967295, subj: 'system_u:system_r:init_t:s0' };
 
+/** An AUDIT_NS_INIT event. */
 export function created(name: NsName, snum: bigint, oldSnum: bigint, actor: ActorInfo): ModelEvent {
   return { kind: 'ns-created', type: nsType(name), snum, oldSnum, actor };
 }
@@ -56,6 +58,7 @@ export function seedNsInfo(pid: number): ModelEvent & { kind: 'ns-info' } {
   return { kind: 'ns-info', pid, namespaces: v5.types.map((t) => ({ type: t, snum: snums[t.name]! })) };
 }
 
+/** An audit stamp from its three numbers. */
 export const stamp = (sec: number, msec: number, serial: number): AuditStamp => ({ sec, msec, serial });
 
 /** Each seed line's event and stamp, in SEED_LINES order. */

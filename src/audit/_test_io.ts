@@ -12,11 +12,13 @@ export function sysError(code: string): Error {
   return Object.assign(new Error(`${code} (injected)`), { code });
 }
 
+/** A fresh temp dir with the log path inside it. */
 export function tempDir(): { dir: string; log: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'nsproc-audit-'));
   return { dir, log: join(dir, 'audit.log'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A log file's lines, without the final newline. */
 export function readLines(path: string): string[] {
   const text = readFileSync(path, 'utf8');
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
@@ -27,6 +29,7 @@ export function serials(lines: readonly string[]): number[] {
   return lines.map((l) => Number(/msg=audit\(\d+\.\d{3}:(\d+)\)/.exec(l)![1]));
 }
 
+/** A {@link LogIo} with switchable faults, see {@link faultyIo}. */
 export interface FaultyIo extends LogIo {
   /** Bytes write(2) still accepts before it fails with `writeError` (Infinity: never). */
   writeBudget: number;
@@ -34,7 +37,7 @@ export interface FaultyIo extends LogIo {
   fsyncError: string | null;
   truncateError: string | null;
   openError: string | null;
-  /** rename(2) fails with this code when `from` ends with `renameFrom`. */
+  /** rename(2) fails with `code` when its source path ends with `from`. */
   renameError: { from: string; code: string } | null;
   fsyncCalls: number;
 }

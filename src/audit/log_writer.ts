@@ -25,6 +25,7 @@ export const FIRST_EVENT_SERIAL = 5;
 /** auditd.conf(5) default num_logs. */
 export const DEFAULT_NUM_LOGS = 5;
 
+/** How to open an {@link AuditLog}; everything but `path` has a default. */
 export interface AuditLogOptions {
   /** The log file, e.g. `./audit.log`; its directory must exist. */
   readonly path: string;

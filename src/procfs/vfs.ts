@@ -43,3 +43,10 @@ export interface Vfs {
 export function isKernelError(v: unknown): v is KernelError {
   return typeof v === 'object' && v !== null && 'errno' in v && 'detail' in v;
 }
+
+/**
+ * The largest single write the kernel passes to the daemon (the adapter mounts
+ * with big_writes,max_write=MAX_WRITE); a larger write(2) arrives in pieces of
+ * exactly this size.
+ */
+export const MAX_WRITE = 131072;

@@ -1,0 +1,49 @@
+/**
+ * Runs one parsed command against the model: one handler per op. Each returns
+ * the command's result lines (SPEC §5: the new pid for clone, the pin id for
+ * pin, `ok` otherwise) and the events its audit records come from.
+ */
+import { ok, type Result } from '../model/errno.js';
+import type { ModelEvent } from '../model/events.js';
+import { nsInfoRequest, virtControl } from '../model/ops/audit_requests.js';
+import { clone } from '../model/ops/clone.js';
+import { exit } from '../model/ops/exit.js';
+import { pin, unpin } from '../model/ops/pin.js';
+import { setcred } from '../model/ops/setcred.js';
+import { setns } from '../model/ops/setns.js';
+import { unshare } from '../model/ops/unshare.js';
+import type { ModelState } from '../model/state.js';
+import { formatPinId, type Command, type Op } from './command.js';
+
+export interface Outcome {
+  readonly lines: readonly string[];
+  readonly events: readonly ModelEvent[];
+}
+
+type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>) => Result<Outcome>;
+
+const done = (events: readonly ModelEvent[]): Outcome => ({ lines: ['ok'], events });
+
+function map<T>(r: Result<T>, f: (v: T) => Outcome): Result<Outcome> {
+  return r.ok ? ok(f(r.value)) : r;
+}
+
+const HANDLERS: { readonly [O in Op]: Handler<O> } = {
+  clone: (s, c) => map(clone(s, c.actor, c.flags), (v) => ({ lines: [String(v.pid)], events: v.events })),
+  unshare: (s, c) => map(unshare(s, c.actor, c.flags), done),
+  setns: (s, c) => map(setns(s, c.actor, c.target, c.type), done),
+  exit: (s, c) => map(exit(s, c.actor), done),
+  pin: (s, c) => map(pin(s, c.actor, c.entry), (id) => ({ lines: [formatPinId(id)], events: [] })),
+  unpin: (s, c) => map(unpin(s, c.pin), done),
+  setcred: (s, c) => map(setcred(s, c.actor, c.change), () => done([])),
+  ns_info: (s, c) => map(nsInfoRequest(s, c.actor, c.pid), (e) => done([e])),
+  virt_control: (s, c) => map(virtControl(s, c.actor, c.text), (e) => done([e])),
+};
+
+/**
+ * @example
+ * dispatch(state, { op: 'exit', actor: 4 }) // ok({ lines: ['ok'], events: [...] })
+ */
+export function dispatch(s: ModelState, c: Command): Result<Outcome> {
+  return (HANDLERS[c.op] as Handler<Op>)(s, c as never);
+}

@@ -1,0 +1,69 @@
+/**
+ * One write to the control file: its lines run in order, each atomic, until
+ * the first failure (SPEC §5). The batch's audit records are then appended in
+ * one go; if the log refuses them, every change of the batch is rolled back
+ * and the write fails with the log's errno (SPEC §6: the model is unchanged).
+ */
+import { formatError, type KernelError, type Result } from '../model/errno.js';
+import type { ModelEvent } from '../model/events.js';
+import { Journal } from '../model/journal.js';
+import type { ModelState } from '../model/state.js';
+import { dispatch } from './dispatch.js';
+import { parseLine } from './parse.js';
+
+/** Where a batch's records go: the audit log. */
+export interface EventSink {
+  appendEvents(events: readonly ModelEvent[]): Result<void>;
+}
+
+export interface BatchResult {
+  /** What a read of the same open file returns: one line per command, and the error line if one failed. */
+  readonly output: string;
+  /** The write's errno, or null when every command succeeded. */
+  readonly error: KernelError | null;
+}
+
+/** Blank lines and `#` comments run nothing and answer nothing, so scripts can be fed as they are. */
+function isCommand(line: string): boolean {
+  const t = line.trim();
+  return t !== '' && !t.startsWith('#');
+}
+
+/**
+ * @example
+ * runBatch(state, auditLog, 'clone 1 net\nexit 4\n') // { output: '4\nok\n', error: null }
+ */
+export function runBatch(s: ModelState, sink: EventSink, text: string): BatchResult {
+  const lines: string[] = [];
+  const events: ModelEvent[] = [];
+  let error: KernelError | null = null;
+  const journal = new Journal();
+  s.journal = journal;
+  try {
+    for (const line of text.split('\n').filter(isCommand)) {
+      const cmd = parseLine(line, s.types);
+      const r = cmd.ok ? dispatch(s, cmd.value) : cmd;
+      if (!r.ok) {
+        error = r.error;
+        break;
+      }
+      lines.push(...r.value.lines);
+      events.push(...r.value.events);
+    }
+  } catch (e) {
+    // A broken invariant: undo the whole batch and answer EIO rather than serve a half-changed model.
+    journal.rollback();
+    s.journal = null;
+    throw e;
+  }
+  const logged = events.length > 0 ? sink.appendEvents(events) : null;
+  if (logged && !logged.ok) {
+    journal.rollback();
+    error = { errno: logged.error.errno, detail: `${logged.error.detail}; nothing in this write was applied` };
+    lines.length = 0;
+  }
+  s.journal = null;
+  if (error) lines.push(`error: ${formatError(error)}`);
+  return { output: lines.map((l) => `${l}\n`).join(''), error };
+}
+

@@ -1,0 +1,127 @@
+/**
+ * Paths → nodes over the model (fs/proc/base.c, fs/proc/namespaces.c). The
+ * per-task directory and `ns/` are tables built from the namespace type table;
+ * inode numbers come from model state: a namespace's inum for its nsfs file,
+ * a fixed scheme (pid × 64 + slot) for everything else, never a counter.
+ */
+import type { KernelError } from '../model/errno.js';
+import { nsLinkText, type NsType, type ProfileTypes } from '../model/nstypes.js';
+import { allTasks, type ModelState, type Namespace, type Task } from '../model/state.js';
+import { S_IFDIR, S_IFLNK, S_IFREG, type Attr } from './vfs.js';
+
+export type Node =
+  | { readonly kind: 'root' }
+  | { readonly kind: 'ctl' }
+  | { readonly kind: 'pid-dir'; readonly task: Task }
+  | { readonly kind: 'status'; readonly task: Task }
+  | { readonly kind: 'ns-dir'; readonly task: Task }
+  | { readonly kind: 'ns-link'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
+  | { readonly kind: 'snum'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
+  /** The target a link names (`net:[4026531993]`): resolvable, not listed, reads fail with EINVAL. */
+  | { readonly kind: 'nsfs'; readonly ns: Namespace };
+
+export const CTL_NAME = 'nsctl';
+const ROOT_INO = 1;
+const CTL_INO = 2;
+const SLOTS_PER_PID = 64;
+const SLOT = { dir: 0, status: 1, nsDir: 2, firstEntry: 3 } as const;
+
+/** `ns/` entries in order: the links (ns_entries order), then the `*_snum` files. */
+export interface NsEntry {
+  readonly name: string;
+  readonly kind: 'ns-link' | 'snum';
+  readonly type: NsType;
+  readonly forChildren: boolean;
+}
+
+export function nsEntries(pt: ProfileTypes): NsEntry[] {
+  return [
+    ...pt.linkEntries.map((l) => ({ name: l.entry, kind: 'ns-link' as const, type: l.type, forChildren: l.forChildren })),
+    ...pt.types.map((t) => ({ name: `${t.name}_snum`, kind: 'snum' as const, type: t, forChildren: false })),
+  ];
+}
+
+const cache = new WeakMap<ProfileTypes, { list: NsEntry[]; byName: Map<string, [NsEntry, number]> }>();
+function entriesOf(pt: ProfileTypes) {
+  let c = cache.get(pt);
+  if (!c) {
+    const list = nsEntries(pt);
+    c = { list, byName: new Map(list.map((e, i) => [e.name, [e, SLOT.firstEntry + i]])) };
+    cache.set(pt, c);
+  }
+  return c;
+}
+
+function entryNode(task: Task, e: NsEntry, slot: number): Node {
+  const ns = (e.forChildren ? task.forChildren : task.ns)[e.type.name]!;
+  return { kind: e.kind, task, ns, slot };
+}
+
+const ENOENT = (path: string): KernelError => ({ errno: 'ENOENT', detail: `${path} does not exist` });
+
+/** Resolves a path ('/', '/1/ns/net' …) to its node. */
+export function lookup(s: ModelState, path: string): Node | KernelError {
+  if (path === '/') return { kind: 'root' };
+  const parts = path.split('/');
+  if (parts.length === 2 && parts[1] === CTL_NAME) return { kind: 'ctl' };
+  const pidText = parts[1]!;
+  if (!/^[1-9][0-9]*$/.test(pidText)) return ENOENT(path);
+  const task = allTasks(s).get(Number(pidText));
+  if (!task) return ENOENT(path);
+  if (parts.length === 2) return { kind: 'pid-dir', task };
+  if (parts.length === 3 && parts[2] === 'status') return { kind: 'status', task };
+  if (parts[2] !== 'ns') return ENOENT(path);
+  if (parts.length === 3) return { kind: 'ns-dir', task };
+  if (parts.length !== 4) return ENOENT(path);
+  const hit = entriesOf(s.types).byName.get(parts[3]!);
+  if (hit) return entryNode(task, hit[0], hit[1]);
+  // A link's target resolves inside ns/, as the magic link does on Linux.
+  for (const e of entriesOf(s.types).list) {
+    if (e.kind !== 'ns-link') continue;
+    const n = entryNode(task, e, 0);
+    if (n.kind === 'ns-link' && nsLinkText(n.ns.type, n.ns.inum) === parts[3]) return { kind: 'nsfs', ns: n.ns };
+  }
+  return ENOENT(path);
+}
+
+const pidIno = (t: Task, slot: number) => t.nrs[0]! * SLOTS_PER_PID + slot;
+
+/**
+ * Modes and owners as SPEC §4: a task's files belong to its uid/gid; `ns/` is
+ * 0500 and `*_snum` 0400 so the kernel's own checks (default_permissions)
+ * give other users EACCES, as ptrace access does on Linux.
+ */
+export function attrOf(n: Node): Attr {
+  const a = (mode: number, ino: number, uid = 0, gid = 0, nlink = 1): Attr => ({ mode, uid, gid, ino, size: 0, nlink });
+  switch (n.kind) {
+    case 'root': return a(S_IFDIR | 0o555, ROOT_INO, 0, 0, 2);
+    case 'ctl': return a(S_IFREG | 0o600, CTL_INO);
+    case 'pid-dir': return a(S_IFDIR | 0o555, pidIno(n.task, SLOT.dir), n.task.cred.uid, n.task.cred.gid, 3);
+    case 'status': return a(S_IFREG | 0o444, pidIno(n.task, SLOT.status), n.task.cred.uid, n.task.cred.gid);
+    case 'ns-dir': return a(S_IFDIR | 0o500, pidIno(n.task, SLOT.nsDir), n.task.cred.uid, n.task.cred.gid, 2);
+    case 'ns-link': return a(S_IFLNK | 0o777, pidIno(n.task, n.slot), n.task.cred.uid, n.task.cred.gid);
+    case 'snum': return a(S_IFREG | 0o400, pidIno(n.task, n.slot), n.task.cred.uid, n.task.cred.gid);
+    // fs/nsfs.c: a root-owned "regular empty file" whose inode number is the namespace's.
+    case 'nsfs': return a(S_IFREG | 0o444, n.ns.inum);
+  }
+}
+
+/** Directory entries with their attributes, or ENOTDIR. */
+export function list(s: ModelState, n: Node): { names: string[]; nodes: Node[] } | KernelError {
+  switch (n.kind) {
+    case 'root': {
+      const pids = [...allTasks(s).keys()].sort((a, b) => a - b);
+      const tasks = allTasks(s);
+      return {
+        names: [...pids.map(String), CTL_NAME],
+        nodes: [...pids.map((p) => ({ kind: 'pid-dir', task: tasks.get(p)! }) as Node), { kind: 'ctl' }],
+      };
+    }
+    case 'pid-dir': return { names: ['status', 'ns'], nodes: [{ kind: 'status', task: n.task }, { kind: 'ns-dir', task: n.task }] };
+    case 'ns-dir': {
+      const { list: entries } = entriesOf(s.types);
+      return { names: entries.map((e) => e.name), nodes: entries.map((e, i) => entryNode(n.task, e, SLOT.firstEntry + i)) };
+    }
+    default: return { errno: 'ENOTDIR', detail: 'not a directory' };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Composition: boots the model, opens the audit log and writes the boot
+ * records, and serves both through the control file and the tree. The only
+ * place that knows all the parts; the daemon mounts what this returns.
+ */
+import { fixedClock, realClock } from './audit/clock.js';
+import { AuditLog } from './audit/log_writer.js';
+import type { DaemonOptions } from './cli/options.js';
+import type { NsprocSystem } from './cli/run_daemon.js';
+import { runBatch } from './control/run_batch.js';
+import { boot } from './model/boot.js';
+import { formatError } from './model/errno.js';
+import { ProcVfs } from './procfs/proc_vfs.js';
+
+/** Starts a model and its log; throws (the daemon reports it) when either cannot start. */
+export function createSystem(opts: DaemonOptions): NsprocSystem {
+  const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart });
+  if (!booted.ok) throw new Error(formatError(booted.error));
+  const clock = opts.clock.kind === 'fixed'
+    ? fixedClock({ sec: Math.floor(opts.clock.epochMs / 1000), msec: opts.clock.epochMs % 1000 })
+    : realClock;
+  const log = AuditLog.open({
+    path: opts.auditLog, clock, flush: opts.auditFlush,
+    maxSizeBytes: opts.auditMaxSizeMb * 1024 * 1024, numLogs: opts.auditNumLogs,
+  });
+  if (!log.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);
+  const logged = log.value.appendEvents(booted.value.events);
+  if (!logged.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
+  const state = booted.value.state;
+  return {
+    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text)),
+    close: () => { log.value.close(); },
+  };
+}

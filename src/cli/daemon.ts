@@ -1,17 +1,9 @@
 /**
  * The nsproc daemon: `node dist/src/cli/daemon.js [MOUNTPOINT] [options]`
- * (usually started by mount.sh). Serves the model from src/system.ts.
+ * (usually started by mount.sh). Serves the model that src/system.ts composes.
  */
-import { runDaemon, type CreateSystem } from './run_daemon.js';
+import { createSystem } from '../system.js';
+import { runDaemon } from './run_daemon.js';
 
-// A variable specifier keeps the build independent of system.ts while it is
-// being written; the shape is checked by the CreateSystem cast below.
-const SYSTEM_MODULE: string = '../system.js';
-
-async function loadSystem(): Promise<CreateSystem> {
-  const mod = (await import(SYSTEM_MODULE)) as { createSystem: CreateSystem };
-  return mod.createSystem;
-}
-
-const status = await runDaemon(process.argv.slice(2), loadSystem);
+const status = await runDaemon(process.argv.slice(2), async () => createSystem);
 if (status !== 'serving') process.exit(status);

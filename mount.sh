@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# Start or stop the nsproc daemon (SPEC §4).
+#
+#   ./mount.sh [MOUNTPOINT] [options]   install deps and build if needed, start the daemon in
+#                                       the background, wait until the mount answers, print
+#                                       "mountpoint M", "pid P", "audit_log A", "daemon_log D"
+#   ./mount.sh -u [MOUNTPOINT]          SIGTERM the daemon serving MOUNTPOINT, wait, unmount
+#   ./mount.sh --help                   the daemon's options (all but MOUNTPOINT are passed on)
+#
+# MOUNTPOINT defaults to /tmp/nsproc. --foreground runs the daemon in this terminal (exec).
+# Exit status: 0 done, 1 failure (e.g. MOUNTPOINT already served), 2 bad options.
+#
+# Files: the daemon's stdout+stderr go to $STATE_DIR/<mountpoint key>.log, its pid to
+# $STATE_DIR/<key>.pid, where STATE_DIR is $NSPROC_STATE_DIR or ${TMPDIR:-/tmp}/nsproc-state-$UID.
+# Environment: NSPROC_MOUNT_TIMEOUT (seconds to wait for the mount, default 30);
+# NSPROC_DAEMON (tests only: another daemon script with the same command line).
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+FUSE_BIN=$ROOT/node_modules/fuse-shared-library-linux/libfuse/bin
+DAEMON=${NSPROC_DAEMON:-$ROOT/dist/src/cli/daemon.js}
+STATE_DIR=${NSPROC_STATE_DIR:-${TMPDIR:-/tmp}/nsproc-state-$(id -u)}
+TIMEOUT=${NSPROC_MOUNT_TIMEOUT:-30}
+BUILD_STAMP=$ROOT/dist/.nsproc-build-ok
+DEFAULT_MOUNTPOINT=/tmp/nsproc
+
+note() { printf 'nsproc: %s\n' "$*" >&2; }
+die() { local status=$1; shift; note "$@"; exit "$status"; }
+
+# --- prerequisites -----------------------------------------------------------------------
+
+need_node() {
+  command -v node >/dev/null || die 1 "node (20 or newer) is not installed"
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+    die 1 "node $(node --version) is too old: nsproc needs Node 20 or newer"
+}
+
+# npm ci when node_modules is missing or older than the lock file (npm writes
+# node_modules/.package-lock.json on every install).
+need_deps() {
+  if [[ ! -d $ROOT/node_modules/fuse-native || $ROOT/package-lock.json -nt $ROOT/node_modules/.package-lock.json ]]; then
+    note "installing dependencies (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund) >&2 || die 1 "npm ci failed (see above)"
+  fi
+}
+
+# tsc when a source is newer than the last successful build. The stamp is written
+# only after tsc succeeds, so a failed build is retried, never run.
+needs_build() {
+  [[ -f $BUILD_STAMP && -f $ROOT/dist/src/cli/daemon.js ]] || return 0
+  [[ $ROOT/tsconfig.json -nt $BUILD_STAMP || $ROOT/package-lock.json -nt $BUILD_STAMP ]] && return 0
+  [[ -n $(find "$ROOT/src" -name '*.ts' ! -name '*.test.ts' -newer "$BUILD_STAMP" -print -quit) ]]
+}
+
+need_build() {
+  mkdir -p "$ROOT/dist"
+  # Two mount.sh at once must not run tsc over each other.
+  exec 9>"$ROOT/dist/.build.lock"
+  if command -v flock >/dev/null; then flock 9; fi
+  if needs_build; then
+    note "building (tsc -p tsconfig.json)"
+    (cd "$ROOT" && node_modules/.bin/tsc -p tsconfig.json) >&2 || die 1 "the TypeScript build failed (see above)"
+    touch "$BUILD_STAMP"
+  fi
+  exec 9>&-
+}
+
+need_fuse_device() {
+  [[ -c /dev/fuse ]] && return 0
+  note "/dev/fuse is missing: loading the fuse module (modprobe fuse)"
+  modprobe fuse 2>/dev/null || true
+  if [[ ! -c /dev/fuse ]]; then
+    note "creating /dev/fuse (mknod /dev/fuse c 10 229)"
+    mknod -m 0666 /dev/fuse c 10 229 || die 1 "cannot create /dev/fuse: run as root, or give the container the fuse device"
+  fi
+}
+
+# --- mounts and daemons ------------------------------------------------------------------
+
+# The absolute path the kernel will show: symlinks in the parent resolved.
+canonical() {
+  local p=$1
+  [[ $p == /* ]] || p=$PWD/$p
+  while [[ $p == */ && $p != / ]]; do p=${p%/}; done
+  [[ $p == / ]] && { echo /; return; }
+  local parent
+  parent=$(realpath -m -- "$(dirname -- "$p")")
+  echo "${parent%/}/$(basename -- "$p")"
+}
+
+# Type of the topmost mount at $1 ("fuse.nsproc" for ours), empty if none.
+mount_type() {
+  local esc=$1
+  # /proc/self/mounts escapes these as octal.
+  esc=${esc//\\/\\134}; esc=${esc// /\\040}; esc=${esc//$'\t'/\\011}; esc=${esc//$'\n'/\\012}
+  M=$esc awk '$2 == ENVIRON["M"] { t = $3 } END { if (t != "") print t }' /proc/self/mounts
+}
+
+# A mount whose daemon died without auto_unmount answers ENOTCONN (or ECONNABORTED once aborted).
+is_dead_mount() {
+  local out
+  out=$(timeout -k 1 5 stat -- "$1" 2>&1 >/dev/null) && return 1
+  [[ $out == *'Transport endpoint is not connected'* || $out == *'Software caused connection abort'* ]]
+}
+
+lazy_unmount() {
+  "$FUSE_BIN/fusermount" -uz "$1" 2>/dev/null && return 0
+  command -v fusermount >/dev/null && fusermount -uz "$1" 2>/dev/null && return 0
+  umount -l "$1"
+}
+
+# State file names are derived from the mountpoint: readable part + checksum.
+state_key() {
+  local name sum
+  name=$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_' | cut -c1-80)
+  sum=$(printf '%s' "$1" | cksum | cut -d' ' -f1)
+  echo "$name.$sum"
+}
+
+# Alive and really our daemon (pid files outlive SIGKILL; pids get reused); zombies are dead.
+is_our_daemon() {
+  local pid=$1 state
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/stat ]] || return 1
+  state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
+  [[ $state != Z ]] || return 1
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$DAEMON"
+}
+
+pid_in() { [[ -s $1 ]] && tr -dc '0-9' <"$1" || true; }
+
+# Waits up to $2 seconds for process $1 to go.
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while is_our_daemon "$pid"; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.1
+  done
+}
+
+# --- commands ----------------------------------------------------------------------------
+
+unmount_cmd() {
+  (( $# <= 1 )) || die 2 "usage: ./mount.sh -u [MOUNTPOINT]"
+  local mnt pidfile pid type
+  mnt=$(canonical "${1:-$DEFAULT_MOUNTPOINT}")
+  pidfile=$STATE_DIR/$(state_key "$mnt").pid
+  pid=$(pid_in "$pidfile")
+  type=$(mount_type "$mnt")
+  if ! is_our_daemon "$pid"; then
+    [[ -n $type ]] || { rm -f "$pidfile"; die 1 "nothing is mounted at $mnt"; }
+    [[ $type == fuse* ]] || die 1 "$mnt is a $type mount, not nsproc: not touching it"
+  else
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_gone "$pid" 10; then
+      note "daemon $pid did not stop within 10 s: killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone "$pid" 5 || die 1 "daemon $pid does not die"
+    fi
+  fi
+  # The daemon unmounts itself; auto_unmount covers a crash. Anything left is cleared lazily.
+  if [[ -n $(mount_type "$mnt") ]]; then
+    lazy_unmount "$mnt" || die 1 "cannot unmount $mnt"
+  fi
+  rm -f "$pidfile"
+  echo "unmounted $mnt"
+}
+
+# Leaves $mnt ready to mount on: clears a dead mount, refuses a live one.
+prepare_mountpoint() {
+  local mnt=$1 pidfile=$2 type pid
+  type=$(mount_type "$mnt")
+  pid=$(pid_in "$pidfile")
+  if [[ -n $type ]]; then
+    if is_dead_mount "$mnt"; then
+      note "clearing a dead mount at $mnt (its daemon is gone)"
+      lazy_unmount "$mnt" || die 1 "cannot clear the dead mount at $mnt"
+    elif [[ $type == fuse.nsproc ]]; then
+      die 1 "$mnt is already served by nsproc${pid:+ (pid $pid)}; stop it first: ./mount.sh -u $mnt"
+    else
+      die 1 "$mnt is already a mount point ($type); choose another MOUNTPOINT"
+    fi
+  elif is_our_daemon "$pid"; then
+    note "stopping daemon $pid: its mount at $mnt is gone"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  mkdir -p -- "$mnt" || die 1 "cannot create the mountpoint $mnt"
+  [[ -d $mnt ]] || die 1 "$mnt is not a directory"
+}
+
+# Polls until the pid file is written and MOUNTPOINT/nsctl answers; fails with the log tail.
+wait_for_mount() {
+  local bg=$1 mnt=$2 pidfile=$3 log=$4 deadline=$((SECONDS + TIMEOUT)) status
+  while :; do
+    if [[ -s $pidfile && $(mount_type "$mnt") == fuse.nsproc ]] && timeout -k 1 5 stat -- "$mnt/nsctl" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$bg" 2>/dev/null; then
+      status=0; wait "$bg" || status=$?
+      note "the daemon exited (status $status) before the mount answered. Its log ($log) ends:"
+      tail -n 20 "$log" >&2
+      exit 1
+    fi
+    if (( SECONDS >= deadline )); then
+      note "the mount at $mnt did not answer within $TIMEOUT s; stopping the daemon. Its log ($log) ends:"
+      tail -n 20 "$log" >&2
+      kill -TERM "$bg" 2>/dev/null || true
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
+mount_cmd() {
+  local arg
+  for arg in "$@"; do
+    [[ $arg == --help || $arg == -h ]] && exec node "$DAEMON" --help
+  done
+  # The daemon's parser is the one list of options: ask it what they resolve to.
+  local conf mnt audit key pidfile log bg pid
+  conf=$(node "$DAEMON" --dry-run "$@") || exit $?
+  mnt=$(canonical "$(sed -n 's/^mountpoint=//p' <<<"$conf")")
+  audit=$(sed -n 's/^audit_log=//p' <<<"$conf")
+  key=$(state_key "$mnt")
+  pidfile=$STATE_DIR/$key.pid
+  log=$STATE_DIR/$key.log
+  need_fuse_device
+  prepare_mountpoint "$mnt" "$pidfile"
+  mkdir -p "$STATE_DIR"
+  rm -f "$pidfile"
+  for arg in "$@"; do
+    [[ $arg == --foreground ]] && exec node "$DAEMON" --pid-file "$pidfile" "$@"
+  done
+  # setsid: own session, so the terminal's ^C and hangup do not reach it.
+  nohup setsid node "$DAEMON" --pid-file "$pidfile" "$@" </dev/null >"$log" 2>&1 &
+  bg=$!
+  wait_for_mount "$bg" "$mnt" "$pidfile" "$log"
+  pid=$(pid_in "$pidfile")
+  printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"
+}
+
+main() {
+  if [[ ${1:-} == -u || ${1:-} == --unmount ]]; then
+    shift
+    unmount_cmd "$@"
+    return
+  fi
+  need_node
+  need_deps
+  need_build
+  mount_cmd "$@"
+}
+
+main "$@"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What `npm test` runs: the TypeScript build, then vitest (unit and mount
+# tests), then bats (test/shell/*.bats) when there are any. A failed build
+# stops here; otherwise every suite runs and any failure fails the whole.
+# Arguments go to vitest, e.g. `npm test -- test/mount_sh.test.ts`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== build: tsc -p tsconfig.json, tsc -p test/tsconfig.json (fixtures)"
+node_modules/.bin/tsc -p tsconfig.json
+node_modules/.bin/tsc -p test/tsconfig.json
+# mount.sh's "built and up to date" stamp, so its tests do not rebuild.
+touch dist/.nsproc-build-ok
+
+failed=()
+echo "== vitest"
+node_modules/.bin/vitest run "$@" || failed+=(vitest)
+
+if compgen -G 'test/shell/*.bats' >/dev/null; then
+  echo "== bats test/shell"
+  node_modules/.bin/bats test/shell || failed+=(bats)
+fi
+
+if (( ${#failed[@]} > 0 )); then
+  echo "FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all tests passed"

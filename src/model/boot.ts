@@ -54,7 +54,8 @@ export function boot(opts: BootOptions = {}): Result<Booted> {
   for (const t of types.bootSerials) {
     if (t === userType) continue;
     initial[t.name] = initialNs(t.bootSerial, t, user, types.profile, inums);
-    if (t.name === 'mnt') kdevMnt = { ...initialNs(KDEVTMPFS_MNT_SERIAL, t, user, types.profile, inums), initial: false, refs: 0 };
+    // kdevtmpfs's mnt is made by ksys_unshare(CLONE_NEWNS): a dynamic inode number, never PROC_MNT_INIT_INO.
+    if (t.name === 'mnt') kdevMnt = { ...initialNs(KDEVTMPFS_MNT_SERIAL, t, user, types.profile, inums, true), initial: false, refs: 0 };
   }
   user.refs += types.types.length; // every other initial namespace and kdevtmpfs's mnt are owned by it
 
@@ -89,9 +90,9 @@ function bootTask(s: ModelState, pid: number, parent: Task | null, comm: string,
 }
 
 /** An initial namespace, or kdevtmpfs's mount namespace, with its boot reference. */
-function initialNs(serial: number, type: NsType, owner: Namespace | null, profile: Profile, inums: InumAllocator): Namespace {
+function initialNs(serial: number, type: NsType, owner: Namespace | null, profile: Profile, inums: InumAllocator, dynamic = false): Namespace {
   return {
-    type, snum: BigInt(serial), inum: type.initInum[profile] ?? inums.alloc(null), owner, parent: null, level: 0,
+    type, snum: BigInt(serial), inum: (dynamic ? null : type.initInum[profile]) ?? inums.alloc(null), owner, parent: null, level: 0,
     creatorUid: 0, initial: true, refs: 1, life: 'live',
     pids: type.name === 'pid' ? { tasks: new Map(), cursor: 1, state: 'running' } : null,
   };

@@ -47,6 +47,8 @@ export function parseEntry(text: string, pt: ProfileTypes): Result<{ entry: stri
   }
   const flags = parseFlags(text, pt);
   if (!flags.ok) return flags;
+  // setns(2) takes nstype as a number: 0x0 is 0 (any type), as `0` is.
+  if (flags.value === 0) return ok(null);
   const type = pt.byFlag.get(flags.value);
   if (!type) return fail('EINVAL', `'${text}' must name exactly one namespace type`);
   return ok({ entry: type.name, type });

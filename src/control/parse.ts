@@ -55,7 +55,7 @@ function parseCred(pairs: string[], pt: ProfileTypes): Result<CredChange> {
     const m = /^([a-z]+)=(.+)$/.exec(pair);
     if (!m) return fail('EINVAL', `bad setcred argument '${pair}': expected key=value`);
     const [, key, value] = m as unknown as [string, string, string];
-    if (key in change) return fail('EINVAL', `setcred key '${key}' given twice`);
+    if (Object.hasOwn(change, key)) return fail('EINVAL', `setcred key '${key}' given twice`);
     if (ID_KEYS.has(key)) {
       if (value === 'unset' && (key === 'auid' || key === 'ses')) change[key] = 4294967295;
       else if (/^(0|[1-9][0-9]{0,9})$/.test(value)) change[key] = Number(value);
@@ -88,7 +88,8 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
   }
   const words = line.trim().split(/[ \t]+/);
   const op = words[0]!;
-  if (!(op in USAGE)) return fail('EINVAL', `unknown command '${op.slice(0, 40)}' (${Object.keys(USAGE).join(', ')})`);
+  // Own keys only: `toString 1` must not reach the dispatcher as a command.
+  if (!Object.hasOwn(USAGE, op)) return fail('EINVAL', `unknown command '${op.slice(0, 40)}' (${Object.keys(USAGE).join(', ')})`);
   const cmd = op as Command['op'];
   if (cmd === 'unpin') {
     const a = arity(words, 2, cmd);

@@ -118,21 +118,22 @@ state_key() {
   echo "$name.$sum"
 }
 
-# Alive and really our daemon (pid files outlive SIGKILL; pids get reused); zombies are dead.
+# Alive and really the daemon of this pid file (pid files outlive SIGKILL, pids get
+# reused): its command line carries "--pid-file PIDFILE". Zombies count as gone.
 is_our_daemon() {
-  local pid=$1 state
+  local pid=$1 pidfile=$2 state
   [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/stat ]] || return 1
   state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
   [[ $state != Z ]] || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$DAEMON"
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$pidfile"
 }
 
 pid_in() { [[ -s $1 ]] && tr -dc '0-9' <"$1" || true; }
 
-# Waits up to $2 seconds for process $1 to go.
+# Waits up to $3 seconds for daemon $1 (of pid file $2) to go.
 wait_gone() {
-  local pid=$1 deadline=$((SECONDS + $2))
-  while is_our_daemon "$pid"; do
+  local pid=$1 pidfile=$2 deadline=$((SECONDS + $3))
+  while is_our_daemon "$pid" "$pidfile"; do
     (( SECONDS < deadline )) || return 1
     sleep 0.1
   done
@@ -147,15 +148,15 @@ unmount_cmd() {
   pidfile=$STATE_DIR/$(state_key "$mnt").pid
   pid=$(pid_in "$pidfile")
   type=$(mount_type "$mnt")
-  if ! is_our_daemon "$pid"; then
+  if ! is_our_daemon "$pid" "$pidfile"; then
     [[ -n $type ]] || { rm -f "$pidfile"; die 1 "nothing is mounted at $mnt"; }
     [[ $type == fuse* ]] || die 1 "$mnt is a $type mount, not nsproc: not touching it"
   else
     kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_gone "$pid" 10; then
+    if ! wait_gone "$pid" "$pidfile" 10; then
       note "daemon $pid did not stop within 10 s: killing it"
       kill -KILL "$pid" 2>/dev/null || true
-      wait_gone "$pid" 5 || die 1 "daemon $pid does not die"
+      wait_gone "$pid" "$pidfile" 5 || die 1 "daemon $pid does not die"
     fi
   fi
   # The daemon unmounts itself; auto_unmount covers a crash. Anything left is cleared lazily.
@@ -180,13 +181,15 @@ prepare_mountpoint() {
     else
       die 1 "$mnt is already a mount point ($type); choose another MOUNTPOINT"
     fi
-  elif is_our_daemon "$pid"; then
+  elif is_our_daemon "$pid" "$pidfile"; then
     note "stopping daemon $pid: its mount at $mnt is gone"
     kill -TERM "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+    wait_gone "$pid" "$pidfile" 10 || kill -KILL "$pid" 2>/dev/null || true
   fi
   mkdir -p -- "$mnt" || die 1 "cannot create the mountpoint $mnt"
   [[ -d $mnt ]] || die 1 "$mnt is not a directory"
+  # libfuse refuses a non-empty mountpoint anyway; say so before starting anything.
+  [[ -z $(ls -A -- "$mnt") ]] || die 1 "$mnt is not empty; choose an empty directory as MOUNTPOINT"
 }
 
 # Polls until the pid file is written and MOUNTPOINT/nsctl answers; fails with the log tail.

@@ -55,7 +55,8 @@ export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the dae
        ./mount.sh -u [MOUNTPOINT]               stop the daemon and unmount
        node dist/src/cli/daemon.js [MOUNTPOINT] [options]   the daemon itself
 
-MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}.
+MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}. mount.sh prints the daemon's pid, the audit log and the
+daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-\${TMPDIR:-/tmp}/nsproc-state-UID}/.
 Options (--opt VALUE or --opt=VALUE):
   --profile v5|modern      kernel to model (default v5)
   --audit-log PATH         audit log file (default ./audit.log)

@@ -23,10 +23,13 @@ export interface BatchResult {
   readonly error: KernelError | null;
 }
 
-/** Blank lines and `#` comments run nothing and answer nothing, so scripts can be fed as they are. */
+/**
+ * Blank lines and `#` comments run nothing and answer nothing, so scripts can be fed as they are.
+ * Blank means spaces and tabs only (the separators parse.ts knows): a line of other white space
+ * (form feed, CR, NBSP…) is a malformed line, not an empty one.
+ */
 function isCommand(line: string): boolean {
-  const t = line.trim();
-  return t !== '' && !t.startsWith('#');
+  return !/^[ \t]*(#|$)/.test(line);
 }
 
 /**
@@ -37,6 +40,7 @@ export function runBatch(s: ModelState, sink: EventSink, text: string): BatchRes
   const lines: string[] = [];
   const events: ModelEvent[] = [];
   let error: KernelError | null = null;
+  let logged: Result<void> | null = null;
   const journal = new Journal();
   s.journal = journal;
   try {
@@ -50,13 +54,13 @@ export function runBatch(s: ModelState, sink: EventSink, text: string): BatchRes
       lines.push(...r.value.lines);
       events.push(...r.value.events);
     }
+    logged = events.length > 0 ? sink.appendEvents(events) : null;
   } catch (e) {
-    // A broken invariant: undo the whole batch and answer EIO rather than serve a half-changed model.
+    // A broken invariant (in a command or in the sink): undo the whole batch and answer EIO rather than serve a half-changed model.
     journal.rollback();
     s.journal = null;
     throw e;
   }
-  const logged = events.length > 0 ? sink.appendEvents(events) : null;
   if (logged && !logged.ok) {
     journal.rollback();
     error = { errno: logged.error.errno, detail: `${logged.error.detail}; nothing in this write was applied` };

@@ -13,6 +13,7 @@ import { MAX_WRITE, isKernelError, type Attr, type DirListing, type Vfs } from '
 
 const O_ACCMODE = 0o3;
 const O_TRUNC = 0o1000;
+const PAGE_SIZE = 4096;
 
 /** An open file: a rendered snapshot, an nsfs file (reads fail), or a control-file session. */
 type Handle =
@@ -93,8 +94,9 @@ export class ProcVfs implements Vfs {
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
     let text = h.tail + data.toString('utf8');
     h.tail = '';
-    // A write(2) longer than MAX_WRITE arrives in MAX_WRITE pieces: keep a line cut at the seam for the next piece.
-    if (data.length === MAX_WRITE && !text.endsWith('\n')) {
+    // A write(2) longer than MAX_WRITE arrives in pieces cut at the writer's page boundaries, each
+    // longer than MAX_WRITE - PAGE_SIZE but the last: keep a line cut at such a seam for the next piece.
+    if (data.length > MAX_WRITE - PAGE_SIZE && !text.endsWith('\n')) {
       const cut = text.lastIndexOf('\n') + 1;
       h.tail = text.slice(cut);
       text = text.slice(0, cut);

@@ -3,7 +3,6 @@
  * records, and serves both through the control file and the tree. The only
  * place that knows all the parts; the daemon mounts what this returns.
  */
-import { fixedClock, realClock } from './audit/clock.js';
 import { AuditLog } from './audit/log_writer.js';
 import type { DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
@@ -16,11 +15,8 @@ import { ProcVfs } from './procfs/proc_vfs.js';
 export function createSystem(opts: DaemonOptions): NsprocSystem {
   const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart });
   if (!booted.ok) throw new Error(formatError(booted.error));
-  const clock = opts.clock.kind === 'fixed'
-    ? fixedClock({ sec: Math.floor(opts.clock.epochMs / 1000), msec: opts.clock.epochMs % 1000 })
-    : realClock;
   const log = AuditLog.open({
-    path: opts.auditLog, clock, flush: opts.auditFlush,
+    path: opts.auditLog, clock: opts.clock, flush: opts.auditFlush,
     maxSizeBytes: opts.auditMaxSizeMb * 1024 * 1024, numLogs: opts.auditNumLogs,
   });
   if (!log.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);

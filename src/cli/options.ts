@@ -6,9 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Profile } from '../model/nstypes.js';
-
-/** How the model reads time for audit records. */
-export type ClockOption = { readonly kind: 'real' } | { readonly kind: 'fixed'; readonly epochMs: number };
+import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 
 export type AuditFlush = 'write' | 'sync';
 
@@ -23,7 +21,8 @@ export interface DaemonOptions {
   readonly auditFlush: AuditFlush;
   /** Start value of the namespace serial counter (SPEC §2); undefined = the model's default. */
   readonly serialStart: bigint | undefined;
-  readonly clock: ClockOption;
+  /** Where audit record times come from (src/audit/clock.ts). */
+  readonly clock: AuditClock;
   /** Like /proc/sys/kernel/pid_max. */
   readonly pidMax: number;
   /** Rotate the audit log at this many MiB (auditd max_log_file); 0 = never. */
@@ -87,7 +86,7 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
   },
   '--clock': (o, v) => {
     const c = parseClock(v);
-    return c === undefined ? `--clock must be real or fixed:EPOCH (seconds), not '${v}'` : void (o.clock = c);
+    return c.ok ? void (o.clock = c.value) : `--clock must be real or fixed:EPOCH (seconds), not '${v}'`;
   },
   '--pid-max': (o, v) => intSetter(v, 1, PID_MAX_LIMIT, '--pid-max', (n) => (o.pidMax = n)),
   '--audit-max-size': (o, v) => intSetter(v, 0, 1_000_000, '--audit-max-size', (n) => (o.auditMaxSizeMb = n)),
@@ -106,7 +105,7 @@ const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>
 function defaults(cwd: string): Mutable<DaemonOptions> {
   return {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
-    serialStart: undefined, clock: { kind: 'real' }, pidMax: PID_MAX_LIMIT, auditMaxSizeMb: 0, auditNumLogs: 5,
+    serialStart: undefined, clock: realClock, pidMax: PID_MAX_LIMIT, auditMaxSizeMb: 0, auditNumLogs: 5,
     attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
   };
 }
@@ -186,11 +185,3 @@ export function parseSerial(v: string): bigint | undefined {
   return n >= 1n && n <= U64_MAX ? n : undefined;
 }
 
-/** `real` or `fixed:EPOCH` with EPOCH in seconds, at most millisecond precision (audit(SEC.MSEC:…)). */
-export function parseClock(v: string): ClockOption | undefined {
-  if (v === 'real') return { kind: 'real' };
-  const m = /^fixed:([0-9]+)(?:\.([0-9]{1,3}))?$/.exec(v);
-  if (m === null) return undefined;
-  const ms = Number(m[1]) * 1000 + Number((m[2] ?? '').padEnd(3, '0'));
-  return Number.isSafeInteger(ms) ? { kind: 'fixed', epochMs: ms } : undefined;
-}

@@ -76,9 +76,9 @@ describe('profileTypes()', () => {
   });
 
   it.each([
-    // kernel/exit.c: exit_task_namespaces() (the nsproxy, creation order), then the cred's user namespace.
+    // kernel/nsproxy.c:free_nsproxy() (mnt uts ipc pid_for_children time time_for_children cgroup net), then the cred's user namespace.
     ['v5', ['mnt', 'uts', 'ipc', 'pid', 'net', 'user']],
-    ['modern', ['mnt', 'uts', 'ipc', 'pid', 'cgroup', 'net', 'time', 'user']],
+    ['modern', ['mnt', 'uts', 'ipc', 'pid', 'time', 'cgroup', 'net', 'user']],
   ] as const)('profileTypes(%s).release is the exit order', (p, want) => {
     expect(profileTypes(p).release.map((t) => t.name)).toEqual(want);
   });

@@ -103,6 +103,14 @@ export const NS_TYPES: readonly NsType[] = [
  */
 export const CREATION_ORDER: readonly NsName[] = ['user', 'mnt', 'uts', 'ipc', 'pid', 'cgroup', 'net', 'time'];
 
+/**
+ * Exit order (SPEC §3 lifetimes): kernel/nsproxy.c:free_nsproxy() puts mnt, uts,
+ * ipc, pid_for_children, time, time_for_children, cgroup and net in that order
+ * (Linux 5.6 through 6.18; not creation order: time comes before cgroup and net),
+ * then exit_creds() drops the cred's user namespace.
+ */
+export const RELEASE_ORDER: readonly NsName[] = ['mnt', 'uts', 'ipc', 'pid', 'time', 'cgroup', 'net', 'user'];
+
 /** The serial that boot gives the private mount namespace of `kdevtmpfs` (SPEC §2). */
 export const KDEVTMPFS_MNT_SERIAL = 6;
 
@@ -118,7 +126,7 @@ export interface ProfileTypes {
   readonly types: readonly NsType[];
   /** clone/unshare creation order. */
   readonly creation: readonly NsType[];
-  /** exit order: the nsproxy (creation order without user), then the cred's user namespace. */
+  /** exit order: the nsproxy in free_nsproxy() order, then the cred's user namespace (RELEASE_ORDER). */
   readonly release: readonly NsType[];
   /** Boot audit record order. */
   readonly bootAudit: readonly NsType[];
@@ -137,13 +145,14 @@ export interface ProfileTypes {
 function derive(profile: Profile): ProfileTypes {
   const types = NS_TYPES.filter((t) => t.profiles.includes(profile));
   const byName = new Map(types.map((t) => [t.name, t] as const));
-  const creation = CREATION_ORDER.map((n) => byName.get(n)).filter((t): t is NsType => t !== undefined);
+  const inOrder = (order: readonly NsName[]) => order.map((n) => byName.get(n)).filter((t): t is NsType => t !== undefined);
+  const creation = inOrder(CREATION_ORDER);
   const showsForChildren = profile === 'modern';
   return {
     profile,
     types,
     creation,
-    release: [...creation.filter((t) => t.name !== 'user'), byName.get('user')!],
+    release: inOrder(RELEASE_ORDER),
     bootAudit: [...types].sort((a, b) => a.bootAuditOrder - b.bootAuditOrder),
     bootSerials: [...types].sort((a, b) => a.bootSerial - b.bootSerial),
     cloneNewMask: types.reduce((m, t) => m | t.flag, 0) >>> 0,

@@ -15,7 +15,9 @@ export const DEFAULT_PID_MAX = 4194304;
 /** The number idr_alloc_cyclic() would give next, or null when the namespace is full. */
 export function peekPid(ps: PidSpace, pidMax: number): number | null {
   const min = ps.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;
-  if (ps.tasks.size >= pidMax - min) return null;
+  // Every number in [1, pid_max) taken: nothing to scan for. (Pids below `min` count in
+  // `size` too, so comparing with pidMax - min would refuse free numbers after the wrap.)
+  if (ps.tasks.size >= pidMax - 1) return null;
   for (let n = Math.max(ps.cursor, min); n < pidMax; n++) if (!ps.tasks.has(n)) return n;
   for (let n = min; n < ps.cursor && n < pidMax; n++) if (!ps.tasks.has(n)) return n;
   return null;

@@ -65,10 +65,16 @@ export function switchSlots(s: ModelState, t: Task, change: SlotChange, actor: A
   return changed;
 }
 
-/** Drops every reference a task holds, in exit order (kernel/exit.c: exit_task_namespaces(), then the cred). */
+/**
+ * Drops every reference a task holds, in exit order: kernel/exit.c:
+ * exit_task_namespaces() (the nsproxy, whose pid entry is pid_for_children), then
+ * the active pid namespace when the task's struct pid goes at reap
+ * (release_task() → put_pid()), then the cred's user namespace (user is last in `release`).
+ */
 export function dropAllSlots(s: ModelState, t: Task, actor: ActorInfo, events: ModelEvent[]): void {
   for (const type of s.types.release) {
-    putNs(s, t.ns[type.name]!, actor, events);
+    if (type.name === 'user') putNs(s, t.pidNs, actor, events);
+    if (type.name !== 'pid') putNs(s, t.ns[type.name]!, actor, events);
     const fc = t.forChildren[type.name];
     if (fc) putNs(s, fc, actor, events);
   }

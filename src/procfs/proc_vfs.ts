@@ -6,6 +6,7 @@
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText } from '../model/nstypes.js';
 import type { ModelState } from '../model/state.js';
+import { MAX_LINE } from '../control/parse.js';
 import type { BatchResult } from '../control/run_batch.js';
 import { renderSnum, renderStatus } from './render.js';
 import { attrOf, list, lookup, type Node } from './tree.js';
@@ -14,12 +15,15 @@ import { MAX_WRITE, isKernelError, type Attr, type DirListing, type Vfs } from '
 const O_ACCMODE = 0o3;
 const O_TRUNC = 0o1000;
 const PAGE_SIZE = 4096;
+const NL = 0x0a;
+const NO_BYTES = Buffer.alloc(0);
 
 /** An open file: a rendered snapshot, an nsfs file (reads fail), or a control-file session. */
 type Handle =
   | { readonly kind: 'snapshot'; readonly data: Buffer }
   | { readonly kind: 'nsfs' }
-  | { readonly kind: 'ctl'; out: Buffer; tail: string };
+  /** `tail`: the start of a line cut by a seam between two pieces of one write(2). */
+  | { readonly kind: 'ctl'; out: Buffer; tail: Buffer };
 
 export type RunWrite = (text: string) => BatchResult;
 
@@ -61,7 +65,7 @@ export class ProcVfs implements Vfs {
     if (isKernelError(n)) return n;
     const writing = (flags & O_ACCMODE) !== 0 || (flags & O_TRUNC) !== 0;
     let h: Handle;
-    if (n.kind === 'ctl') h = { kind: 'ctl', out: Buffer.alloc(0), tail: '' };
+    if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES, tail: NO_BYTES };
     else if (writing) return { errno: 'EACCES', detail: `${path} is read-only` };
     else if (n.kind === 'nsfs') h = { kind: 'nsfs' };
     else {
@@ -92,16 +96,20 @@ export class ProcVfs implements Vfs {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
-    let text = h.tail + data.toString('utf8');
-    h.tail = '';
+    let bytes = h.tail.length > 0 ? Buffer.concat([h.tail, data]) : data;
+    h.tail = NO_BYTES;
     // A write(2) longer than MAX_WRITE arrives in pieces cut at the writer's page boundaries, each
     // longer than MAX_WRITE - PAGE_SIZE but the last: keep a line cut at such a seam for the next piece.
-    if (data.length > MAX_WRITE - PAGE_SIZE && !text.endsWith('\n')) {
-      const cut = text.lastIndexOf('\n') + 1;
-      h.tail = text.slice(cut);
-      text = text.slice(0, cut);
+    // The cut is kept as bytes (a seam may split a UTF-8 character), and only while it can still
+    // be a line: a longer one is passed on now, to fail with EINVAL instead of growing forever.
+    if (data.length > MAX_WRITE - PAGE_SIZE && bytes[bytes.length - 1] !== NL) {
+      const cut = bytes.lastIndexOf(NL) + 1;
+      if (bytes.length - cut <= MAX_LINE) {
+        h.tail = Buffer.from(bytes.subarray(cut));
+        bytes = bytes.subarray(0, cut);
+      }
     }
-    const r = this.runWrite(text);
+    const r = this.runWrite(bytes.toString('utf8'));
     h.out = Buffer.concat([h.out, Buffer.from(r.output)]);
     return r.error ?? data.length;
   }

@@ -8,6 +8,7 @@ import type { DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
 import { runBatch } from './control/run_batch.js';
 import { boot } from './model/boot.js';
+import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 
@@ -26,5 +27,9 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   return {
     vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text)),
     close: () => { log.value.close(); },
+    inspect: () => ({
+      model: dumpModel(state),
+      audit: { path: log.value.path, lastSerial: log.value.lastSerial, size: log.value.currentSize },
+    }),
   };
 }

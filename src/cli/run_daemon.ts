@@ -9,11 +9,14 @@ import * as path from 'node:path';
 import type { Vfs } from '../procfs/vfs.js';
 import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
 import { parseDaemonArgs, type DaemonOptions } from './options.js';
+import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
 
 /** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
 export interface NsprocSystem {
   readonly vfs: Vfs;
   close(): void;
+  /** A JSON-ready picture of the whole state, for tests (see ./_debug.ts); read-only. */
+  inspect?(): unknown;
 }
 
 export type CreateSystem = (opts: DaemonOptions) => NsprocSystem;
@@ -47,9 +50,11 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   } catch (e) {
     return say(process.stderr, `nsproc: cannot start the model: ${describe(e)}`, EXIT_START_FAILED);
   }
+  // Test-only hooks (debug socket, injected faults); null unless the environment asks.
+  const debug = debugHooksFromEnv(process.env, sys.vfs, sys.inspect?.bind(sys));
   let mounted: MountedFs;
   try {
-    mounted = await mountVfs(sys.vfs, opts.mountpoint, {
+    mounted = await mountVfs(debug?.vfs ?? sys.vfs, opts.mountpoint, {
       force: true, attrTimeout: opts.attrTimeout, entryTimeout: opts.entryTimeout,
     });
     // Async stat only: a sync read of our own mount would hang this process for good.
@@ -59,8 +64,9 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
     return say(process.stderr, `nsproc: cannot mount at ${opts.mountpoint}: ${describe(e)}`, EXIT_START_FAILED);
   }
   keepAliveOnErrors();
+  await debug?.start();
   if (opts.pidFile !== undefined) await writePidFile(opts.pidFile);
-  onStopSignal(() => stop(mounted, sys, opts.pidFile));
+  onStopSignal(() => stop(mounted, sys, opts.pidFile, debug));
   process.stdout.write(`nsproc: mounted at ${opts.mountpoint} (pid ${process.pid}, audit log ${opts.auditLog})\n`);
   return 'serving';
 }
@@ -97,13 +103,14 @@ function onStopSignal(stopFn: () => Promise<void>): void {
   process.on('SIGINT', handler);
 }
 
-async function stop(mounted: MountedFs, sys: NsprocSystem, pidFile: string | undefined): Promise<void> {
+async function stop(mounted: MountedFs, sys: NsprocSystem, pidFile: string | undefined, debug: DebugHooks | null): Promise<void> {
   try {
     await mounted.unmount();
   } catch (e) {
     process.stderr.write(`nsproc: unmount failed: ${describe(e)}\n`);
   }
   closeQuietly(sys);
+  await debug?.stop().catch(() => undefined);
   if (pidFile !== undefined) await removePidFile(pidFile);
 }
 

@@ -112,6 +112,8 @@ export interface StartOptions {
   /** Extra daemon options (the mountpoint, --audit-log and --pid-file are set here). */
   readonly args?: readonly string[];
   readonly timeoutMs?: number;
+  /** Extra environment variables for the daemon (e.g. the test-only hooks of src/cli/_debug.ts). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -133,7 +135,7 @@ export async function startDaemon(opts: StartOptions = {}): Promise<MountedDaemo
   await fs.chmod(dir, 0o755);
   await fs.mkdir(mountpoint);
   const child = spawn(process.execPath, [daemon, mountpoint, '--audit-log', auditLog, '--pid-file', path.join(dir, 'daemon.pid'), ...(opts.args ?? [])],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));

@@ -6,6 +6,7 @@
 import { AuditLog } from './audit/log_writer.js';
 import type { DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
+import { hostUserName, type QueryContext } from './control/query_context.js';
 import { runBatch } from './control/run_batch.js';
 import { boot } from './model/boot.js';
 import { dumpModel } from './model/dump.js';
@@ -24,8 +25,10 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   const logged = log.value.appendEvents(booted.value.events);
   if (!logged.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   const state = booted.value.state;
+  // lsns's PATH column names files under this mount; USER names come from the host's passwd.
+  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
   return {
-    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text)),
+    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries)),
     close: () => { log.value.close(); },
     inspect: () => ({
       model: dumpModel(state),

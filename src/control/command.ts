@@ -2,6 +2,8 @@
 import type { NsType } from '../model/nstypes.js';
 import type { CredChange } from '../model/ops/setcred.js';
 import type { SetnsTarget } from '../model/ops/setns.js';
+import type { LsnsQuery } from './lsns_args.js';
+import type { PsQuery } from './ps.js';
 
 export type Command =
   | { readonly op: 'clone'; readonly actor: number; readonly flags: number }
@@ -12,7 +14,10 @@ export type Command =
   | { readonly op: 'unpin'; readonly pin: number }
   | { readonly op: 'setcred'; readonly actor: number; readonly change: CredChange }
   | { readonly op: 'ns_info'; readonly actor: number; readonly pid: number }
-  | { readonly op: 'virt_control'; readonly actor: number; readonly text: string };
+  | { readonly op: 'virt_control'; readonly actor: number; readonly text: string }
+  /** Read-only queries: result lines, no events. */
+  | { readonly op: 'lsns'; readonly query: LsnsQuery }
+  | { readonly op: 'ps'; readonly query: PsQuery };
 
 export type Op = Command['op'];
 

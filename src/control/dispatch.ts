@@ -14,13 +14,16 @@ import { setns } from '../model/ops/setns.js';
 import { unshare } from '../model/ops/unshare.js';
 import type { ModelState } from '../model/state.js';
 import { formatPinId, type Command, type Op } from './command.js';
+import { lsns } from './lsns.js';
+import { ps } from './ps.js';
+import { DEFAULT_QUERY_CONTEXT, type QueryContext } from './query_context.js';
 
 export interface Outcome {
   readonly lines: readonly string[];
   readonly events: readonly ModelEvent[];
 }
 
-type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>) => Result<Outcome>;
+type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>, ctx: QueryContext) => Result<Outcome>;
 
 const done = (events: readonly ModelEvent[]): Outcome => ({ lines: ['ok'], events });
 
@@ -38,12 +41,15 @@ const HANDLERS: { readonly [O in Op]: Handler<O> } = {
   setcred: (s, c) => map(setcred(s, c.actor, c.change), () => done([])),
   ns_info: (s, c) => map(nsInfoRequest(s, c.actor, c.pid), (e) => done([e])),
   virt_control: (s, c) => map(virtControl(s, c.actor, c.text), (e) => done([e])),
+  // Read-only queries: their table lines are the result, and they make no events.
+  lsns: (s, c, ctx) => map(lsns(s, c.query, ctx), (lines) => ({ lines, events: [] })),
+  ps: (s, c) => map(ps(s, c.query), (lines) => ({ lines, events: [] })),
 };
 
 /**
  * @example
  * dispatch(state, { op: 'exit', actor: 4 }) // ok({ lines: ['ok'], events: [...] })
  */
-export function dispatch(s: ModelState, c: Command): Result<Outcome> {
-  return (HANDLERS[c.op] as Handler<Op>)(s, c as never);
+export function dispatch(s: ModelState, c: Command, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): Result<Outcome> {
+  return (HANDLERS[c.op] as Handler<Op>)(s, c as never, ctx);
 }

@@ -4,12 +4,14 @@
  * changes nothing.
  */
 import { parseCaps } from '../model/caps.js';
-import { fail, ok, type Result } from '../model/errno.js';
+import { fail, ok, type KernelError, type Result } from '../model/errno.js';
 import type { ProfileTypes } from '../model/nstypes.js';
 import type { CredChange } from '../model/ops/setcred.js';
 import type { SetnsTarget } from '../model/ops/setns.js';
 import type { Command } from './command.js';
 import { parseEntry, parseFlags } from './flags.js';
+import { parseLsnsArgs } from './lsns_args.js';
+import { parsePsArgs } from './ps.js';
 
 /** Longest accepted line, newline excluded (a page, as sysfs and /proc writes). */
 export const MAX_LINE = 4096;
@@ -24,6 +26,8 @@ const USAGE: Record<Command['op'], string> = {
   setcred: 'setcred ACTOR key=value…',
   ns_info: 'ns_info ACTOR PID',
   virt_control: 'virt_control ACTOR TEXT',
+  lsns: 'lsns [options] [NAMESPACE]',
+  ps: 'ps [-l] [-n] [-r] [-J] [-p PID]',
 };
 
 function parsePid(text: string | undefined, what: string): Result<number> {
@@ -77,6 +81,17 @@ function arity(words: string[], n: number, op: Command['op']): Result<void> {
   return words.length === n ? ok(undefined) : fail('EINVAL', `usage: ${USAGE[op]}`);
 }
 
+/** The query commands take util-linux style options (lsns_args.ts, ps.ts); errors name the command. */
+function parseQuery(cmd: 'lsns' | 'ps', args: string): Result<Command> {
+  const named = (e: KernelError) => fail<Command>('EINVAL', `${cmd}: ${e.detail}`);
+  if (cmd === 'lsns') {
+    const q = parseLsnsArgs(args);
+    return q.ok ? ok({ op: cmd, query: q.value }) : named(q.error);
+  }
+  const q = parsePsArgs(args);
+  return q.ok ? ok({ op: cmd, query: q.value }) : named(q.error);
+}
+
 /**
  * @example
  * parseLine('clone 1 net,mnt', profileTypes('v5')) // ok({ op: 'clone', actor: 1, flags: 0x40020000 })
@@ -91,6 +106,7 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
   // Own keys only: `toString 1` must not reach the dispatcher as a command.
   if (!Object.hasOwn(USAGE, op)) return fail('EINVAL', `unknown command '${op.slice(0, 40)}' (${Object.keys(USAGE).join(', ')})`);
   const cmd = op as Command['op'];
+  if (cmd === 'lsns' || cmd === 'ps') return parseQuery(cmd, line.trim().slice(op.length));
   if (cmd === 'unpin') {
     const a = arity(words, 2, cmd);
     if (!a.ok) return a;

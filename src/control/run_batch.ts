@@ -10,6 +10,7 @@ import { Journal } from '../model/journal.js';
 import type { ModelState } from '../model/state.js';
 import { dispatch } from './dispatch.js';
 import { parseLine } from './parse.js';
+import { DEFAULT_QUERY_CONTEXT, type QueryContext } from './query_context.js';
 
 /** Where a batch's records go: the audit log. */
 export interface EventSink {
@@ -36,7 +37,7 @@ function isCommand(line: string): boolean {
  * @example
  * runBatch(state, auditLog, 'clone 1 net\nexit 4\n') // { output: '4\nok\n', error: null }
  */
-export function runBatch(s: ModelState, sink: EventSink, text: string): BatchResult {
+export function runBatch(s: ModelState, sink: EventSink, text: string, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): BatchResult {
   const lines: string[] = [];
   const events: ModelEvent[] = [];
   let error: KernelError | null = null;
@@ -46,7 +47,7 @@ export function runBatch(s: ModelState, sink: EventSink, text: string): BatchRes
   try {
     for (const line of text.split('\n').filter(isCommand)) {
       const cmd = parseLine(line, s.types);
-      const r = cmd.ok ? dispatch(s, cmd.value) : cmd;
+      const r = cmd.ok ? dispatch(s, cmd.value, ctx) : cmd;
       if (!r.ok) {
         error = r.error;
         break;

@@ -3,7 +3,6 @@
  * seq_file show functions): `<pid>/status` as proc(5), `ns/*_snum` as the
  * seed's patch 12/13.
  */
-import { pidNsChain } from '../model/pids.js';
 import type { Namespace, Task } from '../model/state.js';
 
 /** `ns/<type>_snum`: the serial in lowercase hex and a newline. */
@@ -12,24 +11,31 @@ export function renderSnum(ns: Namespace): string {
 }
 
 /**
- * `<pid>/status` (fs/proc/array.c:proc_pid_status()): pids as the initial pid
- * namespace sees them; NStgid/NSpid list the pid in each pid namespace from the
- * initial one inwards, as Linux prints them for a reader in the initial one.
+ * `<pid>/status` (fs/proc/array.c:proc_pid_status() and task_state()): the
+ * lines the model can answer, in Linux 6.18's order and format (`Key:\t`,
+ * tab-separated values), for a reader in the initial pid namespace.
+ * NStgid/NSpid list the pid in each pid namespace from the initial one inwards.
+ * Lines Linux has and the model cannot fill are left out rather than invented:
+ * Umask and FDSize (no files), Groups (no supplementary groups), NSpgid/NSsid
+ * (no process groups or sessions), memory, signals and the other capability sets.
  */
 export function renderStatus(t: Task): string {
   const { uid, gid, caps } = t.cred;
-  const nspid = pidNsChain(t.pidNs).map((_, level) => t.nrs[level]).join('\t');
+  const nspid = t.nrs.join('\t'); // one number per pid namespace level, outermost first
   const ppid = t.parent && t.parent.state === 'live' ? t.parent.nrs[0] : 0;
   return [
     `Name:\t${t.comm}`,
     'State:\tS (sleeping)', // the model has no scheduler: every task waits
-    `Tgid:\t${t.nrs[0]}`,
+    `Tgid:\t${t.nrs[0]}`, // every task is single-threaded
+    'Ngid:\t0', // NUMA balancing group: none
     `Pid:\t${t.nrs[0]}`,
     `PPid:\t${ppid}`,
+    'TracerPid:\t0', // the model has no ptrace
     `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`, // real, effective, saved, filesystem
     `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
     `NStgid:\t${nspid}`,
     `NSpid:\t${nspid}`,
+    `Kthread:\t${t.kthread ? 1 : 0}`,
     `CapEff:\t${caps.toString(16).padStart(16, '0')}`,
     '',
   ].join('\n');

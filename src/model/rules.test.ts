@@ -22,8 +22,8 @@ import { RESERVED_PIDS } from './pids.js';
 import { allTasks, type ModelState } from './state.js';
 
 type Want = ErrnoName | 'ok';
-type Priv = 'root' | 'uid 1000' | 'uid 1000 in its own user namespace';
-const PRIVS: readonly Priv[] = ['root', 'uid 1000', 'uid 1000 in its own user namespace'];
+type Priv = 'root' | 'uid 1000' | 'uid 1000 in its own user namespace' | 'uid 1000 two user namespaces down';
+const PRIVS: readonly Priv[] = ['root', 'uid 1000', 'uid 1000 in its own user namespace', 'uid 1000 two user namespaces down'];
 
 const cap = (...caps: number[]) => caps.reduce((set, c) => set | (1n << BigInt(c)), 0n);
 const byTask = (pid: number, entry: string): SetnsTarget => ({ kind: 'task', pid, entry });
@@ -39,7 +39,8 @@ function spawn(s: ModelState, parent = 1, flags = 0): number {
 function actor(s: ModelState, priv: Priv): number {
   const pid = spawn(s);
   if (priv !== 'root') must(setcred(s, pid, { uid: 1000, gid: 1000 }));
-  if (priv === 'uid 1000 in its own user namespace') must(unshare(s, pid, flagsOf(s, 'user')));
+  if (priv !== 'root' && priv !== 'uid 1000') must(unshare(s, pid, flagsOf(s, 'user')));
+  if (priv === 'uid 1000 two user namespaces down') must(unshare(s, pid, flagsOf(s, 'user')));
   return pid;
 }
 
@@ -593,6 +594,9 @@ describe('setcred()', () => {
     ['subj with a space', { subj: 'a b' }],
     ['an empty subj', { subj: '' }],
     ['comm with a newline', { comm: 'a\nb' }],
+    // A capability set is a subset of 0..CAP_LAST_CAP (37 in v5); a negative bigint would hold every bit.
+    ['caps -1', { caps: -1n }],
+    ['caps with bit 38 (above CAP_LAST_CAP)', { caps: 1n << 38n }],
   ] as const)('setcred() with %s fails with EINVAL and changes nothing', (_name, change) => {
     const s = booted();
     const before = dumpModel(s);

@@ -53,6 +53,11 @@ export function setcred(s: ModelState, pid: number, change: CredChange): Result<
   if (!found.ok) return found;
   const valid = checkChange(change);
   if (!valid.ok) return valid;
+  // An effective set holds capabilities 0..CAP_LAST_CAP only (a negative bigint would hold every bit).
+  const full = fullCaps(s.types.lastCap);
+  if (change.caps !== undefined && (change.caps < 0n || (change.caps & ~full) !== 0n)) {
+    return fail('EINVAL', `caps must be a set of capabilities 0..${s.types.lastCap}`);
+  }
   const t = found.value;
   const old = t.cred;
   const uid = change.uid ?? old.uid;

@@ -566,13 +566,14 @@ describe('setcred()', () => {
   });
 
   it.each([
-    ['an explicit caps= wins over the uid rule', { uid: 1000, caps: 1n << 21n }, 1n << 21n],
-    ['a gid change alone keeps the capabilities', { gid: 5 }, fullCaps(37)],
-    ['a uid change between non-zero ids keeps the (empty) set', { uid: 1000 }, 0n],
-  ] as const)('setcred(): %s', (_name, change, want) => {
+    // [case, uid before, change, effective set after]
+    ['an explicit caps= wins over the uid rule', 0, { uid: 1000, caps: 1n << 21n }, 1n << 21n],
+    ['a gid change alone keeps the capabilities', 0, { gid: 5 }, fullCaps(37)],
+    ['a uid change between non-zero ids keeps the (empty) set', 999, { uid: 1000 }, 0n],
+  ] as const)('setcred(): %s', (_name, uidBefore, change, want) => {
     const s = booted();
     const a = spawn(s);
-    if (_name.includes('non-zero')) must(setcred(s, a, { uid: 999 }));
+    must(setcred(s, a, { uid: uidBefore }));
     must(setcred(s, a, change));
     expect(task(s, a).cred.caps).toBe(want);
   });

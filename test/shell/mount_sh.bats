@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# mount.sh lifecycle (SPEC §4): start, refuse a second daemon, stop, recover from a dead
+# mount, options. Each test mounts on its own temp dir; teardown always clears it.
+
+load helpers
+
+teardown() {
+  if [[ -n ${OTHERFS:-} ]]; then umount "$OTHERFS" 2>/dev/null || umount -l "$OTHERFS"; rmdir "$OTHERFS"; fi
+  nsproc_unmount
+}
+teardown_file() { nsproc_teardown_file; }
+
+# The daemon's pid, as mount.sh printed it.
+daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
+
+@test "mount.sh: prints mountpoint, pid, audit_log and daemon_log, and the mount answers when it returns" {
+  nsproc_mount
+  local pid
+  pid=$(daemon_pid)
+  assert_equal "$(sed 's/ .*//' "$NSPROC_TMP/mount.out" | tr '\n' ' ')" "mountpoint pid audit_log daemon_log "
+  assert_equal "$(sed -n 's/^mountpoint //p;s/^audit_log //p' "$NSPROC_TMP/mount.out" | tr '\n' ' ')" "$MNT $AUDIT_LOG "
+  assert_match "$pid" '^[0-9]+$'
+  kill -0 "$pid"
+  assert_equal "$(awk -v m="$MNT" '$2 == m { print $1, $3 }' /proc/self/mounts)" "nsproc fuse.nsproc"
+  assert_equal "$(cat "$MNT/1/ns/net_snum")" 7
+  assert_equal "$(wc -l <"$AUDIT_LOG")" 6
+}
+
+@test "mount.sh on a mountpoint nsproc already serves: refused with exit 1, the first daemon keeps serving" {
+  nsproc_mount
+  local pid
+  pid=$(daemon_pid)
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG"
+  assert_equal "$status" 1
+  assert_equal "$stderr" "nsproc: $MNT is already served by nsproc (pid $pid); stop it first: ./mount.sh -u $MNT"
+  assert_equal "$(nsctl clone 1 0)" 4
+  assert_equal "$(wc -l <"$AUDIT_LOG")" 6 "boot records (no second boot)"
+}
+
+@test "mount.sh -u: the daemon stops and the mount goes; a second -u says nothing is mounted (exit 1)" {
+  nsproc_mount
+  local pid
+  pid=$(daemon_pid)
+  run --separate-stderr "$MOUNT_SH" -u "$MNT"
+  assert_equal "$status:$output" "0:unmounted $MNT"
+  ! is_mounted "$MNT"
+  ! kill -0 "$pid" 2>/dev/null
+  run --separate-stderr "$MOUNT_SH" -u "$MNT"
+  assert_equal "$status:$stderr" "1:nsproc: nothing is mounted at $MNT"
+}
+
+@test "mount.sh after kill -9 of the daemon: auto_unmount removed the mount, and it mounts again at once" {
+  nsproc_mount
+  local pid i
+  pid=$(daemon_pid)
+  kill -KILL "$pid"
+  for ((i = 0; i < 50; i++)); do is_mounted "$MNT" || break; sleep 0.1; done
+  ! is_mounted "$MNT"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG"
+  assert_equal "$status" 0
+  assert_equal "$(cat "$MNT/1/ns/uts_snum")" 2
+}
+
+@test "stale mount: daemon and its auto_unmount helper killed leave a dead mount; mount.sh clears it and mounts" {
+  nsproc_mount
+  local pid helper
+  pid=$(daemon_pid)
+  # libfuse's auto_unmount watcher is the daemon's fusermount child: without it the mount stays.
+  helper=$(pgrep -P "$pid" -x fusermount)
+  assert_match "$helper" '^[0-9]+$' "pid of the auto_unmount fusermount"
+  kill -KILL "$helper"
+  kill -KILL "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  run stat "$MNT/1"
+  assert_equal "$output" "stat: cannot statx '$MNT/1': Transport endpoint is not connected"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG"
+  assert_equal "$status" 0
+  assert_equal "$stderr" "nsproc: clearing a dead mount at $MNT (its daemon is gone)"
+  assert_equal "$(cat "$MNT/1/ns/net_snum")" 7
+}
+
+@test "mount.sh on a directory that is not empty, or already another mount: exit 1, nothing started" {
+  NSPROC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats.XXXXXX")
+  echo "$NSPROC_TMP" >>"$(_nsproc_dirs_file)"
+  MNT=$NSPROC_TMP/mnt
+  export NSPROC_STATE_DIR=$NSPROC_TMP/state
+  mkdir "$MNT" && touch "$MNT/file"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status:$stderr" "1:nsproc: $MNT is not empty; choose an empty directory as MOUNTPOINT"
+  [[ ! -e $NSPROC_TMP/audit.log ]]
+  OTHERFS=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-other.XXXXXX")
+  mount -t tmpfs tmpfs "$OTHERFS" || skip "cannot mount a tmpfs here"
+  run --separate-stderr "$MOUNT_SH" "$OTHERFS"
+  assert_equal "$status:$stderr" "1:nsproc: $OTHERFS is already a mount point (tmpfs); choose another MOUNTPOINT"
+  run --separate-stderr "$MOUNT_SH" -u "$OTHERFS"
+  assert_equal "$status:$stderr" "1:nsproc: $OTHERFS is a tmpfs mount, not nsproc: not touching it"
+  is_mounted "$OTHERFS"
+}
+
+@test "mount.sh with a bad option: exit 2 with the reason, and nothing is mounted" {
+  local mnt=${BATS_TEST_TMPDIR}/never
+  run --separate-stderr "$MOUNT_SH" "$mnt" --profile v6
+  assert_equal "$status:$stderr" $'2:nsproc: --profile must be v5 or modern, not \'v6\'\nTry \'--help\' for the options.'
+  run --separate-stderr "$MOUNT_SH" "$mnt" --serial-start 0
+  assert_equal "$status" 2
+  assert_contains "$stderr" "--serial-start must be 1..2^64-1 in decimal or 0x hex, not '0'"
+  run --separate-stderr "$MOUNT_SH" "$mnt" --clock fixed:abc
+  assert_equal "$status" 2
+  assert_contains "$stderr" "--clock must be real or fixed:EPOCH (seconds), not 'fixed:abc'"
+  run --separate-stderr "$MOUNT_SH" "$mnt" --bogus
+  assert_equal "$status" 2
+  assert_contains "$stderr" "unknown option '--bogus'"
+  [[ ! -e $mnt ]]
+}
+
+@test "mount.sh --profile modern --serial-start 0x100 --clock fixed:EPOCH: the options reach the daemon" {
+  nsproc_mount --profile modern --serial-start 0x100 --clock fixed:1418222800.5
+  local c
+  assert_equal "$(cat "$MNT/1/ns/time_snum")" 9
+  c=$(nsctl clone 1 net,uts)
+  assert_equal "$(snum "$c" uts) $(snum "$c" net)" "100 101"
+  assert_equal "$(grep -c 'msg=audit(1418222800.500:' "$AUDIT_LOG")" "$(wc -l <"$AUDIT_LOG")" "records stamped 1418222800.500"
+  assert_equal "$(tail -n 1 "$AUDIT_LOG")" "type=NS_INFO msg=audit(1418222800.500:15): pid=$c netns=101 utsns=100 ipcns=1 pidns=4 userns=3 mntns=5 cgroupns=8 timens=9"
+}
+
+@test "mount.sh --audit-log relative: resolved against the caller's directory" {
+  NSPROC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats.XXXXXX")
+  echo "$NSPROC_TMP" >>"$(_nsproc_dirs_file)"
+  export MNT=$NSPROC_TMP/mnt NSPROC_STATE_DIR=$NSPROC_TMP/state NSPROC_MNT=$NSPROC_TMP/mnt
+  (cd "$NSPROC_TMP" && "$MOUNT_SH" mnt --audit-log rel.log >"$NSPROC_TMP/mount.out")
+  assert_equal "$(sed -n 's/^audit_log //p' "$NSPROC_TMP/mount.out")" "$NSPROC_TMP/rel.log"
+  assert_equal "$(wc -l <"$NSPROC_TMP/rel.log")" 6
+}
+
+@test "a second boot on the same audit log: serials start over, boot records are appended again" {
+  nsproc_mount --clock fixed:1408577534.868
+  local c
+  c=$(nsctl clone 1 net)
+  assert_equal "$(snum "$c" net)" 8
+  NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" -u "$MNT" >/dev/null
+  "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --clock fixed:1408577534.868 >/dev/null
+  c=$(nsctl clone 1 net)
+  assert_equal "$(snum "$c" net)" 8 "the first new serial of the second boot"
+  assert_equal "$(grep -c '^type=AUDIT_NS_INIT_UTS msg=audit(1408577534.868:5): ' "$AUDIT_LOG")" 2
+  assert_equal "$(wc -l <"$AUDIT_LOG")" $((6 + 2 + 6 + 2))
+}

@@ -22,8 +22,7 @@ const NO_BYTES = Buffer.alloc(0);
 type Handle =
   | { readonly kind: 'snapshot'; readonly data: Buffer }
   | { readonly kind: 'nsfs' }
-  /** `tail`: the start of a line cut by a seam between two pieces of one write(2). */
-  | { readonly kind: 'ctl'; out: Buffer; tail: Buffer };
+  | { readonly kind: 'ctl'; out: Buffer };
 
 export type RunWrite = (text: string) => BatchResult;
 
@@ -65,7 +64,7 @@ export class ProcVfs implements Vfs {
     if (isKernelError(n)) return n;
     const writing = (flags & O_ACCMODE) !== 0 || (flags & O_TRUNC) !== 0;
     let h: Handle;
-    if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES, tail: NO_BYTES };
+    if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES };
     else if (writing) return { errno: 'EACCES', detail: `${path} is read-only` };
     else if (n.kind === 'nsfs') h = { kind: 'nsfs' };
     else {
@@ -96,22 +95,23 @@ export class ProcVfs implements Vfs {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
-    let bytes = h.tail.length > 0 ? Buffer.concat([h.tail, data]) : data;
-    h.tail = NO_BYTES;
-    // A write(2) longer than MAX_WRITE arrives in pieces cut at the writer's page boundaries, each
-    // longer than MAX_WRITE - PAGE_SIZE but the last: keep a line cut at such a seam for the next piece.
-    // The cut is kept as bytes (a seam may split a UTF-8 character), and only while it can still
-    // be a line: a longer one is passed on now, to fail with EINVAL instead of growing forever.
-    if (data.length > MAX_WRITE - PAGE_SIZE && bytes[bytes.length - 1] !== NL) {
-      const cut = bytes.lastIndexOf(NL) + 1;
-      if (bytes.length - cut <= MAX_LINE) {
-        h.tail = Buffer.from(bytes.subarray(cut));
-        bytes = bytes.subarray(0, cut);
-      }
+    // A write(2) longer than MAX_WRITE reaches us in pieces cut at the writer's page boundaries,
+    // each longer than MAX_WRITE - PAGE_SIZE but the last, and nothing tells the last piece from
+    // the others. So a piece that long which ends inside a line runs up to its last newline and
+    // answers that short count: the kernel then ends the write(2) there (fs/fuse/file.c:
+    // fuse_direct_io() stops at a short reply) and returns the count, and the writer sends the
+    // rest again, from the start of the cut line (cat, stdio and fs.writeFile all do). Holding the
+    // cut line for a next piece instead would acknowledge bytes never run when no piece follows.
+    // A cut at a newline never splits a UTF-8 character. A line longer than MAX_LINE (or a piece
+    // without a newline) is passed on whole, to fail with EINVAL at once.
+    let bytes = data;
+    if (data.length > MAX_WRITE - PAGE_SIZE && data[data.length - 1] !== NL) {
+      const cut = data.lastIndexOf(NL) + 1;
+      if (cut > 0 && data.length - cut <= MAX_LINE) bytes = data.subarray(0, cut);
     }
     const r = this.runWrite(bytes.toString('utf8'));
     h.out = Buffer.concat([h.out, Buffer.from(r.output)]);
-    return r.error ?? data.length;
+    return r.error ?? bytes.length;
   }
 
   truncate(path: string): void | KernelError {

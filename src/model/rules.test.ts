@@ -518,6 +518,9 @@ describe('ns_info and virt_control (kernel/audit.c:audit_netlink_ok())', () => {
     ['nsInfoRequest() without CAP_AUDIT_CONTROL fails with EPERM', 'EPERM', (s) => { const a = spawn(s); dropCap(s, a, CAP_AUDIT_CONTROL); return nsInfoRequest(s, a, 1); }],
     ['nsInfoRequest() with only CAP_AUDIT_WRITE fails with EPERM', 'EPERM', (s) => { const a = spawn(s); must(setcred(s, a, { caps: cap(CAP_AUDIT_WRITE) })); return nsInfoRequest(s, a, 1); }],
     ['nsInfoRequest() from uid 1000 without capabilities fails with EPERM', 'EPERM', (s) => nsInfoRequest(s, actor(s, 'uid 1000'), 1)],
+    // audit_netlink_ok(): "Only support auditd and auditctl in initial pid namespace" → EPERM for control requests.
+    ['nsInfoRequest() from root in a child pid namespace fails with EPERM', 'EPERM', (s) => nsInfoRequest(s, spawn(s, 1, flagsOf(s, 'pid')), 1)],
+    ['virtControl() from root in a child pid namespace succeeds (user messages need only CAP_AUDIT_WRITE)', 'ok', (s) => virtControl(s, spawn(s, 1, flagsOf(s, 'pid')), 'hi')],
     // Patch 11/13: AUDIT_VIRT_CONTROL "(CAP_AUDIT_WRITE required)".
     ['virtControl() without CAP_AUDIT_WRITE fails with EPERM', 'EPERM', (s) => { const a = spawn(s); dropCap(s, a, CAP_AUDIT_WRITE); return virtControl(s, a, 'hi'); }],
     ['virtControl() with only CAP_AUDIT_WRITE succeeds', 'ok', (s) => { const a = spawn(s); must(setcred(s, a, { caps: cap(CAP_AUDIT_WRITE) })); return virtControl(s, a, 'hi'); }],

@@ -2,8 +2,10 @@
  * Requests to the audit subsystem (patches 7/13 and 11/13): an NS_INFO dump
  * for a pid, and a VIRT_CONTROL message with the sender's NS_INFO attached.
  * As kernel/audit.c:audit_netlink_ok(): only the initial user namespace may
- * talk to audit (ECONNREFUSED otherwise, so PAM-style callers carry on), and
- * the sender needs CAP_AUDIT_CONTROL or CAP_AUDIT_WRITE there (EPERM).
+ * talk to audit (ECONNREFUSED otherwise, so PAM-style callers carry on),
+ * control requests such as AUDIT_NS_INFO come only from the initial pid
+ * namespace (EPERM), and the sender needs CAP_AUDIT_CONTROL or
+ * CAP_AUDIT_WRITE there (EPERM).
  */
 import { CAP_AUDIT_CONTROL, CAP_AUDIT_WRITE, CAP_NAMES, hasCap } from '../caps.js';
 import { fail, ok, type Result } from '../errno.js';
@@ -24,6 +26,9 @@ function auditSender(s: ModelState, pid: number, cap: number): Result<Task> {
 export function nsInfoRequest(s: ModelState, actorPid: number, targetPid: number): Result<NsInfoEvent> {
   const sender = auditSender(s, actorPid, CAP_AUDIT_CONTROL);
   if (!sender.ok) return sender;
+  if (sender.value.pidNs !== s.initial.pid) {
+    return fail('EPERM', `pid ${actorPid} is not in the initial pid namespace, where audit control requests must come from`);
+  }
   const target = findTask(s, targetPid, 'target task');
   return target.ok ? ok(nsInfo(s, target.value)) : target;
 }

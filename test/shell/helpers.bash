@@ -205,3 +205,71 @@ snum() { local v; v=$(<"$MNT/$1/ns/$2_snum") && printf '%s' "$v"; }
 inum() { local l; l=$(readlink "$MNT/$1/ns/$2") && l=${l##*[} && printf '%s' "${l%]}"; }
 # status_field PID NAME: a field of MNT/PID/status (tabs kept between values).
 status_field() { sed -n "s/^$2:\t//p" "$MNT/$1/status"; }
+
+# --- Debian's ausearch, unpacked, never installed ----------------------------------------
+
+# fetch_ausearch: makes `ausearch` (a function) run Debian's ausearch from auditd, with
+# libauparse0 and libaudit1 beside it: `apt-get download` (after `apt-get update` if apt
+# does not know the packages yet) and `dpkg -x` into a cache dir — nothing is installed and
+# no daemon starts. The cache is $NSPROC_AUDIT_TOOLS, default $BATS_RUN_TMPDIR/audit-tools,
+# shared by every file of one bats run. Returns 1 with the reason in $AUSEARCH_MISSING when
+# apt cannot get the packages.
+fetch_ausearch() {
+  AUDIT_TOOLS=${NSPROC_AUDIT_TOOLS:-${BATS_RUN_TMPDIR:-/tmp}/audit-tools}
+  AUSEARCH_MISSING=
+  if [[ ! -f $AUDIT_TOOLS/.done ]]; then
+    mkdir -p "$AUDIT_TOOLS"
+    # One fetch at a time, even if files ever run in parallel.
+    exec {lock}>"$AUDIT_TOOLS/.lock"
+    flock "$lock"
+    [[ -f $AUDIT_TOOLS/.done ]] || _fetch_audit_debs "$AUDIT_TOOLS" || { exec {lock}>&-; return 1; }
+    exec {lock}>&-
+  fi
+  AUSEARCH_BIN=$(find "$AUDIT_TOOLS/root" -type f -name ausearch -path '*sbin/*' | head -n 1)
+  AUSEARCH_LIBS=$(find "$AUDIT_TOOLS/root" -name 'libauparse.so.0' -printf '%h\n' | head -n 1)
+  AUSEARCH_LIBS+=:$(find "$AUDIT_TOOLS/root" -name 'libaudit.so.1' -printf '%h\n' | head -n 1)
+  [[ -x $AUSEARCH_BIN ]] || { AUSEARCH_MISSING="no ausearch in the unpacked auditd package"; return 1; }
+  export AUSEARCH_BIN AUSEARCH_LIBS
+}
+
+# The installable name of a Debian package: NAME, or NAMEt64 after the 64-bit time_t rename.
+_debian_name() {
+  local n
+  for n in "$1" "$1t64"; do
+    apt-cache policy "$n" 2>/dev/null | grep -q 'Candidate: [^(]' && { echo "$n"; return 0; }
+  done
+  return 1
+}
+
+_fetch_audit_debs() {
+  local dir=$1 names=() n base out
+  command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
+    { AUSEARCH_MISSING="apt-get and dpkg are needed to fetch Debian's auditd"; return 1; }
+  for base in auditd libauparse0 libaudit1; do
+    if ! n=$(_debian_name "$base"); then
+      apt-get update -qq >/dev/null 2>&1 || true
+      n=$(_debian_name "$base") || { AUSEARCH_MISSING="apt knows no package $base (nor ${base}t64)"; return 1; }
+    fi
+    names+=("$n")
+  done
+  rm -rf "$dir/debs" "$dir/root"
+  mkdir -p "$dir/debs" "$dir/root"
+  # As root, apt would hand the download to the _apt user, who cannot write here.
+  if ! out=$(cd "$dir/debs" && apt-get download -q -o APT::Sandbox::User=root "${names[@]}" 2>&1); then
+    AUSEARCH_MISSING="apt-get download ${names[*]} failed: $(tail -n 1 <<<"$out")"
+    return 1
+  fi
+  for n in "$dir"/debs/*.deb; do dpkg -x "$n" "$dir/root" || { AUSEARCH_MISSING="dpkg -x $n failed"; return 1; }; done
+  touch "$dir/.done"
+}
+
+# ausearch ARGS…: the unpacked ausearch (after fetch_ausearch). It says on stderr that
+# /etc/audit/auditd.conf does not exist; that line is dropped.
+ausearch() {
+  local err status=0
+  err=$(mktemp "${TMPDIR:-/tmp}/ausearch-err.XXXXXX")
+  LD_LIBRARY_PATH=$AUSEARCH_LIBS "$AUSEARCH_BIN" "$@" 2>"$err" || status=$?
+  grep -v '^Config file /etc/audit/auditd.conf' "$err" >&2
+  rm -f "$err"
+  return $status
+}

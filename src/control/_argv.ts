@@ -46,6 +46,7 @@ export function splitWords(text: string): Result<string[]> {
   return ok(words);
 }
 
+/** One option as getopt_long(3)'s `struct option` and short-option string describe it. */
 export interface OptSpec {
   /** One-letter name (`-t`), if any. */
   readonly short?: string;
@@ -57,6 +58,7 @@ export interface OptSpec {
   readonly key: string;
 }
 
+/** One option found, in command-line order. */
 export interface ParsedOpt {
   readonly key: string;
   /** The option's value, undefined when it takes none or none was attached. */
@@ -65,6 +67,7 @@ export interface ParsedOpt {
   readonly as: string;
 }
 
+/** The options and the operands (non-option words), each in order. */
 export interface ParsedArgs {
   readonly opts: readonly ParsedOpt[];
   readonly operands: readonly string[];

@@ -20,8 +20,10 @@
  *   arrays for a tree, keys the lowercase headers, empty cells `null`.
  */
 
+/** How a column's cells appear in --json (libsmartcols SCOLS_JSON_STRING / _NUMBER / _ARRAY_NUMBER). */
 export type JsonType = 'string' | 'number' | 'array-number';
 
+/** A column as libsmartcols declares it (scols_table_new_column()). */
 export interface Column {
   /** Header text; lowercased, the JSON key. */
   readonly name: string;
@@ -39,6 +41,7 @@ export interface Line {
   readonly children: Line[];
 }
 
+/** The output modes: text (default), `--raw` or `--json`; `--noheadings` drops the header line. */
 export interface PrintOptions {
   readonly raw: boolean;
   readonly json: boolean;

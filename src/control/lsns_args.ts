@@ -14,9 +14,11 @@ import { NS_TYPES, type NsName } from '../model/nstypes.js';
 import { getopt, splitWords, type OptSpec } from './_argv.js';
 import type { JsonType } from './_scols.js';
 
+/** The column names, as headers and `-o` names. */
 export type LsnsColumnId =
   | 'NS' | 'TYPE' | 'PATH' | 'NPROCS' | 'PID' | 'PPID' | 'COMMAND' | 'UID' | 'USER' | 'NETNSID' | 'NSFS' | 'PNS' | 'ONS' | 'SNUM';
 
+/** One row of the column table. */
 export interface LsnsColumnInfo {
   readonly id: LsnsColumnId;
   readonly whint: number;
@@ -43,8 +45,10 @@ export const LSNS_COLUMNS: readonly LsnsColumnInfo[] = [
   { id: 'SNUM', whint: 0, right: true, json: 'string', help: 'namespace serial number (hex, as *_snum and audit records)' },
 ];
 
+/** lsns.c's LSNS_TREE_*: none (`-l`), process (the default), owner (`-T`), parent (`-T parent`). */
 export type LsnsTree = 'none' | 'process' | 'owner' | 'parent';
 
+/** A parsed `lsns` command line: what to list and how to print it. */
 export interface LsnsQuery {
   readonly columns: readonly LsnsColumnId[];
   /** `-t`: types to list; empty = every type. */

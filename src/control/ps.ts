@@ -19,6 +19,7 @@ import { allTasks, globalPid, type ModelState, type Task } from '../model/state.
 import { getopt, splitWords, type OptSpec } from './_argv.js';
 import { Table, type Column, type Line } from './_scols.js';
 
+/** A parsed `ps` command line. */
 export interface PsQuery {
   /** Only this task (initial pid namespace numbering) and its descendants. */
   readonly pid: number | null;

@@ -22,7 +22,10 @@ const NO_BYTES = Buffer.alloc(0);
 type Handle =
   | { readonly kind: 'snapshot'; readonly data: Buffer }
   | { readonly kind: 'nsfs' }
-  | { readonly kind: 'ctl'; out: Buffer };
+  | CtlHandle;
+
+/** A control-file session; `tail`: the start of a line cut at the end of a long write piece. */
+interface CtlHandle { readonly kind: 'ctl'; out: Buffer; tail: Buffer }
 
 export type RunWrite = (text: string) => BatchResult;
 
@@ -64,7 +67,7 @@ export class ProcVfs implements Vfs {
     if (isKernelError(n)) return n;
     const writing = (flags & O_ACCMODE) !== 0 || (flags & O_TRUNC) !== 0;
     let h: Handle;
-    if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES };
+    if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES, tail: NO_BYTES };
     else if (writing) return { errno: 'EACCES', detail: `${path} is read-only` };
     else if (n.kind === 'nsfs') h = { kind: 'nsfs' };
     else {
@@ -84,6 +87,7 @@ export class ProcVfs implements Vfs {
       case 'nsfs': return { errno: 'EINVAL', detail: 'namespace files cannot be read' };
       case 'ctl': {
         // Answers are consumed from a per-open cursor; the file offset (which counts what was written) is ignored.
+        this.flushTail(h);
         const chunk = h.out.subarray(0, length);
         h.out = h.out.subarray(chunk.length);
         return chunk;
@@ -96,22 +100,39 @@ export class ProcVfs implements Vfs {
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
     // A write(2) longer than MAX_WRITE reaches us in pieces cut at the writer's page boundaries,
-    // each longer than MAX_WRITE - PAGE_SIZE but the last, and nothing tells the last piece from
-    // the others. So a piece that long which ends inside a line runs up to its last newline and
-    // answers that short count: the kernel then ends the write(2) there (fs/fuse/file.c:
-    // fuse_direct_io() stops at a short reply) and returns the count, and the writer sends the
-    // rest again, from the start of the cut line (cat, stdio and fs.writeFile all do). Holding the
-    // cut line for a next piece instead would acknowledge bytes never run when no piece follows.
-    // A cut at a newline never splits a UTF-8 character. A line longer than MAX_LINE (or a piece
-    // without a newline) is passed on whole, to fail with EINVAL at once.
-    let bytes = data;
-    if (data.length > MAX_WRITE - PAGE_SIZE && data[data.length - 1] !== NL) {
-      const cut = data.lastIndexOf(NL) + 1;
-      if (cut > 0 && data.length - cut <= MAX_LINE) bytes = data.subarray(0, cut);
+    // each longer than MAX_WRITE - PAGE_SIZE but the last; cat (nsctl -) writes 128 KiB blocks
+    // of its input, which end inside a line wherever they fall. So a piece that long which ends
+    // inside a line keeps that line's start, as bytes (a seam may split a UTF-8 character), for
+    // the next write on this open file, and takes the whole piece. Not a short count: after one,
+    // cat writes only the rest of its block again (measured), a write(2) of its own that would
+    // run a line's end as a line. A kept line still runs if no write follows: before the next
+    // read (its answer is there) or at close (unseen). A line longer than MAX_LINE is passed on
+    // at once, to fail with EINVAL instead of growing forever.
+    let bytes = h.tail.length > 0 ? Buffer.concat([h.tail, data]) : data;
+    h.tail = NO_BYTES;
+    if (data.length > MAX_WRITE - PAGE_SIZE && bytes[bytes.length - 1] !== NL) {
+      const cut = bytes.lastIndexOf(NL) + 1;
+      if (bytes.length - cut <= MAX_LINE) {
+        h.tail = Buffer.from(bytes.subarray(cut));
+        bytes = bytes.subarray(0, cut);
+      }
     }
+    return this.run(h, bytes) ?? data.length;
+  }
+
+  /** Runs `bytes` as one batch on `h`; its answer waits for a read. Returns the write's error, if any. */
+  private run(h: CtlHandle, bytes: Buffer): KernelError | null {
+    if (bytes.length === 0) return null;
     const r = this.runWrite(bytes.toString('utf8'));
     h.out = Buffer.concat([h.out, Buffer.from(r.output)]);
-    return r.error ?? bytes.length;
+    return r.error;
+  }
+
+  /** Runs a kept line start when no write continued it. */
+  private flushTail(h: CtlHandle): void {
+    const tail = h.tail;
+    h.tail = NO_BYTES;
+    this.run(h, tail);
   }
 
   truncate(path: string): void | KernelError {
@@ -122,6 +143,8 @@ export class ProcVfs implements Vfs {
   }
 
   release(fh: number): void {
+    const h = this.handles.get(fh);
+    if (h?.kind === 'ctl') this.flushTail(h);
     this.handles.delete(fh);
   }
 

@@ -70,7 +70,13 @@ export function lsns(s: ModelState, q: LsnsQuery, ctx: QueryContext): Result<str
   const types = q.types.length === 0 ? s.types.types : s.types.types.filter((t) => q.types.includes(t.name));
   const rows = namespaceUsage(s, types).map((u: NsUsage): NsRow => ({ ns: u.ns, tasks: u.tasks, proc: u.tasks[0] ?? null }));
   const table = new Table('namespaces', columnsOf(q));
-  const cells = (row: NsRow, proc: Task | null) => q.columns.map((id) => cell(id, row, proc, ctx));
+  // One passwd lookup per uid per listing (util-linux keeps an idcache the same way).
+  const names = new Map<number, string>();
+  const cached: QueryContext = {
+    mountpoint: ctx.mountpoint,
+    userName: (uid) => names.get(uid) ?? (names.set(uid, ctx.userName(uid)), names.get(uid)!),
+  };
+  const cells = (row: NsRow, proc: Task | null) => q.columns.map((id) => cell(id, row, proc, cached));
   if (q.nsid !== null) {
     const row = rows.find((r) => r.ns.inum === q.nsid);
     if (!row) return fail('ENOENT', `not found namespace: ${q.nsid}`);

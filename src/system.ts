@@ -4,7 +4,7 @@
  * place that knows all the parts; the daemon mounts what this returns.
  */
 import { AuditLog } from './audit/log_writer.js';
-import type { DaemonOptions } from './cli/options.js';
+import { auditMaxSizeBytes, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
 import { hostUserName, type QueryContext } from './control/query_context.js';
 import { runBatch } from './control/run_batch.js';
@@ -19,7 +19,7 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   if (!booted.ok) throw new Error(formatError(booted.error));
   const log = AuditLog.open({
     path: opts.auditLog, clock: opts.clock, flush: opts.auditFlush,
-    maxSizeBytes: opts.auditMaxSizeMb * 1024 * 1024, numLogs: opts.auditNumLogs,
+    maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
   });
   if (!log.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);
   const logged = log.value.appendEvents(booted.value.events);

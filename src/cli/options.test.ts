@@ -40,6 +40,7 @@ describe('parseDaemonArgs', () => {
     ['fixed clock', ['--clock', 'fixed:1418222800.5'], { clock: { spec: fixedClock({ sec: 1418222800, msec: 500 }).spec } }],
     ['pid max', ['--pid-max', '32768'], { pidMax: 32768 }],
     ['audit rotation', ['--audit-max-size', '8', '--audit-num-logs', '3'], { auditMaxSizeMb: 8, auditNumLogs: 3 }],
+    ['a fractional rotation size (tests)', ['--audit-max-size', '0.004'], { auditMaxSizeMb: 0.004 }],
     ['timeouts', ['--attr-timeout', '1', '--entry-timeout', '0.5'], { attrTimeout: 1, entryTimeout: 0.5 }],
     ['foreground', ['--foreground'], { foreground: true }],
     ['pid file', ['--pid-file', 'p'], { pidFile: '/home/me/p' }],
@@ -64,6 +65,8 @@ describe('parseDaemonArgs', () => {
     ['a negative timeout', ['--attr-timeout', '-1']],
     ['an empty mountpoint', ['']],
     ['zero audit logs', ['--audit-num-logs', '0']],
+    ['a rotation size under one byte', ['--audit-max-size', '0.0000001']],
+    ['a rotation size in exponent form', ['--audit-max-size', '1e-3']],
   ];
   it.each(rejected)('parseDaemonArgs() rejects %s with usage status 2', (_name, argv) => {
     const r = parseDaemonArgs(argv, CWD);

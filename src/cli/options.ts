@@ -25,7 +25,10 @@ export interface DaemonOptions {
   readonly clock: AuditClock;
   /** Like /proc/sys/kernel/pid_max. */
   readonly pidMax: number;
-  /** Rotate the audit log at this many MiB (auditd max_log_file); 0 = never. */
+  /**
+   * Rotate the audit log at this many MiB (auditd max_log_file); 0 = never. Unlike auditd
+   * (whole MB only) a fraction is accepted, so tests can rotate at a few KiB: 0.01 = 10486 bytes.
+   */
   readonly auditMaxSizeMb: number;
   /** Audit log files kept when rotating (auditd num_logs). */
   readonly auditNumLogs: number;
@@ -63,7 +66,8 @@ Options (--opt VALUE or --opt=VALUE):
   --serial-start N         first namespace serial number, decimal or 0x hex
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
   --pid-max N              like kernel.pid_max (default ${PID_MAX_LIMIT})
-  --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0)
+  --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
+                           are allowed (0.01 = 10486 bytes), auditd takes whole MB only
   --audit-num-logs N       audit logs kept when rotating (default 5)
   --attr-timeout S         FUSE attribute cache seconds (default 0)
   --entry-timeout S        FUSE name cache seconds (default 0)
@@ -89,7 +93,14 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
     return c.ok ? void (o.clock = c.value) : `--clock must be real or fixed:EPOCH (seconds), not '${v}'`;
   },
   '--pid-max': (o, v) => intSetter(v, 1, PID_MAX_LIMIT, '--pid-max', (n) => (o.pidMax = n)),
-  '--audit-max-size': (o, v) => intSetter(v, 0, 1_000_000, '--audit-max-size', (n) => (o.auditMaxSizeMb = n)),
+  '--audit-max-size': (o, v) => {
+    const bytes = /^[0-9]+(\.[0-9]+)?$/.test(v) ? auditMaxSizeBytes(Number(v)) : -1;
+    if (bytes < 0 || (bytes === 0 && Number(v) !== 0) || Number(v) > 1_000_000) {
+      return `--audit-max-size must be 0 or a number of MiB from 1 byte (0.000001) to 1000000, not '${v}'`;
+    }
+    o.auditMaxSizeMb = Number(v);
+    return undefined;
+  },
   // auditd.conf(5): num_logs is at most 999.
   '--audit-num-logs': (o, v) => intSetter(v, 1, 999, '--audit-num-logs', (n) => (o.auditNumLogs = n)),
   '--attr-timeout': (o, v) => secondsSetter(v, '--attr-timeout', (n) => (o.attrTimeout = n)),
@@ -174,6 +185,11 @@ function secondsSetter(v: string, name: string, set: (n: number) => void): strin
   if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) return `${name} must be a number of seconds ≥ 0, not '${v}'`;
   set(Number(v));
   return undefined;
+}
+
+/** `--audit-max-size` in bytes, rounded to the nearest byte (what src/system.ts gives the AuditLog). */
+export function auditMaxSizeBytes(mb: number): number {
+  return Math.round(mb * 1024 * 1024);
 }
 
 const U64_MAX = (1n << 64n) - 1n;

@@ -86,8 +86,10 @@ run_doc_example() {
   if [[ $code == *ausearch* ]]; then
     fetch_ausearch || skip "ausearch unavailable: $AUSEARCH_MISSING"
     mkdir -p "$bin"
-    printf '#!/bin/sh\nLD_LIBRARY_PATH=%q exec %q "$@" 2>&1 | grep -v "^Config file /etc/audit/auditd.conf"\n' \
-      "$AUSEARCH_LIBS" "$AUSEARCH_BIN" >"$bin/ausearch"
+    # The same filter as the ausearch function of helpers.bash, as a program for bash -c.
+    printf '%s\n' '#!/bin/bash' 'err=$(mktemp)' \
+      "LD_LIBRARY_PATH=$(printf %q "$AUSEARCH_LIBS") $(printf %q "$AUSEARCH_BIN") \"\$@\" 2>\"\$err\"; s=\$?" \
+      'grep -v "^Config file /etc/audit/auditd.conf" "$err" >&2; rm -f "$err"; exit $s' >"$bin/ausearch"
     chmod +x "$bin/ausearch"
   fi
   code=${code//\/tmp\/nsproc/$MNT}

@@ -115,6 +115,14 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   assert_nsctl_error EPERM "pid $CHILDUSER lacks CAP_SYS_ADMIN in the target user namespace" setns "$CHILDUSER" "$other" user
 }
 
+@test "nsctl errors: ns_info from outside the initial pid namespace is EPERM (audit control requests come from there)" {
+  local i
+  i=$(nsctl clone 1 pid)
+  assert_nsctl_error EPERM "pid $i is not in the initial pid namespace, where audit control requests must come from" ns_info "$i" 1
+  # A VIRT_CONTROL message is no control request: it is accepted from there.
+  assert_equal "$(nsctl virt_control "$i" hello)" ok
+}
+
 @test "nsctl errors: audit requests from outside the initial user namespace are ECONNREFUSED (Connection refused)" {
   assert_nsctl_error ECONNREFUSED "pid $CHILDUSER is not in the initial user namespace, and audit only listens there" ns_info "$CHILDUSER" 1
   assert_nsctl_error ECONNREFUSED "pid $CHILDUSER is not in the initial user namespace, and audit only listens there" virt_control "$CHILDUSER" hello

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const writers = Array.from({ length: 4 }, (_, i) => startWorker('writer', m.mountpoint, WRITER_OPS, 200 + i));
   events = (await Promise.all([...readers, ...writers].map((w) => w.done))).flat();
   stats = await m.stats();
-}, 120_000);
+}, 60_000 + 60_000 * SCALE);
 afterAll(async () => { await m?.stop(); });
 
 describe('8 readers and 4 writers on one mount', () => {

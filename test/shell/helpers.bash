@@ -2,7 +2,7 @@
 #
 # Every mount lives in a fresh temp dir ($NSPROC_TMP, mode 0755 so other host users can
 # reach it) with its own audit log and mount.sh state dir. nsproc_mount records the dir in
-# a run-wide list, and nsproc_unmount_all (called from teardown_file by every file through
+# a per-file list, and nsproc_unmount_all (called from teardown_file by every file through
 # nsproc_teardown_file) clears whatever a failing test left, so no mount outlives a run:
 #   ./mount.sh -u MNT, then umount -l / fusermount -uz if anything is still mounted there.
 #
@@ -36,8 +36,9 @@ PROC_NET_INIT_INO_MODERN=4026531833
 PROC_MNT_INIT_INO_MODERN=4026531832
 PROC_DYNAMIC_FIRST=4026531840
 
-# The list of every temp dir this bats run mounted in (cleared at the end of each file).
-_nsproc_dirs_file() { echo "${BATS_RUN_TMPDIR:-/tmp}/nsproc-mount-dirs"; }
+# The temp dirs this file mounted in (cleared at the end of the file; per file, so files run
+# in parallel never clear each other's mounts).
+_nsproc_dirs_file() { echo "${BATS_FILE_TMPDIR:-${BATS_RUN_TMPDIR:-/tmp}}/nsproc-mount-dirs"; }
 
 # nsproc_mount [mount.sh options…]: mounts a fresh tree at $NSPROC_TMP/mnt with the audit
 # log $NSPROC_TMP/audit.log. Exports MNT, AUDIT_LOG, NSPROC_TMP, NSPROC_MNT (for nsctl)

@@ -89,7 +89,7 @@ log_lines_of() { grep -F "msg=audit(" "$AUDIT_LOG" | grep -E "^[^ ]+ msg=audit\(
   assert_equal "$status:$output:$stderr" "1::" "ausearch -m 1329 (--raw prints no <no matches>)"
 }
 
-@test "ausearch -p, -ui, -se match VIRT_CONTROL only: fields of unknown record types are not parsed" {
+@test "ausearch -p, -ui, -ua, -ul, -se match VIRT_CONTROL only, -sv nothing: fields of unknown record types are not parsed" {
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -p 1
   assert_equal "$(cut -d' ' -f1 <<<"$output" | sort -u)" "type=VIRT_CONTROL" "types found by -p 1"
   # pid 4 is named by NS_INFO and AUDIT_NS_DEL_* records only.
@@ -97,18 +97,26 @@ log_lines_of() { grep -F "msg=audit(" "$AUDIT_LOG" | grep -E "^[^ ]+ msg=audit\(
   assert_equal "$status:$output:$stderr" "1::" "ausearch -p 4"
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ui 0
   assert_equal "$(cut -d' ' -f1 <<<"$output" | sort -u)" "type=VIRT_CONTROL" "types found by -ui 0"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ua 0
+  assert_equal "$(cut -d' ' -f1 <<<"$output" | sort -u)" "type=VIRT_CONTROL" "types found by -ua 0"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ul 4294967295
+  assert_equal "$(cut -d' ' -f1 <<<"$output" | sort -u)" "type=VIRT_CONTROL" "types found by -ul 4294967295"
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -se kernel
   assert_equal "$(cut -d' ' -f1 <<<"$output" | sort -u)" "type=VIRT_CONTROL" "types found by -se kernel"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -sv yes
+  assert_equal "$status:$output" "1:" "ausearch -sv yes"
 }
 
-@test "ausearch -ui 4294967295 (-1) means no uid filter: every record matches" {
+@test "ausearch -ui/-ua 4294967295 (-1) means no uid filter: every record matches" {
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ui 4294967295
-  assert_equal "${#lines[@]}" "$(wc -l <"$AUDIT_LOG")"
+  assert_equal "${#lines[@]}" "$(wc -l <"$AUDIT_LOG")" "records found by -ui 4294967295"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ua 4294967295
+  assert_equal "${#lines[@]}" "$(wc -l <"$AUDIT_LOG")" "records found by -ua 4294967295"
 }
 
-@test "ausearch -ts today and -i work on every record (time, uid, auid, ses, res interpreted)" {
-  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ts today
-  assert_equal "${#lines[@]}" "$(wc -l <"$AUDIT_LOG")" "records of today"
+@test "ausearch -ts/-te and -i work on every record (time, uid, auid, ses, res interpreted)" {
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -ts today -te now
+  assert_equal "${#lines[@]}" "$(wc -l <"$AUDIT_LOG")" "records from today to now"
   run --separate-stderr ausearch -if "$AUDIT_LOG" -i -a 5
   assert_match "$output" 'type=AUDIT_NS_INIT_UTS msg=audit\([0-9/]+ [0-9:.]+:5\) : pid=1 uid=root auid=unset ses=unset subj=kernel old_utsns=0 utsns=2 res=yes'
 }

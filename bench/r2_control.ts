@@ -15,21 +15,27 @@ import type { BenchConfig } from './_config.js';
 import { buildC } from './_cbuild.js';
 import { bootedState, NOOP_SINK, runWrites } from './_model.js';
 import { runOk, startNsproc } from './_proc.js';
+import { cpuSeconds, median } from './_reader.js';
 import { row, type Row } from './_table.js';
 
-/** Pairs per second of clone+exit in-process, `perWrite` commands per runBatch() call. */
-function inProcess(pairs: number, perWrite: number, flags: string, sink: EventSink): number {
+interface Rate { readonly pairsPerSec: number; readonly cpuUsPerPair: number }
+
+/** Clone+exit pairs in-process, `perWrite` commands per runBatch() call: rate and CPU µs per pair. */
+function inProcess(pairs: number, perWrite: number, flags: string, sink: EventSink): Rate {
   const s = bootedState();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (let done = 0; done < pairs; done += perWrite) {
     const n = Math.min(perWrite, pairs - done);
     const pids = runWrites(s, [`clone 1 ${flags}\n`.repeat(n)], sink);
     runWrites(s, [pids.map((p) => `exit ${p}\n`).join('')], sink);
   }
-  return (pairs * 1000) / (performance.now() - t0);
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { pairsPerSec: (pairs * 1000) / ms, cpuUsPerPair: (c.user + c.system) / pairs };
 }
 
-function withLog(dir: string, run: (sink: EventSink) => number): number {
+function withLog(dir: string, run: (sink: EventSink) => Rate): Rate {
   const file = path.join(dir, 'r2-inprocess-audit.log');
   const log = AuditLog.open({ path: file, clock: fixedClock({ sec: 1408577534, msec: 868 }) });
   if (!log.ok) throw new Error(log.error.detail);
@@ -44,35 +50,42 @@ function withLog(dir: string, run: (sink: EventSink) => number): number {
 export async function benchControl(cfg: BenchConfig, dir: string, log: (s: string) => void): Promise<Row[]> {
   const c = await buildC();
   const { singlePairs, batchPairs, perWrite, flags } = cfg.r2;
-  const bestOf = (f: () => number) => Math.max(...Array.from({ length: cfg.rounds }, f));
-  const ceilSingle = bestOf(() => inProcess(singlePairs, 1, flags, NOOP_SINK));
-  const ceilBatch = bestOf(() => inProcess(batchPairs, perWrite, flags, NOOP_SINK));
-  const logSingle = bestOf(() => withLog(dir, (sink) => inProcess(singlePairs, 1, flags, sink)));
-  const logBatch = bestOf(() => withLog(dir, (sink) => inProcess(batchPairs, perWrite, flags, sink)));
   const ns = await startNsproc(path.join(dir, 'r2'));
-  let single = 0;
-  let batched = 0;
+  const runs: Record<string, Rate[]> = { ceilSingle: [], ceilBatch: [], logSingle: [], logBatch: [], single: [], batched: [] };
   try {
     const ctl = path.join(ns.mountpoint, 'nsctl');
-    const pairsPerSec = async (pairs: number, k: number) => {
+    const viaNsctl = async (pairs: number, k: number): Promise<Rate> => {
+      const cpu0 = await cpuSeconds(ns.pid);
       const out = await runOk(c.ctlClient, [ctl, String(pairs), String(k), flags]);
+      const cpu1 = await cpuSeconds(ns.pid);
       const m = /pairs (\d+) secs ([\d.]+)/.exec(out);
       if (!m) throw new Error(`ctl_client printed: ${out}`);
-      return Number(m[1]) / Number(m[2]);
+      return { pairsPerSec: Number(m[1]) / Number(m[2]), cpuUsPerPair: ((cpu1 - cpu0) * 1e6) / pairs };
     };
+    // Interleaved, so that other load on the machine hits every variant alike; best of the rounds.
     for (let r = 0; r < cfg.rounds; r++) {
-      single = Math.max(single, await pairsPerSec(singlePairs, 1));
-      batched = Math.max(batched, await pairsPerSec(batchPairs, perWrite));
+      runs['ceilSingle']!.push(inProcess(singlePairs, 1, flags, NOOP_SINK));
+      runs['single']!.push(await viaNsctl(singlePairs, 1));
+      runs['logSingle']!.push(withLog(dir, (sink) => inProcess(singlePairs, 1, flags, sink)));
+      runs['ceilBatch']!.push(inProcess(batchPairs, perWrite, flags, NOOP_SINK));
+      runs['batched']!.push(await viaNsctl(batchPairs, perWrite));
+      runs['logBatch']!.push(withLog(dir, (sink) => inProcess(batchPairs, perWrite, flags, sink)));
     }
   } finally {
     await ns.stop();
   }
+  const rate = (k: string) => Math.max(...runs[k]!.map((x) => x.pairsPerSec));
+  const cpu = (k: string) => median(runs[k]!.map((x) => x.cpuUsPerPair));
+  const [single, batched, ceilSingle, ceilBatch] = [rate('single'), rate('batched'), rate('ceilSingle'), rate('ceilBatch')];
   log(`R2: nsctl ${single.toFixed(0)} pairs/s single, ${batched.toFixed(0)} batched; ceiling ${ceilSingle.toFixed(0)} / ${ceilBatch.toFixed(0)}`);
   const what = `clone 1 ${flags} + exit`;
   return [
     row({ id: 'R2.batched', metric: `R2 ${what} via nsctl, ${perWrite} per write [pairs/s] vs in-process ceiling (${perWrite} per runBatch)`, nsproc: batched, baseline: ceilBatch, goal: '≥ 0.5×', pass: batched / ceilBatch >= 0.5 }),
     row({ id: 'R2.single', metric: `R2 ${what} via nsctl, 1 per write [pairs/s] vs in-process ceiling (1 per runBatch)`, nsproc: single, baseline: ceilSingle, goal: '≥ 3,000/s', pass: single >= 3000 }),
-    row({ id: 'R2.batched.log', metric: `R2 … ${perWrite} per write vs in-process with the audit log (write)`, nsproc: batched, baseline: logBatch }),
-    row({ id: 'R2.single.log', metric: `R2 … 1 per write vs in-process with the audit log (write)`, nsproc: single, baseline: logSingle }),
+    row({ id: 'R2.batched.log', metric: `R2 … ${perWrite} per write vs in-process with the audit log (flush write)`, nsproc: batched, baseline: rate('logBatch') }),
+    row({ id: 'R2.single.log', metric: `R2 … 1 per write vs in-process with the audit log (flush write)`, nsproc: single, baseline: rate('logSingle') }),
+    row({ id: 'R2.batched.cpu', metric: `R2 CPU µs per pair, ${perWrite} per write: daemon vs in-process ceiling`, nsproc: cpu('batched'), baseline: cpu('ceilBatch') }),
+    row({ id: 'R2.batched.cpu.log', metric: `R2 CPU µs per pair, ${perWrite} per write: daemon vs in-process with the audit log`, nsproc: cpu('batched'), baseline: cpu('logBatch') }),
+    row({ id: 'R2.single.cpu', metric: 'R2 CPU µs per pair, 1 per write: daemon vs in-process with the audit log', nsproc: cpu('single'), baseline: cpu('logSingle') }),
   ];
 }

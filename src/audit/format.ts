@@ -34,23 +34,53 @@ export const AUDIT_MESSAGE_TEXT_MAX = 8560;
  * ```
  */
 export function formatStamp(stamp: AuditStamp): string {
-  return `${stamp.sec}.${String(stamp.msec).padStart(3, '0')}:${stamp.serial}`;
+  // The `SEC.MSEC` part changes at most once a millisecond: reuse the last one.
+  if (stamp.sec !== lastSec || stamp.msec !== lastMsec) {
+    const m = stamp.msec;
+    lastSec = stamp.sec;
+    lastMsec = m;
+    lastTime = `${stamp.sec}.${m < 10 ? '00' : m < 100 ? '0' : ''}${m}`;
+  }
+  return `${lastTime}:${stamp.serial}`;
 }
+let lastSec = -1;
+let lastMsec = -1;
+let lastTime = '';
 
-/** Namespace serials are printed in lowercase hex without 0x, like the `*_snum` files. */
+/**
+ * Namespace serials are printed in lowercase hex without 0x, like the `*_snum` files.
+ * The same few serials (the initial namespaces' in every NS_INFO) recur in every batch,
+ * so the last text of each small serial is kept.
+ */
+const smallHex: string[] = [];
 function snumHex(snum: bigint): string {
+  if (snum >= 0n && snum < 4096n) {
+    const i = Number(snum);
+    return (smallHex[i] ??= snum.toString(16));
+  }
   return snum.toString(16);
 }
 
-/** The subject fields every NS_INIT/DEL and VIRT_CONTROL record starts with. */
+/**
+ * The subject fields every NS_INIT/DEL and VIRT_CONTROL record starts with. Consecutive
+ * records usually name the same actor (a clone's INIT records, a batch of clones by one
+ * parent), so the last actor's text is reused when every field is the same.
+ */
+let lastActor: ActorInfo = { pid: -1, uid: -1, auid: -1, ses: -1, subj: '' };
+let lastActorText = '';
 function actorFields(a: ActorInfo): string {
-  return `pid=${a.pid} uid=${a.uid} auid=${a.auid} ses=${a.ses} subj=${a.subj}`;
+  const l = lastActor;
+  if (a.pid === l.pid && a.uid === l.uid && a.auid === l.auid && a.ses === l.ses && a.subj === l.subj) return lastActorText;
+  lastActor = { pid: a.pid, uid: a.uid, auid: a.auid, ses: a.ses, subj: a.subj };
+  lastActorText = `pid=${a.pid} uid=${a.uid} auid=${a.auid} ses=${a.ses} subj=${a.subj}`;
+  return lastActorText;
 }
 
 /** NS_INFO body: `pid=` first (V5 change log: "Log AUDIT_NS_INFO with PID"), then table order. */
 function nsInfoFields(e: NsInfoEvent): string {
-  const ns = e.namespaces.map((r) => `${auditField(r.type)}=${snumHex(r.snum)}`);
-  return [`pid=${e.pid}`, ...ns].join(' ');
+  let s = `pid=${e.pid}`;
+  for (const r of e.namespaces) s += ` ${auditField(r.type)}=${snumHex(r.snum)}`;
+  return s;
 }
 
 /**
@@ -78,8 +108,12 @@ function messageText(text: string): string {
  * record is always exactly one line), a trailing space trimmed.
  */
 function line(typeName: string, stamp: AuditStamp, fields: string): string {
-  const raw = `type=${typeName} msg=audit(${formatStamp(stamp)}): ${fields}`.replace(/\n/g, ' ');
-  return raw.endsWith(' ') ? raw.slice(0, -1) : raw;
+  // Only the fields can hold a newline or end in a space (the type name and stamp never do),
+  // so only they are scanned; with no fields the line ends in "): " and loses that space.
+  let body = fields.includes('\n') ? fields.replace(/\n/g, ' ') : fields;
+  if (body === '' || body.endsWith(' ')) body = body.slice(0, -1);
+  const head = `type=${typeName} msg=audit(${formatStamp(stamp)}):`;
+  return fields === '' ? head : `${head} ${body}`;
 }
 
 /**

@@ -110,12 +110,31 @@ export function attrOf(n: Node): Attr {
 export function list(s: ModelState, n: Node): { names: string[]; nodes: Node[] } | KernelError {
   switch (n.kind) {
     case 'root': {
-      const pids = [...allTasks(s).keys()].sort((a, b) => a - b);
+      // One pass over the pid map; it is in allocation order, which is ascending until pids
+      // wrap at pid_max, so sorting is needed only then (bench R3: 100k pids per listing).
       const tasks = allTasks(s);
-      return {
-        names: [...pids.map(String), CTL_NAME],
-        nodes: [...pids.map((p) => ({ kind: 'pid-dir', task: tasks.get(p)! }) as Node), { kind: 'ctl' }],
-      };
+      const names: string[] = [];
+      const nodes: Node[] = [];
+      let ascending = true;
+      let last = 0;
+      for (const [pid, task] of tasks) {
+        if (pid < last) ascending = false;
+        last = pid;
+        names.push(String(pid));
+        nodes.push({ kind: 'pid-dir', task });
+      }
+      if (!ascending) {
+        const order = [...tasks.keys()].sort((a, b) => a - b);
+        names.length = 0;
+        nodes.length = 0;
+        for (const pid of order) {
+          names.push(String(pid));
+          nodes.push({ kind: 'pid-dir', task: tasks.get(pid)! });
+        }
+      }
+      names.push(CTL_NAME);
+      nodes.push({ kind: 'ctl' });
+      return { names, nodes };
     }
     case 'pid-dir': return { names: ['status', 'ns'], nodes: [{ kind: 'status', task: n.task }, { kind: 'ns-dir', task: n.task }] };
     case 'ns-dir': {

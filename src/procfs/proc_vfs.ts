@@ -107,10 +107,12 @@ export class ProcVfs implements Vfs {
     // cat writes only the rest of its block again (measured), a write(2) of its own that would
     // run a line's end as a line. A kept line still runs if no write follows: before the next
     // read (its answer is there) or at close (unseen). A line longer than MAX_LINE is passed on
-    // at once, to fail with EINVAL instead of growing forever.
+    // at once, to fail with EINVAL instead of growing forever. Pieces of whole pages are kept the
+    // same way: stdio writers (bash's echo and printf) flush a long line in 4096-byte buffers.
     let bytes = h.tail.length > 0 ? Buffer.concat([h.tail, data]) : data;
     h.tail = NO_BYTES;
-    if (data.length > MAX_WRITE - PAGE_SIZE && bytes[bytes.length - 1] !== NL) {
+    const seam = data.length > MAX_WRITE - PAGE_SIZE || data.length % PAGE_SIZE === 0;
+    if (seam && bytes[bytes.length - 1] !== NL) {
       const cut = bytes.lastIndexOf(NL) + 1;
       if (bytes.length - cut <= MAX_LINE) {
         h.tail = Buffer.from(bytes.subarray(cut));

@@ -171,6 +171,19 @@ describe('a write(2) larger than max_write', () => {
     expect(state.journal).toBeNull();
   });
 
+  it('joins a line that bash\'s echo flushes in 4096-byte stdio pieces, and refuses it whole when too long', () => {
+    const { vfs, open, readAll, logged } = setup();
+    const fh = open();
+    const line = Buffer.from(`virt_control 1 ${'z'.repeat(5000)}\n`);
+    const first = vfs.write(fh, line.subarray(0, 4096));
+    expect(first).toBe(4096);
+    const second = vfs.write(fh, line.subarray(4096));
+    expect(isKernelError(second) && second.errno).toBe('EINVAL');
+    // Nothing ran: no record cut at the stdio seam.
+    expect(logged).toEqual([]);
+    expect(readAll(fh)).toMatch(/^error: EINVAL: line longer than/);
+  });
+
   it('still joins a line of exactly MAX_LINE bytes cut by a seam', () => {
     const { vfs, open, readAll } = setup();
     const fh = open();

@@ -63,7 +63,8 @@ Options (--opt VALUE or --opt=VALUE):
   --profile v5|modern      kernel to model (default v5)
   --audit-log PATH         audit log file (default ./audit.log)
   --audit-flush write|sync acknowledge after write(2), or after fsync too (default write)
-  --serial-start N         first namespace serial number, decimal or 0x hex
+  --serial-start N         serial of the first namespace made after boot, decimal or 0x
+                           hex, up to 2^64-1 (default: right after boot's, 8 in v5, 10 in modern)
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
   --pid-max N              like kernel.pid_max (default ${PID_MAX_LIMIT})
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions

@@ -23,7 +23,7 @@ import { Reference } from './_reference.js';
 
 const SEED = Number(process.env['NSPROC_FUZZ_SEED'] ?? 20141210);
 const SECONDS = Number(process.env['NSPROC_FUZZ_SECONDS'] ?? 0);
-const RUNS = SECONDS > 0 ? Number.MAX_SAFE_INTEGER : Number(process.env['NSPROC_FUZZ_RUNS'] ?? 40);
+const RUNS = SECONDS > 0 ? Number.MAX_SAFE_INTEGER : Number(process.env['NSPROC_FUZZ_RUNS'] ?? 150);
 
 /** Errors that mean the daemon misbehaved: a handler threw, the daemon died or hung, or an op is missing. */
 const FORBIDDEN = new Set(['EIO', 'ENOTCONN', 'ECONNABORTED', 'ETIMEDOUT', 'ENOSYS', 'EFAULT']);

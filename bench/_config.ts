@@ -5,12 +5,13 @@
  *
  * | variable                       | default              | smoke    |
  * |--------------------------------|----------------------|----------|
- * | NSPROC_BENCH_ROUNDS            | 3 (best of)          | 1        |
+ * | NSPROC_BENCH_ROUNDS            | 5 (best of)          | 1        |
  * | NSPROC_BENCH_R1_TASKS          | 1000                 | 5        |
  * | NSPROC_BENCH_R1_MS             | 1000 per cell        | 100      |
  * | NSPROC_BENCH_R1_READERS        | 1,4,8                | 1,2      |
  * | NSPROC_BENCH_R1_STALE_CHECKS   | 200                  | 5        |
  * | NSPROC_BENCH_ENTRY_TIMEOUT     | 0 (s, all mounts)    | 0        |
+ * | NSPROC_BENCH_R1_ENTRY_VARIANT  | 1 (s; 0 = skip)      | 1        |
  * | NSPROC_BENCH_R2_SINGLE_PAIRS   | 3000                 | 30       |
  * | NSPROC_BENCH_R2_BATCH_PAIRS    | 20000                | 200      |
  * | NSPROC_BENCH_R2_FLAGS          | net,mnt              | net,mnt  |
@@ -22,7 +23,7 @@
 export interface BenchConfig {
   readonly smoke: boolean;
   readonly rounds: number;
-  readonly r1: { tasks: number; ms: number; readers: number[]; staleChecks: number; entryTimeout: number };
+  readonly r1: { tasks: number; ms: number; readers: number[]; staleChecks: number; entryTimeout: number; entryVariant: number };
   readonly r2: { singlePairs: number; batchPairs: number; perWrite: number; flags: string };
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
@@ -48,13 +49,14 @@ function list(name: string, dflt: number[]): number[] {
 export function benchConfig(smoke: boolean): BenchConfig {
   return {
     smoke,
-    rounds: num('NSPROC_BENCH_ROUNDS', smoke ? 1 : 3),
+    rounds: num('NSPROC_BENCH_ROUNDS', smoke ? 1 : 5),
     r1: {
       tasks: num('NSPROC_BENCH_R1_TASKS', smoke ? 5 : 1000),
       ms: num('NSPROC_BENCH_R1_MS', smoke ? 100 : 1000),
       readers: list('NSPROC_BENCH_R1_READERS', smoke ? [1, 2] : [1, 4, 8]),
       staleChecks: num('NSPROC_BENCH_R1_STALE_CHECKS', smoke ? 5 : 200),
       entryTimeout: num('NSPROC_BENCH_ENTRY_TIMEOUT', 0),
+      entryVariant: num('NSPROC_BENCH_R1_ENTRY_VARIANT', 1),
     },
     r2: {
       singlePairs: num('NSPROC_BENCH_R2_SINGLE_PAIRS', smoke ? 30 : 3000),

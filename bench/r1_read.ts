@@ -36,9 +36,28 @@ const TARGETS: readonly Target[] = [
 const NS_NAMES = ['net', 'uts', 'ipc', 'pid', 'user', 'mnt'];
 const GOAL = 0.8;
 
+/** One R1 pass: all mounts with one entry_timeout. A light pass measures less (1 reader, no floor, no /proc). */
+interface Pass { readonly entryTimeout: number; readonly light: boolean }
+
 export async function benchRead(cfg: BenchConfig, dir: string, log: (s: string) => void): Promise<Row[]> {
+  const rows = await readPass(cfg, path.join(dir, 'r1'), log, { entryTimeout: cfg.r1.entryTimeout, light: false });
+  // The same with the kernel's name cache on: fewer round trips, and the stale probe says whether views stay fresh.
+  if (cfg.r1.entryVariant > 0 && cfg.r1.entryVariant !== cfg.r1.entryTimeout) {
+    rows.push(...await readPass(cfg, path.join(dir, 'r1-et'), log, { entryTimeout: cfg.r1.entryVariant, light: true }));
+  }
+  return rows;
+}
+
+async function readPass(cfg: BenchConfig, dir: string, log: (s: string) => void, pass: Pass): Promise<Row[]> {
+  await fs.mkdir(dir, { recursive: true });
   const c = await buildC();
-  const { tasks, ms, readers, entryTimeout } = cfg.r1;
+  const { tasks, ms } = cfg.r1;
+  const { entryTimeout, light } = pass;
+  const readers = light ? [1] : cfg.r1.readers;
+  const targets = light ? TARGETS.filter((t) => t.goal) : TARGETS;
+  // Row ids and labels of a variant pass say which entry_timeout they ran with.
+  const tag = light ? `et${entryTimeout}.` : '';
+  const R1 = light ? `R1 [entry_timeout=${entryTimeout}]` : 'R1';
   // The model the daemon will hold, built in-process to dump it for the C baseline.
   const state = bootedState();
   const writes = cloneScript(tasks, 'net,mnt', 1000);
@@ -48,16 +67,18 @@ export async function benchRead(cfg: BenchConfig, dir: string, log: (s: string) 
   await fs.writeFile(dumpFile, dumpText(dump));
   const servers: Served[] = [];
   try {
-    const ns = await startNsproc(path.join(dir), ['--entry-timeout', String(entryTimeout)]);
+    const ns = await startNsproc(dir, ['--entry-timeout', String(entryTimeout)]);
     servers.push(ns);
     nsctlWrites(ns.mountpoint, writes);
     const base = await startBaseline(c.baselineFs, dumpFile, path.join(dir, 'base'), baselineOptionString({ entryTimeout }));
     servers.push(base);
-    const floor = await startNodeServer(path.join(REPO, 'dist/bench/floor_fs.js'), [dumpFile, path.join(dir, 'floor'), String(entryTimeout)], path.join(dir, 'floor'));
-    servers.push(floor);
-    const systems = { nsproc: ns, c: base, floor } as const;
+    const systems: Record<string, Served> = { nsproc: ns, c: base };
+    if (!light) {
+      systems['floor'] = await startNodeServer(path.join(REPO, 'dist/bench/floor_fs.js'), [dumpFile, path.join(dir, 'floor'), String(entryTimeout)], path.join(dir, 'floor'));
+      servers.push(systems['floor']);
+    }
     await checkSame(dump, Object.values(systems).map((s) => s.mountpoint));
-    log(`R1: ${tasks} tasks on nsproc, C baseline and floor; ${ms} ms per cell, best of ${cfg.rounds}`);
+    log(`${R1}: ${tasks} tasks on ${Object.keys(systems).join(', ')}; ${ms} ms per cell, best of ${cfg.rounds}`);
 
     const rows: Row[] = [];
     const pathFile = async (name: string, root: string, paths: readonly string[]) => {
@@ -68,19 +89,16 @@ export async function benchRead(cfg: BenchConfig, dir: string, log: (s: string) 
     const kernelLinks = await pathFile('kernel-link', '', NS_NAMES.map((n) => `/proc/self/ns/${n}`));
     const procPids = (await fs.readdir('/proc')).filter((n) => /^\d+$/.test(n)).slice(0, Math.max(tasks, 1));
     const kernelStatus = await pathFile('kernel-status', '', procPids.map((p) => `/proc/${p}/status`));
-    for (const t of TARGETS) {
-      const files = {
-        nsproc: await pathFile(`nsproc-${t.key}`, ns.mountpoint, t.paths(dump)),
-        c: await pathFile(`c-${t.key}`, base.mountpoint, t.paths(dump)),
-        floor: await pathFile(`floor-${t.key}`, floor.mountpoint, t.paths(dump)),
-      };
-      const kernelFile = t.key === 'link' ? kernelLinks : t.key === 'status' ? kernelStatus : null;
+    for (const t of targets) {
+      const files: Record<string, string> = {};
+      for (const [name, sv] of Object.entries(systems)) files[name] = await pathFile(`${name}-${t.key}`, sv.mountpoint, t.paths(dump));
+      const kernelFile = light ? null : t.key === 'link' ? kernelLinks : t.key === 'status' ? kernelStatus : null;
       const cpuAt1: Record<string, number[]> = { nsproc: [], c: [], floor: [] };
       for (const p of readers) {
         const runs: Record<string, ReadRun[]> = { nsproc: [], c: [], floor: [], kernel: [] };
         for (let r = 0; r < cfg.rounds; r++) {
           for (const [name, s] of Object.entries(systems)) {
-            const run = await runReader(c.reader, t.mode, p, `${ms}ms`, files[name as keyof typeof files], s.pid);
+            const run = await runReader(c.reader, t.mode, p, `${ms}ms`, files[name]!, s.pid);
             if (run.errors > 0) throw new Error(`R1 ${t.key} on ${name}: ${run.errors} failed operations`);
             runs[name]!.push(run);
             if (p === 1 && run.serverCpuUs !== null) cpuAt1[name]!.push(run.serverCpuUs);
@@ -88,19 +106,22 @@ export async function benchRead(cfg: BenchConfig, dir: string, log: (s: string) 
           if (kernelFile) runs['kernel']!.push(await runReader(c.reader, t.mode, p, `${ms}ms`, kernelFile));
         }
         const readersText = `${p} reader${p > 1 ? 's' : ''}`;
-        const [n, cc, fl] = [best(runs['nsproc']!), best(runs['c']!), best(runs['floor']!)];
-        rows.push(row({ id: `R1.${t.key}.p${p}`, metric: `R1 ${t.label}, ${readersText} [ops/s] vs C libfuse2`, nsproc: n, baseline: cc,
-          ...(t.goal ? { goal: `≥ ${GOAL}×`, pass: n / cc >= GOAL } : {}) }));
-        rows.push(row({ id: `R1.${t.key}.p${p}.floor`, metric: `R1 ${t.label}, ${readersText} [ops/s] vs fuse-native floor`, nsproc: n, baseline: fl }));
-        rows.push(row({ id: `R1.${t.key}.p${p}.floor-vs-c`, metric: `R1 … same, fuse-native floor (in nsproc column) vs C libfuse2`, nsproc: fl, baseline: cc }));
+        const [n, cc] = [best(runs['nsproc']!), best(runs['c']!)];
+        rows.push(row({ id: `R1.${tag}${t.key}.p${p}`, metric: `${R1} ${t.label}, ${readersText} [ops/s] vs C libfuse2`, nsproc: n, baseline: cc,
+          ...(t.goal && !light ? { goal: `≥ ${GOAL}×`, pass: n / cc >= GOAL } : {}) }));
+        if (!light) {
+          const fl = best(runs['floor']!);
+          rows.push(row({ id: `R1.${t.key}.p${p}.floor`, metric: `R1 ${t.label}, ${readersText} [ops/s] vs fuse-native floor`, nsproc: n, baseline: fl }));
+          rows.push(row({ id: `R1.${t.key}.p${p}.floor-vs-c`, metric: `R1 … same, fuse-native floor (in nsproc column) vs C libfuse2`, nsproc: fl, baseline: cc }));
+        }
         if (kernelFile) rows.push(row({ id: `R1.${t.key}.p${p}.kernel`, metric: `R1 ${t.label}, ${readersText} [ops/s] vs kernel /proc`, nsproc: n, baseline: best(runs['kernel']!) }));
-        log(`R1 ${t.key} ×${p}: nsproc ${n.toFixed(0)}/s, C ${cc.toFixed(0)}/s, floor ${fl.toFixed(0)}/s`);
+        log(`${R1} ${t.key} ×${p}: ${Object.keys(systems).map((k) => `${k} ${best(runs[k]!).toFixed(0)}/s`).join(', ')}`);
       }
-      rows.push(...await roundTripRows(t, c.reader, systems, files, cpuAt1, state, dump, cfg));
+      rows.push(...await roundTripRows(t, c.reader, systems, files, cpuAt1, state, dump, cfg, R1, tag));
     }
-    rows.push(...await opcodeRows(c.baselineFs, dumpFile, dir, c.reader, dump, entryTimeout));
+    rows.push(...await opcodeRows(c.baselineFs, dumpFile, dir, c.reader, dump, entryTimeout, targets, R1, tag));
     const stale = staleProbe(ns.mountpoint, cfg.r1.staleChecks);
-    rows.push(row({ id: 'R1.stale', metric: `R1 stale views after commands (nsproc) out of checks (baseline column)`, nsproc: stale.stale, baseline: stale.checks,
+    rows.push(row({ id: `R1.${tag}stale`, metric: `${R1} stale views after commands (nsproc) out of checks (baseline column)`, nsproc: stale.stale, baseline: stale.checks,
       ratio: null, goal: '= 0', pass: stale.stale === 0, ...(stale.examples.length ? { note: stale.examples.join('; ') } : {}) }));
     return rows;
   } finally {
@@ -120,29 +141,35 @@ async function checkSame(dump: Dump, roots: readonly string[]): Promise<void> {
 }
 
 async function roundTripRows(t: Target, reader: string, systems: Record<string, Served>, files: Record<string, string>,
-  cpuAt1: Record<string, number[]>, state: ReturnType<typeof bootedState>, dump: Dump, cfg: BenchConfig): Promise<Row[]> {
+  cpuAt1: Record<string, number[]>, state: ReturnType<typeof bootedState>, dump: Dump, cfg: BenchConfig, R1: string, tag: string): Promise<Row[]> {
   const ops = cfg.smoke ? 20 : 300;
   const rtt: Record<string, number | null> = {};
   for (const name of Object.keys(systems)) rtt[name] = await roundTripsPerOp(systems[name]!.pid, reader, t.mode, files[name]!, ops);
-  const cpu = (name: string) => (cpuAt1[name]!.length ? median(cpuAt1[name]!) : null);
+  const cpu = (name: string) => (cpuAt1[name]?.length ? median(cpuAt1[name]!) : null);
   const perRt = (name: string) => { const c = cpu(name); const r = rtt[name]; return c !== null && r ? c / r : null; };
-  const own = vfsCostUs(new ProcVfs(state, () => { throw new Error('read-only'); }), t.mode === 'readlink' ? 'readlink' : 'statread', t.paths(dump), cfg.smoke ? 50 : 500);
-  return [
-    row({ id: `R1.${t.key}.rtt`, metric: `R1 ${t.label}: FUSE round trips per op (strace writev) vs C libfuse2`, nsproc: rtt['nsproc'] ?? null, baseline: rtt['c'] ?? null }),
-    row({ id: `R1.${t.key}.cpu`, metric: `R1 ${t.label}: server CPU µs per op, 1 reader, vs C libfuse2`, nsproc: cpu('nsproc'), baseline: cpu('c') }),
-    row({ id: `R1.${t.key}.cpu-rt`, metric: `R1 ${t.label}: server CPU µs per round trip vs C libfuse2`, nsproc: perRt('nsproc'), baseline: perRt('c') }),
-    row({ id: `R1.${t.key}.cpu-rt-floor`, metric: `R1 ${t.label}: server CPU µs per round trip, fuse-native floor (in nsproc column) vs C`, nsproc: perRt('floor'), baseline: perRt('c') }),
-    row({ id: `R1.${t.key}.own`, metric: `R1 ${t.label}: nsproc's own Vfs µs per op (in-process) vs nsproc server CPU µs per op`, nsproc: own, baseline: cpu('nsproc') }),
+  const rows = [
+    row({ id: `R1.${tag}${t.key}.rtt`, metric: `${R1} ${t.label}: FUSE round trips per op (strace writev) vs C libfuse2`, nsproc: rtt['nsproc'] ?? null, baseline: rtt['c'] ?? null }),
+    row({ id: `R1.${tag}${t.key}.cpu`, metric: `${R1} ${t.label}: server CPU µs per op, 1 reader, vs C libfuse2`, nsproc: cpu('nsproc'), baseline: cpu('c') }),
+    row({ id: `R1.${tag}${t.key}.cpu-rt`, metric: `${R1} ${t.label}: server CPU µs per round trip vs C libfuse2`, nsproc: perRt('nsproc'), baseline: perRt('c') }),
   ];
+  if (systems['floor']) {
+    const own = vfsCostUs(new ProcVfs(state, () => { throw new Error('read-only'); }), t.mode === 'readlink' ? 'readlink' : 'statread', t.paths(dump), cfg.smoke ? 50 : 500);
+    rows.push(
+      row({ id: `R1.${t.key}.cpu-rt-floor`, metric: `R1 ${t.label}: server CPU µs per round trip, fuse-native floor (in nsproc column) vs C`, nsproc: perRt('floor'), baseline: perRt('c') }),
+      row({ id: `R1.${t.key}.own`, metric: `R1 ${t.label}: nsproc's own Vfs µs per op (in-process) vs nsproc server CPU µs per op`, nsproc: own, baseline: cpu('nsproc') }),
+    );
+  }
+  return rows;
 }
 
 /** The request mix of one operation, by opcode, from a C baseline mounted with libfuse's `debug`. */
-async function opcodeRows(exe: string, dumpFile: string, dir: string, reader: string, dump: Dump, entryTimeout: number): Promise<Row[]> {
+async function opcodeRows(exe: string, dumpFile: string, dir: string, reader: string, dump: Dump, entryTimeout: number,
+  targets: readonly Target[], R1: string, tag: string): Promise<Row[]> {
   const mnt = path.join(dir, 'debug');
   const s = await startBaseline(exe, dumpFile, mnt, `${baselineOptionString({ entryTimeout })},debug`);
   const rows: Row[] = [];
   try {
-    for (const t of TARGETS) {
+    for (const t of targets) {
       const f = path.join(dir, `r1-debug-${t.key}.paths`);
       await fs.writeFile(f, t.paths(dump).map((p) => mnt + p).join('\n') + '\n');
       const ops = Math.min(20, t.paths(dump).length);
@@ -151,7 +178,7 @@ async function opcodeRows(exe: string, dumpFile: string, dir: string, reader: st
       await new Promise((r) => setTimeout(r, 200));
       const mix = opcodesPerOp(s.output().slice(before), ops);
       const total = Object.entries(mix).filter(([k]) => !k.includes('FORGET')).reduce((a, [, v]) => a + v, 0);
-      rows.push(row({ id: `R1.${t.key}.mix`, metric: `R1 ${t.label}: requests per op by opcode (C libfuse2, debug)`, nsproc: null, baseline: total, ratio: null, note: opcodeText(mix) }));
+      rows.push(row({ id: `R1.${tag}${t.key}.mix`, metric: `${R1} ${t.label}: requests per op by opcode (C libfuse2, debug)`, nsproc: null, baseline: total, ratio: null, note: opcodeText(mix) }));
     }
   } finally {
     await s.stop();

@@ -131,3 +131,19 @@ describe('the tree refuses writes and serves any read', () => {
     }
   });
 });
+
+describe('a handler that throws (NSPROC_TEST_FAULT)', () => {
+  let f: Inspectable;
+  beforeAll(async () => { f = await startInspectable({ env: { NSPROC_TEST_FAULT: 'write /nsctl; getattr /1/ns/uts_snum' } }); });
+  afterAll(async () => { await f?.stop(); });
+
+  it('answers EIO, logs one line on stderr, changes nothing, and the daemon goes on', async () => {
+    const before = await f.dump();
+    expect((await ctl(f.mountpoint, 'clone 1 net\n')).errno).toBe('EIO');
+    expect(await errnoOf(fs.stat(`${f.mountpoint}/1/ns/uts_snum`))).toBe('EIO');
+    expect(await f.dump()).toEqual(before);
+    expect(f.output()).toMatch(/^nsproc: write \/nsctl: internal error, answered EIO: Error: NSPROC_TEST_FAULT: injected fault in write \/nsctl$/m);
+    expect(f.output()).toMatch(/^nsproc: getattr \/1\/ns\/uts_snum: internal error, answered EIO: /m);
+    expect(await fs.readFile(`${f.mountpoint}/1/ns/net_snum`, 'utf8')).toBe('7\n');
+  });
+});

@@ -22,6 +22,9 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
     maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
   });
   if (!log.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);
+  if (log.value.cutAtOpen > 0) {
+    process.stderr.write(`nsproc: the audit log ${opts.auditLog} ended inside a record (a crash during a write); cut off ${log.value.cutAtOpen} bytes\n`);
+  }
   const logged = log.value.appendEvents(booted.value.events);
   if (!logged.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   const state = booted.value.state;

@@ -4,11 +4,12 @@
  *
  * Invariant: outside a call, the file holds only whole lines. A failed append
  * is cut off again with ftruncate(2); if even that fails, the cut is retried
- * before the next append, which never writes after a partial line.
+ * before the next append, which never writes after a partial line. A record
+ * cut by a crash (see {@link cutPartialRecord}) is removed when the log is opened.
  */
 import * as fs from 'node:fs';
 import { ERRNO, fail, ok, type ErrnoName, type Result } from '../model/errno.js';
-import { sysErrno, type LogIo } from './_log_io.js';
+import { sysCode, sysErrno, type LogIo } from './_log_io.js';
 import { shiftLogs, unrotateCurrent } from './rotate.js';
 
 /** O_WRONLY|O_APPEND|O_CREAT, mode 0600 as auditd's log (libuv adds O_CLOEXEC, as auditd sets FD_CLOEXEC). */
@@ -16,6 +17,11 @@ const OPEN_FLAGS = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.
 const LOG_MODE = 0o600;
 /** auditd makes a rotated log read-only (rotate_logs(): fchmod S_IRUSR). */
 const ROTATED_MODE = 0o400;
+const NL = 0x0a;
+/** How far back {@link cutPartialRecord} reads at a time, looking for the last newline. */
+const TAIL_CHUNK = 65536;
+/** Every line of the log starts with this (format.ts: `type=NAME msg=audit(…)`). */
+const RECORD_START = Buffer.from('type=');
 
 /** An open log file; see the module comment for its invariant. */
 export class LogFile {
@@ -27,12 +33,19 @@ export class LogFile {
     readonly path: string,
     private fd: number | null,
     private bytes: number,
+    /** Bytes of a partial record a crash had left at the end, removed by open(). */
+    readonly cutAtOpen: number,
   ) {}
 
-  /** open(2) for appending (created 0600) and fstat(2) once for the size. */
+  /**
+   * Cuts off a partial record a crash left at the end ({@link cutPartialRecord}),
+   * then open(2) for appending (created 0600) and fstat(2) once for the size.
+   */
   static open(io: LogIo, path: string): Result<LogFile> {
+    const cut = cutPartialRecord(io, path);
+    if (!cut.ok) return cut;
     const r = openFd(io, path);
-    return r.ok ? ok(new LogFile(io, path, r.value.fd, r.value.size)) : r;
+    return r.ok ? ok(new LogFile(io, path, r.value.fd, r.value.size, cut.value)) : r;
   }
 
   /** Bytes in the file, counted; never includes a failed append. */
@@ -119,6 +132,63 @@ export class LogFile {
     try { this.io.closeSync(fd); } catch (e) { errno ??= sysErrno(e); }
     return errno === null ? ok(undefined) : fail(errno, `closing the audit log ${this.path}: ${ERRNO[errno][1]}`);
   }
+}
+
+/**
+ * A crash can leave the log ending inside a record: SIGKILL (or power loss)
+ * during a write(2) of more than a page stops it between pages
+ * (mm/filemap.c:generic_perform_write() checks fatal_signal_pending()), so the
+ * file keeps the first pages of the batch. No record of that batch was
+ * acknowledged (its write(2) never returned), so the partial last line is cut
+ * off before anything is appended after it. A last line that is not the start
+ * of a record is not ours to cut: the log is refused (EINVAL).
+ * @returns the bytes cut off (0 for a missing, empty or whole log)
+ */
+export function cutPartialRecord(io: LogIo, path: string): Result<number> {
+  let fd: number;
+  try {
+    fd = io.openSync(path, fs.constants.O_RDWR, LOG_MODE);
+  } catch (e) {
+    if (sysCode(e) === 'ENOENT') return ok(0);
+    const errno = sysErrno(e);
+    return fail(errno, `cannot open the audit log ${path}: ${ERRNO[errno][1]}`);
+  }
+  try {
+    const size = io.fstatSync(fd).size;
+    if (size === 0 || readAt(io, fd, size - 1, 1)[0] === NL) return ok(0);
+    let lineStart = 0;
+    for (let end = size; end > 0; end -= TAIL_CHUNK) {
+      const from = Math.max(0, end - TAIL_CHUNK);
+      const nl = readAt(io, fd, from, end - from).lastIndexOf(NL);
+      if (nl >= 0) {
+        lineStart = from + nl + 1;
+        break;
+      }
+    }
+    const head = readAt(io, fd, lineStart, Math.min(RECORD_START.length, size - lineStart));
+    if (!RECORD_START.subarray(0, head.length).equals(head)) {
+      return fail('EINVAL', `the audit log ${path} ends with a partial line that is not an audit record; not appending to it`);
+    }
+    io.ftruncateSync(fd, lineStart);
+    return ok(size - lineStart);
+  } catch (e) {
+    const errno = sysErrno(e);
+    return fail(errno, `cannot remove a partial record from the audit log ${path}: ${ERRNO[errno][1]}`);
+  } finally {
+    try { io.closeSync(fd); } catch { /* nothing was changed through it after the truncate */ }
+  }
+}
+
+/** pread(2) `length` bytes at `position` (fewer only at the end of the file). */
+function readAt(io: LogIo, fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = io.readSync(fd, buf, got, length - got, position + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }
 
 function openFd(io: LogIo, path: string): Result<{ fd: number; size: number }> {

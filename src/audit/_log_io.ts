@@ -10,6 +10,8 @@ import { errnoFromNode, type ErrnoName } from '../model/errno.js';
 /** The system calls behind an {@link AuditLog}, named as in node:fs. */
 export interface LogIo {
   openSync(path: string, flags: number, mode: number): number;
+  /** pread(2): may read fewer bytes than asked. */
+  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
   /** write(2): may write fewer bytes than asked (a short write), or throw. */
   writeSync(fd: number, buf: Uint8Array, offset: number, length: number): number;
   fsyncSync(fd: number): void;
@@ -23,6 +25,7 @@ export interface LogIo {
 /** The real file system. */
 export const nodeIo: LogIo = {
   openSync: (path, flags, mode) => fs.openSync(path, flags, mode),
+  readSync: (fd, buf, offset, length, position) => fs.readSync(fd, buf, offset, length, position),
   writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),

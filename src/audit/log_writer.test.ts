@@ -223,3 +223,40 @@ describe('AuditLog.open() and close()', () => {
     expect([r.ok ? 'ok' : r.error.errno, log.close().ok]).toEqual(['EBADF', true]);
   });
 });
+
+describe('AuditLog.open() after a crash cut a record', () => {
+  const WHOLE = 'type=NS_INFO msg=audit(1408577535.306:11): pid=1 netns=7\ntype=NS_INFO msg=audit(1408577535.306:12): pid=1 netns=7\n';
+
+  /** A log file with `text` in it, opened; returns the log, its path and what open() cut. */
+  function openOver(text: string): { log: AuditLog | null; path: string; errno: string | null } {
+    const t = tempDir();
+    writeFileSync(t.log, text);
+    const r = AuditLog.open({ path: t.log, clock: CLOCK });
+    cleanups.push(() => { if (r.ok) r.value.close(); t.cleanup(); });
+    return { log: r.ok ? r.value : null, path: t.log, errno: r.ok ? null : r.error.errno };
+  }
+
+  it.each([
+    ['a record cut in its fields', `${WHOLE}type=NS_INFO msg=audit(1408577535.306:13): pid=1 ne`, WHOLE],
+    ['a record cut inside "type="', `${WHOLE}ty`, WHOLE],
+    ['a log that is one partial record', 'type=NS_INFO msg=au', ''],
+    ['a partial record longer than the 64 KiB read back', `${WHOLE}type=VIRT_CONTROL msg='${'x'.repeat(70_000)}`, WHOLE],
+  ])('AuditLog.open() cuts off %s, and appends whole lines after it', (_name, text, kept) => {
+    const { log, path } = openOver(text);
+    expect([log?.cutAtOpen, readFileSync(path, 'utf8')]).toEqual([Buffer.byteLength(text) - Buffer.byteLength(kept), kept]);
+    expect(log!.appendEvents([info(1)]).ok).toBe(true);
+    expect(readFileSync(path, 'utf8')).toMatch(/^(type=[^\n]*\n)+$/);
+    expect(log!.currentSize).toBe(statSync(path).size);
+  });
+
+  it('AuditLog.open() leaves a log that ends with a newline alone', () => {
+    const { log, path } = openOver(WHOLE);
+    expect([log?.cutAtOpen, readFileSync(path, 'utf8')]).toEqual([0, WHOLE]);
+  });
+
+  it('AuditLog.open() refuses (EINVAL) a log whose unfinished last line is not a record, and changes nothing', () => {
+    const text = `${WHOLE}some notes of mine`;
+    const { errno, path } = openOver(text);
+    expect([errno, readFileSync(path, 'utf8')]).toEqual(['EINVAL', text]);
+  });
+});

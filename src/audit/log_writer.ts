@@ -95,7 +95,8 @@ export class AuditLog {
   }
 
   /**
-   * Opens the log for appending, creating it with mode 0600.
+   * Opens the log for appending, creating it with mode 0600. A partial record
+   * that a crash left at the end is cut off first (see {@link cutAtOpen}).
    *
    * @param opts path, clock, flush mode, rotation, first serial
    * @returns the log, EINVAL for bad options, or the errno of open(2)/fstat(2)
@@ -115,6 +116,11 @@ export class AuditLog {
   /** The audit serial of the last event written (firstSerial − 1 before any). */
   get lastSerial(): number {
     return this.serial;
+  }
+
+  /** Bytes of a partial record that a crash had left at the end of the log, cut off by open(). */
+  get cutAtOpen(): number {
+    return this.file.cutAtOpen;
   }
 
   /** Bytes in the current log file, as counted. */

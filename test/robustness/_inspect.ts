@@ -130,7 +130,10 @@ export function parseLog(text: string, name = 'audit log'): Rec[] {
   if (text !== '' && !text.endsWith('\n')) throw new Error(`${name} ends with a partial line: ${JSON.stringify(text.slice(-80))}`);
   return text.split('\n').slice(0, -1).map((line) => {
     const m = RECORD_RE.exec(line);
-    if (!m) throw new Error(`${name}: not one whole record: ${JSON.stringify(line.slice(0, 200))}`);
+    // Two headers on one line: a record glued to a cut one.
+    if (!m || line.indexOf(' msg=audit(') !== line.lastIndexOf(' msg=audit(')) {
+      throw new Error(`${name}: not one whole record: ${JSON.stringify(line.slice(0, 200))}`);
+    }
     return { type: m[1]!, serial: Number(m[4]), body: m[5]!, line };
   });
 }

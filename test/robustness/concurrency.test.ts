@@ -95,3 +95,25 @@ describe('8 readers and 4 writers on one mount', () => {
     expect([serialProblem(recs, 5), recs.at(-1)!.serial]).toEqual([null, d.audit.lastSerial]);
   });
 });
+
+describe('one control-file write of 128 KiB (FUSE max_write), the most work one handler can get', () => {
+  /**
+   * A batch runs in one synchronous handler, so its length bounds how long reads wait:
+   * ~12 µs per `clone 1 net`, 120-500 ms for the 10922 of one 128 KiB piece on a 2-core box.
+   * A regression guard, not a goal: see the README's "Guarantees" for the limit.
+   */
+  const MAX_BATCH_MS = 3000;
+  it(`10922 × clone 1 net holds the event loop under ${MAX_BATCH_MS} ms, then reads go on`, async () => {
+    await m.stats();
+    const fh = await fs.open(`${m.mountpoint}/nsctl`, 'r+');
+    try {
+      const r = await fh.write(Buffer.from('clone 1 net\n'.repeat(10_922)));
+      expect(r.bytesWritten).toBe(131_064);
+    } finally {
+      await fh.close();
+    }
+    const s = await m.stats();
+    expect([s.handlers['write']!.maxMs < MAX_BATCH_MS, s.eventLoop.maxMs < MAX_BATCH_MS + 500]).toEqual([true, true]);
+    expect(await fs.readFile(`${m.mountpoint}/1/status`, 'utf8')).toMatch(/^Name:\tinit\n/);
+  });
+});

@@ -119,7 +119,10 @@ export class ProcVfs implements Vfs {
         bytes = bytes.subarray(0, cut);
       }
     }
-    return this.run(h, bytes) ?? data.length;
+    const error = this.run(h, bytes);
+    // SPEC §5: commands after a failed one in the same write are not run, the kept line included.
+    if (error) h.tail = NO_BYTES;
+    return error ?? data.length;
   }
 
   /** Runs `bytes` as one batch on `h`; its answer waits for a read. Returns the write's error, if any. */

@@ -70,6 +70,38 @@ describe('nsctl writes past FUSE max_write (128 KiB)', () => {
     }
   });
 
+  // 126977 bytes: one FUSE piece long enough that its unterminated last line is kept for a next write.
+  const failingThenCut = (last: string) => {
+    const body = `${comments(120 * KiB)}exit 1\n`;
+    return Buffer.from(`${body}#${'x'.repeat(126_977 - body.length - last.length - 2)}\n${last}`);
+  };
+
+  it('a long write that fails never runs the cut line after the failure, at the next read', async () => {
+    const before = await m.dump();
+    const r = await ctl(m.mountpoint, failingThenCut('clone 1 net'));
+    expect([r.errno, r.output.split('\n').length, r.output.slice(0, 13)]).toEqual(['EPERM', 2, 'error: EPERM:']);
+    expect(await m.dump()).toEqual(before);
+  });
+
+  it('a long write that fails never runs the cut line after the failure, at close', async () => {
+    const before = await m.dump();
+    const fh = await fs.open(`${m.mountpoint}/nsctl`, 'r+');
+    try {
+      expect(await errnoOf(fh.write(failingThenCut('clone 1 net')))).toBe('EPERM');
+    } finally {
+      await m.stats();
+      await fh.close();
+    }
+    // FUSE sends RELEASE after close(2) returns: wait until the daemon has handled it.
+    let released = false;
+    for (let i = 0; i < 100 && !released; i++) {
+      released = (await m.stats()).handlers['release'] !== undefined;
+      if (!released) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(released).toBe(true);
+    expect(await m.dump()).toEqual(before);
+  });
+
   it('one write(2) of it either takes everything or stops right after a newline', async () => {
     const data = Buffer.from(`${comments(127 * KiB + 500)}virt_control 1 x`);
     const fh = await fs.open(`${m.mountpoint}/nsctl`, 'r+');

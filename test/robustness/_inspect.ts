@@ -71,7 +71,7 @@ export async function startInspectable(opts: StartOptions = {}): Promise<Inspect
 export interface CtlResult {
   readonly errno: string | null;
   readonly output: string;
-  /** Bytes the write(2) took (a short count is possible for writes over 128 KiB). */
+  /** Bytes the write(2) took. */
   readonly written: number;
 }
 

@@ -134,13 +134,13 @@ async function runCtl(a: Extract<Action, { kind: 'ctl' }>): Promise<void> {
   try {
     for (const data of a.writes) {
       const before = await m.dump();
-      // As cat, stdio and fs.writeFile do: write(2) again from where a short count stopped.
+      // As cat, stdio and fs.writeFile do: write(2) again from where a short count stopped (if ever).
       let errno: string | null = null;
       let off = 0;
       while (off < data.length && errno === null) {
         try {
           const n = (await fh.write(data, off, data.length - off, null)).bytesWritten;
-          // A short count (a write(2) past max_write cut inside a line) stops right after a newline.
+          // Any short count must stop right after a newline (whole lines taken).
           expect({ off, n, ok: n > 0 && (off + n === data.length || data[off + n - 1] === 0x0a) }).toEqual({ off, n, ok: true });
           off += n;
         } catch (e) {

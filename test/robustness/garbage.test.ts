@@ -62,7 +62,7 @@ describe('nsctl writes past FUSE max_write (128 KiB)', () => {
     expect(data.length).toBe(126_977);
     const fh = await fs.open(`${m.mountpoint}/nsctl`, 'r+');
     try {
-      // writeFile sends the rest again after a short count, as cat and stdio do.
+      // The daemon keeps the unterminated line for a next write; the read runs it before answering.
       await fh.writeFile(data);
       expect(await readAll(fh)).toBe('ok\n');
     } finally {

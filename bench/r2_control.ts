@@ -62,6 +62,10 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
       if (!m) throw new Error(`ctl_client printed: ${out}`);
       return { pairsPerSec: Number(m[1]) / Number(m[2]), cpuUsPerPair: ((cpu1 - cpu0) * 1e6) / pairs };
     };
+    // Warm-up (JIT): a fresh daemon's first thousands of requests run about half as fast.
+    await viaNsctl(Math.min(singlePairs, 2000), 1);
+    await viaNsctl(Math.min(batchPairs, 2 * perWrite), perWrite);
+    inProcess(Math.min(singlePairs, 2000), 1, flags, NOOP_SINK);
     // Interleaved, so that other load on the machine hits every variant alike; best of the rounds.
     for (let r = 0; r < cfg.rounds; r++) {
       runs['ceilSingle']!.push(inProcess(singlePairs, 1, flags, NOOP_SINK));

@@ -28,7 +28,8 @@ describe('parseDaemonArgs', () => {
     });
   });
 
-  const accepted: [string, string[], Partial<DaemonOptions>][] = [
+  // The clock is compared by what it was parsed from.
+  const accepted: [string, string[], Partial<Omit<DaemonOptions, 'clock'>> & { clock?: { spec: string } }][] = [
     ['relative mountpoint', ['mnt'], { mountpoint: '/home/me/mnt' }],
     ['mountpoint after --', ['--', '-odd'], { mountpoint: '/home/me/-odd' }],
     ['--opt=value form', ['--profile=modern'], { profile: 'modern' }],

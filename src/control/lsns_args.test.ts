@@ -48,7 +48,7 @@ describe('parseLsnsArgs()', () => {
     ['-J -n -P', '-JnP', { json: true, noHeadings: true, persistent: true }],
     ['-r', '--raw', { raw: true }],
     ['-u and -W are accepted', '-u -W --notruncate --nowrap', { raw: false }],
-    ['quoted words from nsctl (printf %q)', "-o +PNS\\,SNUM --tree\\=owner", { columns: [...DEFAULT, 'PNS', 'SNUM'], tree: 'owner' }],
+    ['quoted words from nsctl (printf %q)', "-o +PNS\\,SNUM --tree\\=owner", { columns: [...DEFAULT, 'PNS', 'SNUM'] as LsnsQuery['columns'], tree: 'owner' }],
   ])('parseLsnsArgs(): %s', (_name, args, want) => {
     expect(parsed(args)).toMatchObject(want);
   });

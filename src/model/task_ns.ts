@@ -79,3 +79,16 @@ export function dropAllSlots(s: ModelState, t: Task, actor: ActorInfo, events: M
     if (fc) putNs(s, fc, actor, events);
   }
 }
+
+/**
+ * Resolves a task's `ns/` entry (`net`, `pid_for_children` …) to its namespace.
+ * The model keeps `*_for_children` in every profile; `v5` only does not list them.
+ */
+export function entryNamespace(s: ModelState, t: Task, entry: string): Namespace | undefined {
+  const fc = entry.endsWith(FOR_CHILDREN);
+  const type = s.types.byName.get(fc ? entry.slice(0, -FOR_CHILDREN.length) : entry);
+  if (!type || (fc && !type.forChildren)) return undefined;
+  return (fc ? t.forChildren : t.ns)[type.name];
+}
+
+const FOR_CHILDREN = '_for_children';

@@ -24,7 +24,7 @@ export function exit(s: ModelState, pid: number): Result<ModelEvent[]> {
   if (!found.ok) return found;
   const t = found.value;
   // SPEC §3: Linux panics when the initial init exits; the model refuses.
-  if (t.pidNs === s.initial.pid && globalPidIsInit(t)) return fail('EPERM', 'pid 1 of the initial pid namespace cannot exit (Linux would panic)');
+  if (t === s.initial.pid!.pids!.tasks.get(1)) return fail('EPERM', 'pid 1 of the initial pid namespace cannot exit (Linux would panic)');
   if (t.kthread) return fail('EPERM', `pid ${pid} is a kernel thread (${t.comm}), which does not exit on request`);
 
   const events: ModelEvent[] = [];
@@ -33,10 +33,6 @@ export function exit(s: ModelState, pid: number): Result<ModelEvent[]> {
   exitOne(s, t, events);
   for (const [, v] of victims) if (v.state === 'live') exitOne(s, v, events);
   return ok(events);
-}
-
-function globalPidIsInit(t: Task): boolean {
-  return t.nrs[0] === 1;
 }
 
 function exitOne(s: ModelState, t: Task, events: ModelEvent[]): void {

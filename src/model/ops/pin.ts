@@ -8,8 +8,7 @@ import type { ModelEvent } from '../events.js';
 import { mapDelete, mapSet, setField } from '../journal.js';
 import { getNs, putNs } from '../namespaces.js';
 import { actorInfo, type ModelState } from '../state.js';
-import { findTask } from '../task_ns.js';
-import { entryNamespace } from './setns.js';
+import { entryNamespace, findTask } from '../task_ns.js';
 
 /**
  * @example

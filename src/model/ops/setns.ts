@@ -17,25 +17,12 @@ import { fail, ok, type Result } from '../errno.js';
 import type { ModelEvent } from '../events.js';
 import type { NsType } from '../nstypes.js';
 import { actorInfo, type ModelState, type Namespace, type NsSlots, type Task } from '../state.js';
-import { findTask, nsInfo, subjectOf, switchSlots } from '../task_ns.js';
+import { entryNamespace, findTask, nsInfo, subjectOf, switchSlots } from '../task_ns.js';
 
 /** What setns's file descriptor refers to: a task's `ns/` entry, or a pin. */
 export type SetnsTarget =
   | { readonly kind: 'task'; readonly pid: number; readonly entry: string }
   | { readonly kind: 'pin'; readonly id: number };
-
-/**
- * Resolves a task's `ns/` entry (`net`, `pid_for_children` …) to its namespace.
- * The model keeps `*_for_children` in every profile; `v5` only does not list them.
- */
-export function entryNamespace(s: ModelState, t: Task, entry: string): Namespace | undefined {
-  const fc = entry.endsWith(FOR_CHILDREN);
-  const type = s.types.byName.get(fc ? entry.slice(0, -FOR_CHILDREN.length) : entry);
-  if (!type || (fc && !type.forChildren)) return undefined;
-  return (fc ? t.forChildren : t.ns)[type.name];
-}
-
-const FOR_CHILDREN = '_for_children';
 
 function resolveTarget(s: ModelState, actor: Task, target: SetnsTarget): Result<Namespace> {
   if (target.kind === 'pin') {

@@ -79,6 +79,8 @@ describe('nsctl COMMAND', () => {
     ['no command', 'nsctl'],
     ['-m without a directory', 'nsctl -m'],
     ['- with arguments', 'nsctl - x'],
+    ['an empty command', 'nsctl ""'],
+    ['a blank command', 'nsctl " " ""'],
   ])('exits 2 for a usage error: %s', async (_name, cmd) => {
     const r = await bash(m, `${cmd} </dev/null`);
     expect(r.code).toBe(2);

@@ -61,6 +61,8 @@ describe('parseDaemonArgs', () => {
     ['serial past 2^64-1', ['--serial-start', '0x10000000000000000']],
     ['a negative pid max', ['--pid-max', '-1']],
     ['a pid max above PID_MAX_LIMIT', ['--pid-max', '4194305']],
+    // The model reserves pids below 300 (kernel/pid.c RESERVED_PIDS): refused here, not at boot.
+    ['a pid max of 300 or less', ['--pid-max', '300']],
     ['a bad clock', ['--clock', 'fixed:yesterday']],
     ['a bad flush mode', ['--audit-flush', 'never']],
     ['a negative timeout', ['--attr-timeout', '-1']],

@@ -6,6 +6,9 @@
  */
 import * as path from 'node:path';
 import type { Profile } from '../model/nstypes.js';
+import { SERIAL_MAX } from '../model/namespaces.js';
+import { DEFAULT_PID_MAX, RESERVED_PIDS } from '../model/pids.js';
+import { DEFAULT_NUM_LOGS } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 
 export type AuditFlush = 'write' | 'sync';
@@ -50,8 +53,6 @@ export type ParseOutcome =
   | { readonly kind: 'error'; readonly message: string; readonly exitCode: 2 };
 
 export const DEFAULT_MOUNTPOINT = '/tmp/nsproc';
-/** PID_MAX_LIMIT on 64-bit kernels (include/linux/threads.h), also the default here. */
-export const PID_MAX_LIMIT = 4194304;
 
 export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the daemon and wait for the mount
        ./mount.sh -u [MOUNTPOINT]               stop the daemon and unmount
@@ -66,7 +67,7 @@ Options (--opt VALUE or --opt=VALUE):
   --serial-start N         serial of the first namespace made after boot, decimal or 0x
                            hex, up to 2^64-1 (default: right after boot's, 8 in v5, 10 in modern)
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
-  --pid-max N              like kernel.pid_max (default ${PID_MAX_LIMIT})
+  --pid-max N              like kernel.pid_max (default ${DEFAULT_PID_MAX})
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
                            are allowed (0.01 = 10486 bytes), auditd takes whole MB only
   --audit-num-logs N       audit logs kept when rotating (default 5)
@@ -93,7 +94,7 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
     const c = parseClock(v);
     return c.ok ? void (o.clock = c.value) : `--clock must be real or fixed:EPOCH (seconds), not '${v}'`;
   },
-  '--pid-max': (o, v) => intSetter(v, 1, PID_MAX_LIMIT, '--pid-max', (n) => (o.pidMax = n)),
+  '--pid-max': (o, v) => intSetter(v, RESERVED_PIDS + 1, DEFAULT_PID_MAX, '--pid-max', (n) => (o.pidMax = n)),
   '--audit-max-size': (o, v) => {
     const bytes = /^[0-9]+(\.[0-9]+)?$/.test(v) ? auditMaxSizeBytes(Number(v)) : -1;
     if (bytes < 0 || (bytes === 0 && Number(v) !== 0) || Number(v) > 1_000_000) {
@@ -117,7 +118,7 @@ const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>
 function defaults(cwd: string): Mutable<DaemonOptions> {
   return {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
-    serialStart: undefined, clock: realClock, pidMax: PID_MAX_LIMIT, auditMaxSizeMb: 0, auditNumLogs: 5,
+    serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
   };
 }
@@ -193,12 +194,11 @@ export function auditMaxSizeBytes(mb: number): number {
   return Math.round(mb * 1024 * 1024);
 }
 
-const U64_MAX = (1n << 64n) - 1n;
 
 /** Decimal or 0x hex, 1..2^64-1: serial 0 means "none" in the patch series. */
 export function parseSerial(v: string): bigint | undefined {
   if (!/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v)) return undefined;
   const n = BigInt(v);
-  return n >= 1n && n <= U64_MAX ? n : undefined;
+  return n >= 1n && n <= SERIAL_MAX ? n : undefined;
 }
 

@@ -3,6 +3,7 @@
  * Parsing never touches the model beyond its profile, so a malformed line
  * changes nothing.
  */
+import { AUDIT_UNSET } from '../model/boot.js';
 import { parseCaps } from '../model/caps.js';
 import { fail, ok, type KernelError, type Result } from '../model/errno.js';
 import type { ProfileTypes } from '../model/nstypes.js';
@@ -61,7 +62,7 @@ function parseCred(pairs: string[], pt: ProfileTypes): Result<CredChange> {
     const [, key, value] = m as unknown as [string, string, string];
     if (Object.hasOwn(change, key)) return fail('EINVAL', `setcred key '${key}' given twice`);
     if (ID_KEYS.has(key)) {
-      if (value === 'unset' && (key === 'auid' || key === 'ses')) change[key] = 4294967295;
+      if (value === 'unset' && (key === 'auid' || key === 'ses')) change[key] = AUDIT_UNSET;
       else if (/^(0|[1-9][0-9]{0,9})$/.test(value)) change[key] = Number(value);
       else return fail('EINVAL', `bad ${key} '${value}': expected a decimal number`);
     } else if (key === 'caps') {

@@ -52,9 +52,3 @@ export function parseCaps(text: string, lastCap: number): Result<bigint> {
   }
   return ok(set);
 }
-
-/** Names of the capabilities in a set, `cap_` prefixed, comma separated; `none` when empty. */
-export function formatCaps(set: bigint): string {
-  const names = CAP_NAMES.filter((_, i) => hasCap(set, i)).map((n) => `cap_${n}`);
-  return names.length > 0 ? names.join(',') : 'none';
-}

@@ -5,6 +5,7 @@
  * "Effect of user ID changes on capabilities", unless `caps` is given too:
  * uid 0 → non-zero clears the effective set, non-zero → 0 restores the full set.
  */
+import { AUDIT_UNSET } from '../boot.js';
 import { fullCaps } from '../caps.js';
 import { fail, ok, type Result } from '../errno.js';
 import { setField } from '../journal.js';
@@ -25,7 +26,6 @@ export interface CredChange {
 export const TASK_COMM_MAX = 15;
 /** (uid_t)-1 means "no change" to setresuid(2); it is never a task's id. */
 const ID_MAX = 4294967294;
-const AUDIT_ID_MAX = 4294967295;
 
 function checkChange(c: CredChange): Result<void> {
   for (const key of ['uid', 'gid'] as const) {
@@ -34,7 +34,7 @@ function checkChange(c: CredChange): Result<void> {
   }
   for (const key of ['auid', 'ses'] as const) {
     const v = c[key];
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= AUDIT_ID_MAX)) return fail('EINVAL', `${key} must be 0..${AUDIT_ID_MAX}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= AUDIT_UNSET)) return fail('EINVAL', `${key} must be 0..${AUDIT_UNSET}`);
   }
   // Audit fields are space separated: a label or name with blanks or control bytes would break the record.
   for (const key of ['subj', 'comm'] as const) {

@@ -20,12 +20,6 @@ export interface AuditStamp {
 }
 
 /**
- * AUDIT_MESSAGE_TEXT_MAX (include/uapi/linux/audit.h): the kernel prints a user
- * message with `" msg='%.*s'"`, so longer text is cut at this many bytes.
- */
-export const AUDIT_MESSAGE_TEXT_MAX = 8560;
-
-/**
  * `SEC.MSEC:SERIAL` as the kernel prints it inside `audit(…)`.
  *
  * @example Formatting a stamp
@@ -84,25 +78,6 @@ function nsInfoFields(e: NsInfoEvent): string {
 }
 
 /**
- * The TEXT of a VIRT_CONTROL message as the kernel keeps it: `%.*s` stops at the
- * first NUL and at AUDIT_MESSAGE_TEXT_MAX bytes (cut here on a character boundary
- * so the line stays valid UTF-8).
- */
-function messageText(text: string): string {
-  const nul = text.indexOf('\0');
-  const t = nul === -1 ? text : text.slice(0, nul);
-  if (Buffer.byteLength(t) <= AUDIT_MESSAGE_TEXT_MAX) return t;
-  let bytes = 0;
-  let end = 0;
-  for (const ch of t) {
-    bytes += Buffer.byteLength(ch);
-    if (bytes > AUDIT_MESSAGE_TEXT_MAX) break;
-    end += ch.length;
-  }
-  return t.slice(0, end);
-}
-
-/**
  * One raw log line, as src/auditd-event.c:format_raw() writes it: `type=NAME msg=BODY`,
  * every newline in the body replaced by a space ("so it looks nicer" — and so a
  * record is always exactly one line), a trailing space trimmed.
@@ -149,7 +124,8 @@ export function formatRecords(event: ModelEvent, stamp: AuditStamp): string[] {
     case 'ns-info':
       return [line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event))];
     case 'virt-control': {
-      const body = `${actorFields(event.actor)} msg='${messageText(event.text)}'`;
+      // The text's limits (no quote or control byte, ≤ AUDIT_MESSAGE_TEXT_MAX bytes) are virtControl()'s to enforce.
+      const body = `${actorFields(event.actor)} msg='${event.text}'`;
       return [line(VIRT_CONTROL_AUDIT.name, stamp, body), line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event.info))];
     }
   }

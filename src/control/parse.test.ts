@@ -194,6 +194,12 @@ describe('parseLine() malformed lines', () => {
     expect(errnoOf(line)).toBe('EINVAL');
   });
 
+  it('parseLine() quotes a long unknown command by characters, never splitting one in two', () => {
+    const r = parseLine(`${'x'.repeat(39)}😀😀 1`, profileTypes('v5'));
+    expect(r.ok ? '' : r.error.detail).not.toContain('\ufffd');
+    expect(r.ok ? '' : Buffer.from(r.error.detail).toString()).toContain(`'${'x'.repeat(39)}😀'`);
+  });
+
   it('parseLine() fails with EINVAL for a 1 MiB line', () => {
     expect(errnoOf(`clone 1 ${'net,'.repeat(1 << 18)}net`)).toBe('EINVAL');
   });

@@ -105,7 +105,7 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
   const words = line.trim().split(/[ \t]+/);
   const op = words[0]!;
   // Own keys only: `toString 1` must not reach the dispatcher as a command.
-  if (!Object.hasOwn(USAGE, op)) return fail('EINVAL', `unknown command '${op.slice(0, 40)}' (${Object.keys(USAGE).join(', ')})`);
+  if (!Object.hasOwn(USAGE, op)) return fail('EINVAL', `unknown command '${[...op].slice(0, 40).join('')}' (${Object.keys(USAGE).join(', ')})`);
   const cmd = op as Command['op'];
   if (cmd === 'lsns' || cmd === 'ps') return parseQuery(cmd, line.trim().slice(op.length));
   if (cmd === 'unpin') {

@@ -51,6 +51,11 @@ function tag(e: ModelEvent): string {
   return e.kind === 'ns-info' ? 'NS_INFO' : 'VIRT_CONTROL';
 }
 
+/** `DEL_NET pid=9`: a DEL event with the task it names. */
+function named(e: ModelEvent): string {
+  return e.kind === 'ns-freed' ? `${tag(e)} pid=${e.actor.pid}` : tag(e);
+}
+
 describe('clone() and unshare(): privilege', () => {
   // clone(2): "EPERM CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, or
   // CLONE_NEWUTS was specified by an unprivileged process (process without CAP_SYS_ADMIN)."
@@ -418,8 +423,27 @@ describe('exit()', () => {
   it('exit() of a pid namespace\'s init reports the DEL records of what the killed tasks held last', () => {
     const s = booted();
     const init = spawn(s, 1, flagsOf(s, 'pid'));
-    spawn(s, init, flagsOf(s, 'net'));
-    expect(must(exit(s, init)).map(tag)).toEqual(['DEL_NET', 'DEL_PID']);
+    const child = spawn(s, init, flagsOf(s, 'net'));
+    expect(must(exit(s, init)).map(named)).toEqual([`DEL_NET pid=${child}`, `DEL_PID pid=${init}`]);
+  });
+
+  // kernel/exit.c:do_exit(): exit_task_namespaces() drops the init's nsproxy, then exit_notify() →
+  // find_child_reaper() → zap_pid_ns_processes() kills and reaps every task in the namespace; the
+  // init's own struct pid (its reference to the pid namespace) and cred go when it is reaped, last.
+  it.each([
+    ['child shares its net: the child frees the net, the init its pid namespace',
+      (s: ModelState, init: number) => { spawn(s, init); }, (init: number) => [`DEL_NET pid=${init + 1}`, `DEL_PID pid=${init}`]],
+    ['unshared ipc is its own: its DEL_IPC comes before the records of the tasks it kills',
+      (s: ModelState, init: number) => { spawn(s, init, flagsOf(s, 'uts')); must(unshare(s, init, flagsOf(s, 'ipc'))); },
+      (init: number) => [`DEL_IPC pid=${init}`, `DEL_UTS pid=${init + 1}`, `DEL_NET pid=${init + 1}`, `DEL_PID pid=${init}`]],
+    ['child is a nested init, reaped after its own namespace: each DEL_PID names its init',
+      (s: ModelState, init: number) => { spawn(s, spawn(s, init, flagsOf(s, 'pid'))); },
+      (init: number) => [`DEL_NET pid=${init + 2}`, `DEL_PID pid=${init + 1}`, `DEL_PID pid=${init}`]],
+  ] as const)('exit() of a pid namespace\'s init whose %s', (_name, populate, want) => {
+    const s = booted();
+    const init = spawn(s, 1, flagsOf(s, 'pid', 'net'));
+    populate(s, init);
+    expect(must(exit(s, init)).map(named)).toEqual(want(init));
   });
 
   it.each([

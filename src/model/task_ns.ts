@@ -66,18 +66,26 @@ export function switchSlots(s: ModelState, t: Task, change: SlotChange, actor: A
 }
 
 /**
- * Drops every reference a task holds, in exit order: kernel/exit.c:
- * exit_task_namespaces() (the nsproxy, whose pid entry is pid_for_children), then
- * the active pid namespace when the task's struct pid goes at reap
- * (release_task() → put_pid()), then the cred's user namespace (user is last in `release`).
+ * What kernel/exit.c:do_exit() drops in exit_task_namespaces(): the nsproxy in
+ * free_nsproxy() order (its pid entry is pid_for_children). The task's active
+ * pid namespace and its cred's user namespace go later, at reap (dropReaped()).
  */
-export function dropAllSlots(s: ModelState, t: Task, actor: ActorInfo, events: ModelEvent[]): void {
+export function dropNsproxy(s: ModelState, t: Task, actor: ActorInfo, events: ModelEvent[]): void {
   for (const type of s.types.release) {
-    if (type.name === 'user') putNs(s, t.pidNs, actor, events);
-    if (type.name !== 'pid') putNs(s, t.ns[type.name]!, actor, events);
+    if (type.name !== 'pid' && type.name !== 'user') putNs(s, t.ns[type.name]!, actor, events);
     const fc = t.forChildren[type.name];
     if (fc) putNs(s, fc, actor, events);
   }
+}
+
+/**
+ * What goes when an exited task is reaped: its struct pid's reference to the
+ * active pid namespace (release_task() → put_pid()), then the cred's user
+ * namespace (put_task_struct() → exit_creds()).
+ */
+export function dropReaped(s: ModelState, t: Task, actor: ActorInfo, events: ModelEvent[]): void {
+  putNs(s, t.pidNs, actor, events);
+  putNs(s, t.ns.user!, actor, events);
 }
 
 /**

@@ -85,6 +85,19 @@ EOF
   assert_echo_error "Cannot allocate memory" "clone $k 0"
 }
 
+@test "exit of a pid namespace's init with a child: the child's DEL_NET, then DEL_PID naming the init (reaped last)" {
+  local i c p n
+  i=$(nsctl clone 1 pid,net)
+  c=$(nsctl clone "$i" 0)
+  p=$(snum "$i" pid) n=$(snum "$i" net)
+  log_mark
+  nsctl exit "$i" >/dev/null
+  assert_new_records <<EOF
+type=AUDIT_NS_DEL_NET msg=audit(+1): pid=$c $INIT_SUBJ netns=$n res=1
+type=AUDIT_NS_DEL_PID msg=audit(+2): pid=$i $INIT_SUBJ pidns=$p res=1
+EOF
+}
+
 @test "exit: a freed namespace's inode number goes to the next new namespace, its serial never" {
   local a b ino s
   a=$(nsctl clone 1 ipc)

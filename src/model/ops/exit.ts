@@ -1,19 +1,20 @@
 /**
  * Task exit (kernel/exit.c:do_exit()). Lifecycle of a task: `live` until it
  * exits, then `exited` and gone from every pid namespace at once (the model
- * reaps immediately; there are no zombies). On exit a task drops its
- * namespaces in exit_task_namespaces() order, then its cred's user namespace;
- * its children go to the init of its pid namespace (find_new_reaper()). When
- * that init itself exits, zap_pid_ns_processes() kills every other task in
- * its pid namespace (descendant namespaces included) and the namespace takes
- * no new task again (ENOMEM, SPEC §3).
+ * reaps immediately; there are no zombies). On exit a task drops its nsproxy
+ * (exit_task_namespaces()), its children go to the init of its pid namespace
+ * (find_new_reaper()), and at reap its pid namespace and its cred's user
+ * namespace go. When that init itself exits, zap_pid_ns_processes() kills
+ * every other task in its pid namespace (descendant namespaces included)
+ * before the init is reaped, and the namespace takes no new task again
+ * (ENOMEM, SPEC §3).
  */
 import { fail, ok, type Result } from '../errno.js';
 import type { ModelEvent } from '../events.js';
 import { setAdd, setDelete, setField } from '../journal.js';
 import { childReaper, detachPids } from '../pids.js';
 import { actorInfo, type ModelState, type Task } from '../state.js';
-import { dropAllSlots, findTask } from '../task_ns.js';
+import { dropNsproxy, dropReaped, findTask } from '../task_ns.js';
 
 /**
  * @example
@@ -28,17 +29,23 @@ export function exit(s: ModelState, pid: number): Result<ModelEvent[]> {
   if (t.kthread) return fail('EPERM', `pid ${pid} is a kernel thread (${t.comm}), which does not exit on request`);
 
   const events: ModelEvent[] = [];
-  const isInit = t.nrs.at(-1) === 1;
-  const victims = isInit ? [...t.pidNs.pids!.tasks.entries()].filter(([, v]) => v !== t).sort(([a], [b]) => a - b) : [];
-  exitOne(s, t, events);
-  for (const [, v] of victims) if (v.state === 'live') exitOne(s, v, events);
+  exitTask(s, t, events);
   return ok(events);
 }
 
-function exitOne(s: ModelState, t: Task, events: ModelEvent[]): void {
+/**
+ * kernel/exit.c:do_exit(): exit_task_namespaces() drops the nsproxy; then
+ * exit_notify() → forget_original_parent() → find_child_reaper(): an init
+ * kills and reaps its whole namespace first (zap_pid_ns_processes()), anyone
+ * else hands its children to the init; the model then reaps the task at once.
+ * So a pid namespace whose init exits is freed by the init's own reap, after
+ * the records of every task it killed.
+ */
+function exitTask(s: ModelState, t: Task, events: ModelEvent[]): void {
+  const actor = actorInfo(t);
+  dropNsproxy(s, t, actor, events);
+  if (t.nrs.at(-1) === 1) zapPidNsProcesses(s, t, events);
   const ps = t.pidNs.pids!;
-  if (t.nrs.at(-1) === 1) setField(s, ps, 'state', 'dead');
-  dropAllSlots(s, t, actorInfo(t), events);
   const reaper = childReaper(t.pidNs);
   if (t.children) {
     for (const c of t.children) {
@@ -52,4 +59,18 @@ function exitOne(s: ModelState, t: Task, events: ModelEvent[]): void {
   if (t.parent?.children) setDelete(s, t.parent.children, t);
   detachPids(s, t);
   setField(s, t, 'state', 'exited');
+  dropReaped(s, t, actor, events);
+}
+
+/**
+ * kernel/pid_namespace.c:zap_pid_ns_processes(): SIGKILL to every other task
+ * in the namespace, in pid order (descendant pid namespaces included, since
+ * their tasks have a pid here too), then wait until all are reaped. From now
+ * on the namespace takes no new task (ENOMEM, SPEC §3).
+ */
+function zapPidNsProcesses(s: ModelState, init: Task, events: ModelEvent[]): void {
+  const ps = init.pidNs.pids!;
+  setField(s, ps, 'state', 'dead');
+  const victims = [...ps.tasks.entries()].filter(([, v]) => v !== init).sort(([a], [b]) => a - b);
+  for (const [, v] of victims) if (v.state === 'live') exitTask(s, v, events);
 }

@@ -1,11 +1,12 @@
 /**
- * The tree as a {@link Vfs}: lookups through tree.ts, file contents rendered
- * once per open and every later read served from that snapshot (so a read
- * never sees half of a command), and the control file's per-open answers.
+ * The tree as a {@link Vfs}: lookups through tree.ts, a task file's text taken
+ * as fs/seq_file.c takes it (one render serves every read that continues it,
+ * so a read never sees half of a command), and the control file's per-open answers.
  */
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText } from '../model/nstypes.js';
 import type { ModelState } from '../model/state.js';
+import { entryNamespace } from '../model/task_ns.js';
 import { MAX_LINE } from '../control/parse.js';
 import type { BatchResult } from '../control/run_batch.js';
 import { renderSnum, renderStatus } from './render.js';
@@ -18,23 +19,32 @@ const PAGE_SIZE = 4096;
 const NL = 0x0a;
 const NO_BYTES = Buffer.alloc(0);
 
-/** An open file: a rendered snapshot, an nsfs file (reads fail), or a control-file session. */
+/** An open file: a task's file (status, `*_snum`), an nsfs file (reads fail), or a control-file session. */
 type Handle =
-  | { readonly kind: 'snapshot'; readonly data: Buffer }
+  | TaskFileHandle
   | { readonly kind: 'nsfs' }
   | CtlHandle;
+
+/**
+ * An open task file, as seq_file keeps it: `text` is the last render (null
+ * before the first read), `end` the offset where the last read stopped.
+ */
+interface TaskFileHandle { readonly kind: 'task-file'; readonly path: string; readonly node: TaskFileNode; text: Buffer | null; end: number }
+type TaskFileNode = Extract<Node, { kind: 'status' | 'snum' }>;
 
 /** A control-file session; `tail`: the start of a line cut at the end of a long write piece. */
 interface CtlHandle { readonly kind: 'ctl'; out: Buffer; tail: Buffer }
 
 export type RunWrite = (text: string) => BatchResult;
 
-function render(n: Node): Buffer | null {
-  switch (n.kind) {
-    case 'status': return Buffer.from(renderStatus(n.task));
-    case 'snum': return Buffer.from(renderSnum(n.ns));
-    default: return null;
-  }
+function isTaskFile(n: Node): n is TaskFileNode {
+  return n.kind === 'status' || n.kind === 'snum';
+}
+
+/** The file's text now: a `*_snum` file shows the namespace the task is in at this read. */
+function render(s: ModelState, n: TaskFileNode): Buffer {
+  if (n.kind === 'status') return Buffer.from(renderStatus(n.task));
+  return Buffer.from(renderSnum(entryNamespace(s, n.task, n.ns.type.name)!));
 }
 
 export class ProcVfs implements Vfs {
@@ -45,7 +55,13 @@ export class ProcVfs implements Vfs {
 
   getattr(path: string): Attr | KernelError {
     const n = lookup(this.state, path);
-    return isKernelError(n) ? n : attrOf(n);
+    if (!isKernelError(n)) return attrOf(n);
+    // An open file keeps its inode after its task is reaped, so fstat(2) answers on Linux (cat
+    // does one before it reads, and then reports the read's ESRCH). The kernel asks fstat as a
+    // GETATTR without the handle (fs/fuse/dir.c:fuse_getattr()), so find the open file by path;
+    // a new lookup of that path never gets here, it fails at `<pid>/` already.
+    const open = this.openTaskFile(path);
+    return open ? attrOf(open.node) : n;
   }
 
   readdir(path: string): DirListing | KernelError {
@@ -70,11 +86,8 @@ export class ProcVfs implements Vfs {
     if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES, tail: NO_BYTES };
     else if (writing) return { errno: 'EACCES', detail: `${path} is read-only` };
     else if (n.kind === 'nsfs') h = { kind: 'nsfs' };
-    else {
-      const data = render(n);
-      if (!data) return { errno: 'EISDIR', detail: `${path} is a directory` };
-      h = { kind: 'snapshot', data };
-    }
+    else if (isTaskFile(n)) h = { kind: 'task-file', path, node: n, text: null, end: 0 };
+    else return { errno: 'EISDIR', detail: `${path} is a directory` };
     return this.store(h);
   }
 
@@ -82,7 +95,7 @@ export class ProcVfs implements Vfs {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     switch (h.kind) {
-      case 'snapshot': return h.data.subarray(Math.min(position, h.data.length), Math.min(position + length, h.data.length));
+      case 'task-file': return this.readTaskFile(h, length, position);
       // fs/nsfs.c: an ns file has no read operation.
       case 'nsfs': return { errno: 'EINVAL', detail: 'namespace files cannot be read' };
       case 'ctl': {
@@ -93,6 +106,24 @@ export class ProcVfs implements Vfs {
         return chunk;
       }
     }
+  }
+
+  /**
+   * fs/seq_file.c:seq_read_iter(): a read from offset 0, or from anywhere but
+   * where the last read stopped, renders the file again; a read that continues
+   * is served from that render, up to its end and then empty. A render after the
+   * task was reaped fails: fs/proc/base.c:proc_single_show() answers ESRCH when
+   * get_pid_task() finds no task (a continuing read still gets the text it had).
+   */
+  private readTaskFile(h: TaskFileHandle, length: number, position: number): Buffer | KernelError {
+    if (h.text === null || position === 0 || position !== h.end) {
+      const t = h.node.task;
+      if (t.state !== 'live') return { errno: 'ESRCH', detail: `pid ${t.nrs[0]} exited after this file was opened` };
+      h.text = render(this.state, h.node);
+    }
+    const chunk = h.text.subarray(Math.min(position, h.text.length), Math.min(position + length, h.text.length));
+    h.end = position + chunk.length;
+    return chunk;
   }
 
   write(fh: number, data: Buffer): number | KernelError {
@@ -151,6 +182,11 @@ export class ProcVfs implements Vfs {
     const h = this.handles.get(fh);
     if (h?.kind === 'ctl') this.flushTail(h);
     this.handles.delete(fh);
+  }
+
+  private openTaskFile(path: string): TaskFileHandle | undefined {
+    for (const h of this.handles.values()) if (h.kind === 'task-file' && h.path === path) return h;
+    return undefined;
   }
 
   private store(h: Handle): number {

@@ -1,7 +1,7 @@
 /**
  * 8 readers and 4 writers, each its own process, for a fixed number of
  * operations against one daemon: no torn read (a status read one byte at a
- * time still shows one state), no error but ENOENT for a task a writer exited,
+ * time still shows one state), no error but ENOENT or ESRCH for a task a writer exited,
  * no writer error, and no handler blocking the event loop (handler times and
  * event-loop delay measured inside the daemon, request latency outside). A
  * fault injected in one handler (NSPROC_TEST_FAULT) answers EIO for that path
@@ -55,11 +55,11 @@ describe('8 readers and 4 writers on one mount', () => {
     expect(pick(events, 'ack').length).toBe(4 * WRITER_OPS);
   });
 
-  it('no torn or malformed read, and no error but ENOENT and the injected EIO', () => {
+  it('no torn or malformed read, and no error but ENOENT, ESRCH and the injected EIO', () => {
     expect(pick(events, 'bad')).toEqual([]);
   });
 
-  it('ENOENT only for tasks a writer exited', () => {
+  it('ENOENT and ESRCH only for tasks a writer exited', () => {
     const exited = new Set(pick(events, 'exiting').map((e) => e['exiting']));
     const unexpected = pick(events, 'enoent').filter((e) => !exited.has(e['enoent']));
     expect(unexpected).toEqual([]);

@@ -16,6 +16,30 @@ teardown_file() { nsproc_teardown_file; }
   [[ " ${lines[*]} " != *" $c "* ]]
 }
 
+@test "exit: a status or *_snum file opened before is read as ESRCH, as on Linux (cat's fstat still answers)" {
+  local c
+  c=$(nsctl clone 1 0)
+  exec 5<"$MNT/$c/status" 6<"$MNT/$c/ns/net_snum"
+  nsctl exit "$c" >/dev/null
+  run cat <&5
+  assert_equal "$output" "cat: -: No such process"
+  run cat <&6
+  assert_equal "$output" "cat: -: No such process"
+  exec 5<&- 6<&-
+}
+
+@test "exit: getdents(2) on a task's directory opened before gives ENOENT, as on Linux" {
+  command -v python3 >/dev/null || skip "python3 makes the raw getdents64 call"
+  local c
+  c=$(nsctl clone 1 0)
+  exec 7<"$MNT/$c/ns"
+  nsctl exit "$c" >/dev/null
+  # The directory's own open file (glibc's readdir() would take ENOENT as the end of the listing).
+  run python3 -c 'import ctypes, os; n = ctypes.CDLL(None, use_errno=True).syscall(217, 7, ctypes.create_string_buffer(4096), 4096); print(n, os.strerror(ctypes.get_errno()))'
+  exec 7<&-
+  assert_equal "$output" "-1 No such file or directory"
+}
+
 @test "exit of the last task in net,mnt: DEL_MNT then DEL_NET, each naming the exiting task (the seed's DEL)" {
   local c m n
   c=$(nsctl clone 1 net,mnt)

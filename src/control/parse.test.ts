@@ -55,6 +55,10 @@ describe('parseLine() valid forms', () => {
     ['virt_control 1 x', { op: 'virt_control', actor: 1, text: 'x' }],
     ['virt_control 1 a  b', { op: 'virt_control', actor: 1, text: 'a  b' }],
     ['virt_control 1 vm=gäst', { op: 'virt_control', actor: 1, text: 'vm=gäst' }],
+    // TEXT is the rest of the line after the one blank that ends ACTOR, its own blanks kept.
+    ['virt_control 1   x  ', { op: 'virt_control', actor: 1, text: '  x  ' }],
+    ['virt_control 1\t\tx\t', { op: 'virt_control', actor: 1, text: '\tx\t' }],
+    ['  virt_control  1 a\\b "c" ', { op: 'virt_control', actor: 1, text: 'a\\b "c" ' }],
     // Blanks around and between words are separators.
     ['  exit\t4  ', { op: 'exit', actor: 4 }],
     ['clone  1\t\tnet', { op: 'clone', actor: 1, flags: 0x40000000 }],

@@ -160,8 +160,9 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
       return pid.ok ? ok({ op: cmd, actor: actor.value, pid: pid.value }) : pid;
     }
     case 'virt_control': {
-      const text = line.trim().replace(/^\S+[ \t]+\S+[ \t]*/, '');
-      if (text === '') return fail('EINVAL', `usage: ${USAGE[cmd]}`);
+      // TEXT is the rest of the line after the one blank that ends ACTOR, blanks kept (docs/nsctl.md).
+      const text = /^[ \t]*\S+[ \t]+\S+[ \t]([^]*)$/.exec(line)?.[1] ?? '';
+      if (text.trim() === '') return fail('EINVAL', `usage: ${USAGE[cmd]}`);
       return ok({ op: cmd, actor: actor.value, text });
     }
   }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, startDaemon, type MountedDaemon } from '../helpers/mounted.js';
-import { bash, bashOk } from './_helpers.js';
+import { bash, bashOk, logText } from './_helpers.js';
 
 let m: MountedDaemon;
 beforeAll(async () => { m = await startDaemon(); });
@@ -81,10 +81,70 @@ describe('nsctl COMMAND', () => {
     ['- with arguments', 'nsctl - x'],
     ['an empty command', 'nsctl ""'],
     ['a blank command', 'nsctl " " ""'],
+    // The control file would take the line as a comment and run nothing.
+    ['a COMMAND starting with #', "nsctl '#clone' 1 0"],
   ])('exits 2 for a usage error: %s', async (_name, cmd) => {
     const r = await bash(m, `${cmd} </dev/null`);
     expect(r.code).toBe(2);
     expect(r.stderr).not.toBe('');
+  });
+
+  it("'#clone' says why, runs nothing; in a batch a # line stays a comment", async () => {
+    const before = await pids();
+    const r = await bash(m, "nsctl '#clone' 1 0");
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', "nsctl: '#clone' is not a command: the control file takes a line starting with # as a comment\n"]);
+    expect(await pids()).toEqual(before);
+    expect((await bashOk(m, "printf '#clone 1 0\\nexit 99999\\n' | nsctl - 2>&1 || true"))).toBe('nsctl: ESRCH: no task with pid 99999\n');
+  });
+});
+
+/** The VIRT_CONTROL lines of the log that came after `before` lines. */
+async function newVirtControl(before: number): Promise<string[]> {
+  return (await logText(m)).split('\n').slice(before).filter((l) => l.startsWith('type=VIRT_CONTROL '))
+    .map((l) => l.replace(/^.* msg='/, "msg='"));
+}
+
+describe('nsctl arguments reach the control file meaning what they meant', () => {
+  it.each([
+    ['leading and trailing spaces of TEXT', `"  x  "`, "msg='  x  '"],
+    ['several arguments joined with one space', 'a "b  c"', "msg='a b  c'"],
+    ['UTF-8', `'héllo wörld'`, "msg='héllo wörld'"],
+    ['backslashes and double quotes', `'a\\b "q" $x'`, `msg='a\\b "q" $x'`],
+  ])('virt_control 1 TEXT keeps %s', async (_name, args, want) => {
+    const before = (await logText(m)).split('\n').length - 1;
+    expect(await bashOk(m, `nsctl virt_control 1 ${args}`)).toBe('ok\n');
+    expect(await newVirtControl(before)).toEqual([want]);
+  });
+
+  it('the control file keeps TEXT\'s blanks too (the rest of the line after ACTOR and one blank)', async () => {
+    const before = (await logText(m)).split('\n').length - 1;
+    await bashOk(m, "printf 'virt_control 1   x  \\n' > $M/nsctl");
+    expect(await newVirtControl(before)).toEqual(["msg='  x  '"]);
+  });
+
+  it.each([
+    // printf %q under LC_ALL=C wrote $'\303\274', which the daemon does not read.
+    ['ü', "lsns -t ü", "nsctl: EINVAL: lsns: unknown namespace type: ü\n"],
+    ['a quote', `lsns -t "it's"`, "nsctl: EINVAL: lsns: unknown namespace type: it's\n"],
+    ['a backslash and $', `lsns -t 'a\\b$x'`, "nsctl: EINVAL: lsns: unknown namespace type: a\\b$x\n"],
+    ['a tab', `lsns -t "$(printf 'n\\tet')"`, "nsctl: EINVAL: lsns: unknown namespace type: n\tet\n"],
+    ['an empty argument', `ps -p ''`, "nsctl: EINVAL: ps: invalid PID argument: ''\n"],
+  ])('lsns/ps arguments arrive as written: %s', async (_name, cmd, want) => {
+    const r = await bash(m, `nsctl ${cmd}`);
+    expect([r.code, r.stderr]).toEqual([1, want]);
+  });
+
+  it.each([
+    ['a control character in TEXT: the control file refuses the line', `virt_control 1 "$(printf 'a\\001b')"`, 'line holds control characters or bytes that are not UTF-8'],
+    ['a tab in TEXT: the record cannot hold it', `virt_control 1 "$(printf 'a\\tb')"`, "the message text may not contain quotes (') or control characters"],
+    ['bytes that are not UTF-8', `lsns -t "$(printf '\\374')"`, 'line holds control characters or bytes that are not UTF-8'],
+    ['a blank inside a word the control file would split', "setcred 1 'comm=a b'", "argument 3 ('comm=a b') is empty or holds a blank, so the control file would read other words"],
+    ['an empty word', "clone 1 ''", "argument 3 ('') is empty or holds a blank, so the control file would read other words"],
+  ])('refuses with EINVAL and runs nothing: %s', async (_name, cmd, sentence) => {
+    const before = await logText(m);
+    const r = await bash(m, `nsctl ${cmd}`);
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, '', `nsctl: EINVAL: ${sentence}\n`]);
+    expect(await logText(m)).toBe(before);
   });
 });
 

@@ -120,3 +120,20 @@ log_lines_of() { grep -F "msg=audit(" "$AUDIT_LOG" | grep -E "^[^ ]+ msg=audit\(
   run --separate-stderr ausearch -if "$AUDIT_LOG" -i -a 5
   assert_match "$output" 'type=AUDIT_NS_INIT_UTS msg=audit\([0-9/]+ [0-9:.]+:5\) : pid=1 uid=root auid=unset ses=unset subj=kernel old_utsns=0 utsns=2 res=yes'
 }
+
+@test "ausearch -i shows VIRT_CONTROL text only as key=value: free text with no '=' (spaces, UTF-8) prints as an empty msg=" {
+  # The busy log's first VIRT_CONTROL, with other texts in its msg='…' (same format, serials 1001…).
+  local first texts=("op=start vm=guest1" "a    b" "héllo wörld" "a b c=d") t n=1000 log=$BATS_TEST_TMPDIR/virt.log
+  first=$(grep -m 1 '^type=VIRT_CONTROL ' "$AUDIT_LOG")
+  for t in "${texts[@]}"; do
+    n=$((n + 1))
+    sed -e "s/:[0-9]*): /:$n): /" -e "s/ msg='.*'\$/ msg='$t'/" <<<"$first" >>"$log"
+  done
+  run --separate-stderr ausearch -if "$log" -i
+  assert_equal "$(grep -o " subj=kernel msg=.*" <<<"$output" | sed 's/ *$//')" " subj=kernel msg='op=start vm=guest1'
+ subj=kernel msg=
+ subj=kernel msg=
+ subj=kernel msg='a b c=d'"
+  run --separate-stderr ausearch -if "$log" --raw
+  assert_equal "$output" "$(cat "$log")"
+}

@@ -20,6 +20,8 @@ describe('splitWords()', () => {
     ['inside \'…\' nothing is special', "'a\\b'", ['a\\b']],
     ['= stays in the word', '--tree=owner -T=parent', ['--tree=owner', '-T=parent']],
     ['UTF-8 passes through', '└─x', ['└─x']],
+    // What nsctl sends for lsns/ps: each argument in '…', a quote inside as '\''.
+    ["nsctl's quoting: 'it'\\''s' '' 'ü' 'a\tb'", "'it'\\''s' '' 'ü' 'a\tb'", ["it's", '', 'ü', 'a\tb']],
   ])('splitWords(): %s', (_name, text, want) => {
     expect(splitWords(text)).toEqual({ ok: true, value: want });
   });

@@ -16,6 +16,9 @@
 # NSPROC_DAEMON (tests only: another daemon script with the same command line).
 set -euo pipefail
 export LC_ALL=C
+# The daemon runs as root: NODE_OPTIONS could open an inspector (--inspect) or load code
+# (--require) into it. The daemon refuses an open inspector anyway; start it clean.
+unset NODE_OPTIONS
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FUSE_BIN=$ROOT/node_modules/fuse-shared-library-linux/libfuse/bin

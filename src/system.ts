@@ -33,9 +33,18 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   return {
     vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries)),
     close: () => { log.value.close(); },
+    rotateLog: () => rotateLine(log.value),
     inspect: () => ({
       model: dumpModel(state),
       audit: { path: log.value.path, lastSerial: log.value.lastSerial, size: log.value.currentSize },
     }),
   };
+}
+
+/** SIGUSR1 (./cli/signals.ts): rotate now, and say what happened in one line. */
+function rotateLine(log: AuditLog): string {
+  const r = log.rotateNow();
+  if (!r.ok) return `cannot rotate the audit log: ${formatError(r.error)}; still writing ${log.path}`;
+  if (r.value === 'disabled') return `audit log rotation is disabled (--audit-num-logs ${log.numLogs}, below 2, as auditd)`;
+  return `rotated the audit log: ${log.path} is new, the old one is ${log.path}.1 (keeping ${log.numLogs} files)`;
 }

@@ -182,4 +182,13 @@ describe('mount.sh with the real system', () => {
     expect(await fs.readFile(path.join(c.dir, 'audit.log'), 'utf8')).toContain('type=AUDIT_NS_INIT_NET');
     expect((await c.mountSh('-u', c.mnt)).code).toBe(0);
   });
+
+  it('starts the daemon without the caller\'s NODE_OPTIONS (no --inspect can reach the root daemon)', async () => {
+    const c = await newCase(null);
+    c.env['NODE_OPTIONS'] = '--inspect=127.0.0.1:0';
+    const r = await c.mountSh(c.mnt);
+    expect(r.code, r.stderr).toBe(0);
+    const environ = await fs.readFile(`/proc/${fields(r.stdout)['pid']}/environ`, 'utf8');
+    expect(environ.split('\0').filter((v) => v.startsWith('NODE_OPTIONS='))).toEqual([]);
+  });
 });

@@ -165,6 +165,22 @@ export class AuditLog {
     return ok(undefined);
   }
 
+  /**
+   * auditd's SIGUSR1: rotate now, whatever the size, keeping num_logs files as a rotation by
+   * size does. With num_logs < 2 auditd does not rotate, and neither does this.
+   * @returns 'rotated', 'disabled' (num_logs < 2), or the errno (the current log stays)
+   */
+  rotateNow(): Result<'rotated' | 'disabled'> {
+    if (this.s.numLogs < 2) return ok('disabled');
+    const r = this.file.rotate(this.s.numLogs);
+    return r.ok ? ok('rotated') : r;
+  }
+
+  /** Files kept when rotating (auditd num_logs). */
+  get numLogs(): number {
+    return this.s.numLogs;
+  }
+
   /** fsync(2) and close(2) the log; later appends fail with EBADF. Closing twice is a no-op. */
   close(): Result<void> {
     return this.file.close();

@@ -3,18 +3,23 @@
  * it over a fake Vfs): parse options → create the system → mount → confirm
  * the mount answers → pid file and one "mounted" line → serve until SIGTERM
  * or SIGINT → unmount, close the system (flushes the audit log), exit 0.
+ * The other signals are in ./signals.ts.
  */
 import * as fs from 'node:fs/promises';
+import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import type { Vfs } from '../procfs/vfs.js';
 import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
 import { parseDaemonArgs, type DaemonOptions } from './options.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
+import { serveSignals } from './signals.js';
 
 /** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
 export interface NsprocSystem {
   readonly vfs: Vfs;
   close(): void;
+  /** SIGUSR1: rotate the audit log now; returns what happened, as one line. */
+  rotateLog?(): string;
   /** A JSON-ready picture of the whole state, for tests (see ./_debug.ts); read-only. */
   inspect?(): unknown;
 }
@@ -41,6 +46,11 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   const opts = parsed.options;
   // mount.sh reads these two lines to learn what the daemon will use.
   if (opts.dryRun) return say(process.stdout, `mountpoint=${opts.mountpoint}\naudit_log=${opts.auditLog}`, 0);
+  // An open inspector (node --inspect, NODE_OPTIONS) lets any local user run code in this
+  // root process: never serve with one.
+  if (inspector.url() !== undefined) {
+    return say(process.stderr, 'nsproc: refusing to start: the Node inspector is open (--inspect in the command line or NODE_OPTIONS)', EXIT_START_FAILED);
+  }
   // Every path is absolute now; do not keep the caller's directory busy.
   process.chdir('/');
 
@@ -66,7 +76,10 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   keepAliveOnErrors();
   await debug?.start();
   if (opts.pidFile !== undefined) await writePidFile(opts.pidFile);
-  onStopSignal(() => stop(mounted, sys, opts.pidFile, debug));
+  serveSignals({
+    stop: () => void stop(mounted, sys, opts.pidFile, debug).finally(() => process.exit(0)),
+    rotate: () => sys.rotateLog?.() ?? 'no audit log to rotate',
+  });
   process.stdout.write(`nsproc: mounted at ${opts.mountpoint} (pid ${process.pid}, audit log ${opts.auditLog})\n`);
   return 'serving';
 }
@@ -88,19 +101,6 @@ function keepAliveOnErrors(): void {
 
 function errorLine(e: unknown): string {
   return (e instanceof Error ? (e.stack ?? e.message) : String(e)).replace(/\n\s*/g, ' | ');
-}
-
-function onStopSignal(stopFn: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (sig: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`nsproc: ${sig}: unmounting\n`);
-    void stopFn().finally(() => process.exit(0));
-  };
-  // Not SIGHUP: mount.sh starts us under nohup, and a handler would undo that.
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
 }
 
 async function stop(mounted: MountedFs, sys: NsprocSystem, pidFile: string | undefined, debug: DebugHooks | null): Promise<void> {

@@ -26,6 +26,7 @@ teardown() {
     umount "$LOGFS" 2>/dev/null || umount -l "$LOGFS"
     rmdir "$LOGFS"
   fi
+  if [[ -n ${OTHERFS:-} ]]; then umount "$OTHERFS" 2>/dev/null || umount -l "$OTHERFS"; rmdir "$OTHERFS"; fi
 }
 
 USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
@@ -179,7 +180,7 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   run --separate-stderr "$NSCTL_BIN" - extra
   assert_equal "$status:$stderr" "2:nsctl: '-' takes no arguments"
   run --separate-stderr "$NSCTL_BIN" -m /nonexistent exit 4
-  assert_equal "$status:$stderr" "1:nsctl: ENOENT: /nonexistent/nsctl does not exist: is nsproc mounted at /nonexistent? (./mount.sh /nonexistent)"
+  assert_equal "$status:$stderr" "1:nsctl: ENOENT: no nsproc is mounted at /nonexistent (not a mount point; start one: ./mount.sh /nonexistent); nothing was written"
   assert_nsctl_error EINVAL "an argument holds a newline; one command is one line (use nsctl - for a batch)" exit $'4\nexit 5'
 }
 
@@ -227,4 +228,23 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   assert_echo_error "No space left on device" "virt_control 1 $text"
   # Smaller records still fit: the model goes on.
   assert_match "$(nsctl clone 1 net)" '^4$'
+}
+
+@test "nsctl talks only to an nsproc control file: a copy of nsctl with -m . or a tmpfs is refused, nothing written" {
+  local d=$BATS_TEST_TMPDIR/d
+  mkdir "$d"
+  cp "$NSCTL_BIN" "$d/nsctl"
+  run --separate-stderr bash -c 'cd "$1" && ./nsctl -m . clone 1 0' bash "$d"
+  assert_equal "$status:$output" "1:"
+  assert_equal "$stderr" "nsctl: ENOENT: no nsproc is mounted at . (not a mount point; start one: ./mount.sh .); nothing was written"
+  cmp "$NSCTL_BIN" "$d/nsctl"
+  OTHERFS=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-other.XXXXXX")
+  mount -t tmpfs tmpfs "$OTHERFS" || skip "cannot mount a tmpfs here"
+  echo keep >"$OTHERFS/nsctl"
+  run --separate-stderr "$NSCTL_BIN" -m "$OTHERFS" exit 4
+  assert_equal "$status:$stderr" "1:nsctl: ENOENT: no nsproc is mounted at $OTHERFS (it is a tmpfs mount of tmpfs); nothing was written"
+  assert_equal "$(cat "$OTHERFS/nsctl")" keep
+  # The real mount still answers through a symlink to it.
+  ln -s "$MNT" "$d/link"
+  assert_match "$(nsctl -m "$d/link" clone 1 0)" '^[0-9]+$'
 }

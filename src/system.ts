@@ -3,6 +3,7 @@
  * records, and serves both through the control file and the tree. The only
  * place that knows all the parts; the daemon mounts what this returns.
  */
+import { lockAuditLog } from './audit/log_lock.js';
 import { AuditLog } from './audit/log_writer.js';
 import { auditMaxSizeBytes, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
@@ -17,22 +18,32 @@ import { ProcVfs } from './procfs/proc_vfs.js';
 export function createSystem(opts: DaemonOptions): NsprocSystem {
   const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart });
   if (!booted.ok) throw new Error(formatError(booted.error));
+  // One writer per log, checked before the log is touched (./audit/log_lock.ts).
+  const lock = lockAuditLog(opts.auditLog);
+  if (!lock.ok) throw new Error(formatError(lock.error));
   const log = AuditLog.open({
     path: opts.auditLog, clock: opts.clock, flush: opts.auditFlush,
     maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
   });
-  if (!log.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);
+  if (!log.ok) {
+    lock.value.release();
+    throw new Error(`audit log ${opts.auditLog}: ${formatError(log.error)}`);
+  }
   if (log.value.cutAtOpen > 0) {
     process.stderr.write(`nsproc: the audit log ${opts.auditLog} ended inside a record (a crash during a write); cut off ${log.value.cutAtOpen} bytes\n`);
   }
   const logged = log.value.appendEvents(booted.value.events);
-  if (!logged.ok) throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
+  if (!logged.ok) {
+    log.value.close();
+    lock.value.release();
+    throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
+  }
   const state = booted.value.state;
   // lsns's PATH column names files under this mount; USER names come from the host's passwd.
   const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
   return {
     vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries)),
-    close: () => { log.value.close(); },
+    close: () => { log.value.close(); lock.value.release(); },
     rotateLog: () => rotateLine(log.value),
     inspect: () => ({
       model: dumpModel(state),

@@ -1,0 +1,64 @@
+/**
+ * One writer per audit log: two daemons appending to one file would interleave two boots
+ * with overlapping audit serials (`ausearch -a N` would mix events). The daemon holds an
+ * flock(2) on `LOG.lock` beside the log for its whole life, taken before the log is opened
+ * (so before a partial record is cut and before boot records are written).
+ *
+ * Why a lock file and not the log: rotation renames the log (LOG → LOG.1) and a lock on the
+ * old inode would not guard the new LOG. `LOG.lock` is never renamed and never removed
+ * (removing it would let a second daemon lock a fresh file while the first holds the old).
+ * Node has no flock(): flock(1) from util-linux locks the file description we pass it as
+ * its fd 3, and that lock belongs to the description, which stays open here (O_CLOEXEC, so
+ * no child inherits it) until close or death, whatever kills the daemon.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ERRNO, fail, ok, type Result } from '../model/errno.js';
+import { sysErrno } from './_log_io.js';
+
+/** A held lock; release() closes it (also done by the kernel when the process dies). */
+export interface LogLock {
+  /** The lock file, `LOG.lock` in the log's directory with symlinks resolved. */
+  readonly path: string;
+  release(): void;
+}
+
+/** flock(1) -E: our exit status for "held by someone else". */
+const BUSY = 75;
+
+/**
+ * Takes the lock of `logPath` without waiting, and writes our pid into the lock file.
+ * @param logPath the audit log, absolute; its directory must exist
+ * @returns the lock, EAGAIN naming the holder's pid, or the errno of open(2)/flock(1)
+ * @example Refusing a second writer
+ * const lock = lockAuditLog('/var/log/nsproc/audit.log');
+ * if (!lock.ok) throw new Error(lock.error.detail); // "… in use by nsproc pid 4242 …"
+ */
+export function lockAuditLog(logPath: string): Result<LogLock> {
+  let file: string;
+  let fd: number;
+  try {
+    // One lock whatever path names the directory (a symlink, another mount of it).
+    file = path.join(fs.realpathSync(path.dirname(logPath)), `${path.basename(logPath)}.lock`);
+    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  } catch (e) {
+    const errno = sysErrno(e);
+    return fail(errno, `cannot open the lock of the audit log ${logPath}: ${ERRNO[errno][1]}`);
+  }
+  const r = spawnSync('flock', ['--nonblock', '--conflict-exit-code', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  if (r.status !== 0) {
+    const holder = r.status === BUSY ? fs.readFileSync(fd, 'utf8').trim() : '';
+    fs.closeSync(fd);
+    if (r.status === BUSY) {
+      const who = /^[0-9]+$/.test(holder) ? `nsproc pid ${holder}` : 'another nsproc';
+      return fail('EAGAIN', `the audit log ${logPath} is in use by ${who} (lock ${file}); two daemons must never write one log`);
+    }
+    const why = r.error !== undefined ? `flock(1) from util-linux cannot run: ${r.error.message}` : `flock(1) failed: ${String(r.stderr).trim()}`;
+    return fail('EIO', `cannot lock the audit log ${logPath}: ${why}`);
+  }
+  fs.ftruncateSync(fd, 0);
+  fs.writeSync(fd, `${process.pid}\n`, 0);
+  let held = true;
+  return ok({ path: file, release: () => { if (held) fs.closeSync(fd); held = false; } });
+}

@@ -1,0 +1,53 @@
+/**
+ * One writer per audit log (src/audit/log_lock.ts), on real daemons: a second daemon given
+ * the log of a live one refuses to start, names the holder's pid and leaves the log as it
+ * was; the lock survives rotation (SIGUSR1) and goes with the holder, even after kill -9.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startDaemon, waitFor, type MountedDaemon } from './helpers/mounted.js';
+
+const started: MountedDaemon[] = [];
+afterEach(async () => {
+  for (const m of started.splice(0).reverse()) await m.stop();
+});
+
+async function daemon(log?: string): Promise<MountedDaemon> {
+  const m = await startDaemon({ args: log === undefined ? [] : ['--audit-log', log] });
+  started.push(m);
+  return m;
+}
+
+/** Starting a daemon on `log` fails; returns what it printed. */
+async function refused(log: string): Promise<string> {
+  const e: unknown = await startDaemon({ args: ['--audit-log', log] }).then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(Error);
+  return (e as Error).message;
+}
+
+describe('the audit log lock', () => {
+  it('refuses a second daemon on a live daemon\'s log, naming its pid; the log is left as it was', async () => {
+    const a = await daemon();
+    const before = await fs.readFile(a.auditLog);
+    const lock = path.join(await fs.realpath(a.dir), 'audit.log.lock');
+    expect(await refused(a.auditLog)).toContain(
+      `nsproc: cannot start the model: EAGAIN: the audit log ${a.auditLog} is in use by nsproc pid ${a.pid} (lock ${lock}); two daemons must never write one log`);
+    expect((await fs.readFile(a.auditLog)).equals(before)).toBe(true);
+    // Rotation renames the log, not the lock.
+    process.kill(a.pid, 'SIGUSR1');
+    expect(await waitFor(async () => a.output().includes('rotated the audit log'), 10_000)).toBe(true);
+    expect(await refused(a.auditLog)).toContain(`is in use by nsproc pid ${a.pid}`);
+    await expect(fs.access(a.auditLog)).resolves.toBeUndefined();
+    expect((await fs.readFile(a.auditLog)).length).toBe(0);
+  });
+
+  it('is released when the holder dies, even by SIGKILL: the next daemon appends its boot', async () => {
+    const a = await daemon();
+    process.kill(a.pid, 'SIGKILL');
+    await a.exited;
+    const b = await daemon(a.auditLog);
+    expect((await fs.readFile(a.auditLog, 'utf8')).split('\n').length - 1).toBe(12);
+    expect((await fs.readFile(`${a.auditLog}.lock`, 'utf8'))).toBe(`${b.pid}\n`);
+  });
+});

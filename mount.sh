@@ -92,12 +92,43 @@ canonical() {
   echo "${parent%/}/$(basename -- "$p")"
 }
 
-# Type of the topmost mount at $1 ("fuse.nsproc" for ours), empty if none.
-mount_type() {
+# "DEV TYPE SOURCE" of the topmost mount at $1 ("0:N fuse.nsproc nsproc" for ours), empty if none.
+mount_info() {
   local esc=$1
-  # /proc/self/mounts escapes these as octal.
+  # mountinfo(5) escapes these as octal.
   esc=${esc//\\/\\134}; esc=${esc// /\\040}; esc=${esc//$'\t'/\\011}; esc=${esc//$'\n'/\\012}
-  M=$esc awk '$2 == ENVIRON["M"] { t = $3 } END { if (t != "") print t }' /proc/self/mounts
+  M=$esc awk '$5 == ENVIRON["M"] { i = 7; while ($i != "-") i++; m = $3 " " $(i + 1) " " $(i + 2) }
+    END { if (m != "") print m }' /proc/self/mountinfo
+}
+
+# Type of the topmost mount at $1 ("fuse.nsproc" for ours), empty if none.
+mount_type() { local info; info=$(mount_info "$1"); info=${info#* }; echo "${info%% *}"; }
+
+# True if the topmost mount at $1 is nsproc's: type fuse.nsproc, source nsproc (fuse_adapter.ts).
+is_nsproc_mount() { [[ $(mount_info "$1") == *' fuse.nsproc nsproc' ]]; }
+
+# The pids serving the FUSE mount at $1, whatever started them: the processes holding a
+# /dev/fuse descriptor of its connection (fdinfo "fuse_connection:" is the mount's minor
+# device number). Empty for a dead mount.
+mount_daemons() {
+  local dev conn fd
+  dev=$(mount_info "$1"); dev=${dev%% *}
+  [[ $dev == 0:* ]] || return 0
+  conn=${dev#0:}
+  # find fails on processes that end meanwhile; what it found still counts.
+  { find /proc/[0-9]*/fd -lname /dev/fuse 2>/dev/null || true; } | while IFS= read -r fd; do
+    if grep -qx "fuse_connection:[[:space:]]*$conn" "${fd%/fd/*}/fdinfo/${fd##*/}" 2>/dev/null; then
+      fd=${fd#/proc/}; echo "${fd%%/*}"
+    fi
+  done | sort -un
+}
+
+# Alive and not a zombie (a zombie has let go of its mount and files).
+is_alive() {
+  local state
+  [[ $1 =~ ^[0-9]+$ && -r /proc/$1/stat ]] || return 1
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+  [[ -n $state && $state != Z ]]
 }
 
 # A mount whose daemon died without auto_unmount answers ENOTCONN (or ECONNABORTED once aborted).
@@ -124,48 +155,79 @@ state_key() {
 # Alive and really the daemon of this pid file (pid files outlive SIGKILL, pids get
 # reused): its command line carries "--pid-file PIDFILE". Zombies count as gone.
 is_our_daemon() {
-  local pid=$1 pidfile=$2 state
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/stat ]] || return 1
-  state=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)
-  [[ $state != Z ]] || return 1
+  local pid=$1 pidfile=$2
+  is_alive "$pid" || return 1
   tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$pidfile"
 }
 
 pid_in() { [[ -s $1 ]] && tr -dc '0-9' <"$1" || true; }
 
-# Waits up to $3 seconds for daemon $1 (of pid file $2) to go.
-wait_gone() {
-  local pid=$1 pidfile=$2 deadline=$((SECONDS + $3))
-  while is_our_daemon "$pid" "$pidfile"; do
-    (( SECONDS < deadline )) || return 1
-    sleep 0.1
+# Waits up to $1 seconds for the processes $2… to go.
+wait_all_gone() {
+  local deadline=$((SECONDS + $1)) pid
+  shift
+  for pid in "$@"; do
+    while is_alive "$pid"; do
+      (( SECONDS < deadline )) || return 1
+      sleep 0.1
+    done
   done
+}
+
+# Stops the daemons $2… of mountpoint $1: SIGTERM (unmount, flush, exit), up to 10 s; then
+# SIGKILL, up to 5 s. Fails, saying so, if one is still alive.
+stop_daemons() {
+  local mnt=$1
+  shift
+  kill -TERM "$@" 2>/dev/null || true
+  wait_all_gone 10 "$@" && return 0
+  note "daemon $* of $mnt did not stop within 10 s of SIGTERM: killing it (SIGKILL)"
+  kill -KILL "$@" 2>/dev/null || true
+  wait_all_gone 5 "$@" && return 0
+  note "daemon $* of $mnt does not die"
+  return 1
+}
+
+# One mount.sh at a time starts a daemon for a mountpoint, whatever its state dir: the lock
+# is held from the first check until the mount answers (or the start failed), and the daemon
+# does not inherit it. A second mount.sh waits, then finds the mount served and refuses.
+LOCK_DIR=/run/nsproc
+lock_mountpoint() {
+  mkdir -p -m 0700 "$LOCK_DIR" || die 1 "cannot create $LOCK_DIR for the mountpoint locks"
+  exec 8>"$LOCK_DIR/$(state_key "$1").lock"
+  flock -w $((TIMEOUT + 15)) 8 || die 1 "another mount.sh has been starting a daemon at $1 for over $((TIMEOUT + 15)) s; not starting a second"
 }
 
 # --- commands ----------------------------------------------------------------------------
 
 unmount_cmd() {
   (( $# <= 1 )) || die 2 "usage: ./mount.sh -u [MOUNTPOINT]"
-  local mnt pidfile pid type
+  local mnt pidfile pid type pids
   mnt=$(canonical "${1:-$DEFAULT_MOUNTPOINT}")
   pidfile=$STATE_DIR/$(state_key "$mnt").pid
   pid=$(pid_in "$pidfile")
   type=$(mount_type "$mnt")
-  if ! is_our_daemon "$pid" "$pidfile"; then
-    [[ -n $type ]] || { rm -f "$pidfile"; die 1 "nothing is mounted at $mnt"; }
-    [[ $type == fuse* ]] || die 1 "$mnt is a $type mount, not nsproc: not touching it"
-  else
-    kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_gone "$pid" "$pidfile" 10; then
-      note "daemon $pid did not stop within 10 s: killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      wait_gone "$pid" "$pidfile" 5 || die 1 "daemon $pid does not die"
-    fi
+  if [[ -z $type ]]; then
+    # The mount went (umount by hand) but our daemon may live on: stop it.
+    is_our_daemon "$pid" "$pidfile" || { rm -f "$pidfile"; die 1 "nothing is mounted at $mnt"; }
+    stop_daemons "$mnt" "$pid" || exit 1
+    rm -f "$pidfile"
+    echo "stopped daemon $pid (its mount at $mnt was already gone)"
+    return
   fi
-  # The daemon unmounts itself; auto_unmount covers a crash. Anything left is cleared lazily.
-  if [[ -n $(mount_type "$mnt") ]]; then
-    lazy_unmount "$mnt" || die 1 "cannot unmount $mnt"
+  is_nsproc_mount "$mnt" || die 1 "$mnt is a $type mount, not nsproc: not touching it"
+  # The mount says who serves it, whatever state dir or TMPDIR started the daemon.
+  pids=$(mount_daemons "$mnt")
+  local i
+  if [[ -n $pids ]]; then
+    # shellcheck disable=SC2086 # one word per pid
+    stop_daemons "$mnt" $pids || exit 1
+    # The daemon unmounts itself; after a SIGKILL auto_unmount's helper does, a moment later.
+    for ((i = 0; i < 30; i++)); do is_nsproc_mount "$mnt" || break; sleep 0.1; done
   fi
+  # A dead mount (its daemon gone) is cleared lazily.
+  if is_nsproc_mount "$mnt"; then lazy_unmount "$mnt" || true; fi
+  is_nsproc_mount "$mnt" && die 1 "cannot unmount $mnt"
   rm -f "$pidfile"
   echo "unmounted $mnt"
 }
@@ -179,15 +241,15 @@ prepare_mountpoint() {
     if is_dead_mount "$mnt"; then
       note "clearing a dead mount at $mnt (its daemon is gone)"
       lazy_unmount "$mnt" || die 1 "cannot clear the dead mount at $mnt"
-    elif [[ $type == fuse.nsproc ]]; then
+    elif is_nsproc_mount "$mnt"; then
+      pid=$(mount_daemons "$mnt" | tr '\n' ' '); pid=${pid% }
       die 1 "$mnt is already served by nsproc${pid:+ (pid $pid)}; stop it first: ./mount.sh -u $mnt"
     else
       die 1 "$mnt is already a mount point ($type); choose another MOUNTPOINT"
     fi
   elif is_our_daemon "$pid" "$pidfile"; then
     note "stopping daemon $pid: its mount at $mnt is gone"
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_gone "$pid" "$pidfile" 10 || kill -KILL "$pid" 2>/dev/null || true
+    stop_daemons "$mnt" "$pid" || exit 1
   fi
   mkdir -p -- "$mnt" || die 1 "cannot create the mountpoint $mnt"
   [[ -d $mnt ]] || die 1 "$mnt is not a directory"
@@ -232,16 +294,19 @@ mount_cmd() {
   pidfile=$STATE_DIR/$key.pid
   log=$STATE_DIR/$key.log
   need_fuse_device
+  lock_mountpoint "$mnt"
   prepare_mountpoint "$mnt" "$pidfile"
   mkdir -p "$STATE_DIR"
   rm -f "$pidfile"
   for arg in "$@"; do
-    [[ $arg == --foreground ]] && exec node "$DAEMON" --pid-file "$pidfile" "$@"
+    # The mount lock is let go here: the daemon lives on in this terminal.
+    [[ $arg == --foreground ]] && exec node "$DAEMON" --pid-file "$pidfile" "$@" 8>&-
   done
   # setsid: own session, so the terminal's ^C and hangup do not reach it.
-  nohup setsid node "$DAEMON" --pid-file "$pidfile" "$@" </dev/null >"$log" 2>&1 &
+  nohup setsid node "$DAEMON" --pid-file "$pidfile" "$@" </dev/null >"$log" 2>&1 8>&- &
   bg=$!
   wait_for_mount "$bg" "$mnt" "$pidfile" "$log"
+  exec 8>&-
   pid=$(pid_in "$pidfile")
   printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"
 }

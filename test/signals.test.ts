@@ -45,9 +45,12 @@ async function listeningSockets(pid: number): Promise<string[]> {
   return found;
 }
 
+/** Sends `sig` and waits until the daemon printed `line` once more than before. */
 async function signal(m: MountedDaemon, sig: NodeJS.Signals, line: string): Promise<void> {
+  const count = () => m.output().split(line).length;
+  const before = count();
   process.kill(m.pid, sig);
-  expect(await waitFor(async () => m.output().includes(line), 10_000), `${sig} → "${line}"; the daemon printed:\n${m.output()}`).toBe(true);
+  expect(await waitFor(async () => count() > before, 10_000), `${sig} → "${line}"; the daemon printed:\n${m.output()}`).toBe(true);
 }
 
 async function nsctl(m: MountedDaemon, ...args: string[]): Promise<string> {

@@ -5,8 +5,33 @@
 load helpers
 
 teardown() {
+  if [[ -n ${FOREIGN_PID:-} ]]; then
+    kill -TERM "$FOREIGN_PID" 2>/dev/null && wait "$FOREIGN_PID" 2>/dev/null
+    is_mounted "$OTHERFS" && "$FUSERMOUNT" -uz "$OTHERFS"
+    rmdir "$OTHERFS"
+    OTHERFS=
+  fi
   if [[ -n ${OTHERFS:-} ]]; then umount "$OTHERFS" 2>/dev/null || umount -l "$OTHERFS"; rmdir "$OTHERFS"; fi
   nsproc_unmount
+}
+
+# A fresh temp dir for a test that runs mount.sh itself (registered for the final cleanup).
+fresh_tmp() {
+  NSPROC_TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats.XXXXXX")
+  echo "$NSPROC_TMP" >>"$(_nsproc_dirs_file)"
+  export NSPROC_TMP MNT=$NSPROC_TMP/mnt NSPROC_MNT=$NSPROC_TMP/mnt NSPROC_STATE_DIR=$NSPROC_TMP/state
+}
+
+# Mounts test/fixtures/foreign_fuse.ts (a FUSE file system that is not nsproc) at a new
+# $OTHERFS; FOREIGN_PID serves it.
+foreign_fuse_mount() {
+  OTHERFS=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-other.XXXXXX")
+  node "$NSPROC_ROOT/dist/test/fixtures/foreign_fuse.js" "$OTHERFS" >"$BATS_TEST_TMPDIR/foreign.out" 2>&1 &
+  FOREIGN_PID=$!
+  local i
+  for ((i = 0; i < 100; i++)); do grep -q mounted "$BATS_TEST_TMPDIR/foreign.out" && return 0; sleep 0.1; done
+  cat "$BATS_TEST_TMPDIR/foreign.out" >&2
+  return 1
 }
 teardown_file() { nsproc_teardown_file; }
 
@@ -143,4 +168,51 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   assert_equal "$(snum "$c" net)" 8 "the first new serial of the second boot"
   assert_equal "$(grep -c '^type=AUDIT_NS_INIT_UTS msg=audit(1408577534.868:5): ' "$AUDIT_LOG")" 2
   assert_equal "$(wc -l <"$AUDIT_LOG")" $((6 + 2 + 6 + 2))
+}
+
+@test "mount.sh -u on a foreign FUSE mount: refused with exit 1, left mounted; mount.sh and nsctl leave it alone too" {
+  foreign_fuse_mount
+  run --separate-stderr "$MOUNT_SH" -u "$OTHERFS"
+  assert_equal "$status:$stderr" "1:nsproc: $OTHERFS is a fuse.foreign mount, not nsproc: not touching it"
+  is_mounted "$OTHERFS"
+  run --separate-stderr "$MOUNT_SH" "$OTHERFS"
+  assert_equal "$status:$stderr" "1:nsproc: $OTHERFS is already a mount point (fuse.foreign); choose another MOUNTPOINT"
+  run --separate-stderr "$NSCTL_BIN" -m "$OTHERFS" clone 1 0
+  assert_equal "$status:$stderr" "1:nsctl: ENOENT: no nsproc is mounted at $OTHERFS (it is a fuse.foreign mount of foreign); nothing was written"
+  is_mounted "$OTHERFS"
+  kill -0 "$FOREIGN_PID"
+}
+
+@test "mount.sh -u finds the daemon from the mount, whatever state dir and TMPDIR started it, and waits until it is gone" {
+  fresh_tmp
+  NSPROC_STATE_DIR=$NSPROC_TMP/elsewhere TMPDIR=$NSPROC_TMP "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log" >"$NSPROC_TMP/mount.out"
+  local pid
+  pid=$(daemon_pid)
+  run --separate-stderr "$MOUNT_SH" -u "$MNT"
+  assert_equal "$status:$output:$stderr" "0:unmounted $MNT:"
+  ! is_mounted "$MNT"
+  [[ ! -e /proc/$pid ]] || [[ $(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1) == Z ]]
+  [[ ! -e $NSPROC_TMP/elsewhere/$(basename "$(sed -n 's/^daemon_log //p' "$NSPROC_TMP/mount.out")" .log).pid ]]
+}
+
+@test "two mount.sh on one mountpoint at once (other state dirs, other logs): one mounts, the other fails clearly and leaves nothing" {
+  fresh_tmp
+  local i pids=() statuses win lose
+  for i in 1 2; do
+    NSPROC_STATE_DIR=$NSPROC_TMP/state$i "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit$i.log" >"$NSPROC_TMP/out$i" 2>"$NSPROC_TMP/err$i" &
+    pids+=($!)
+  done
+  for i in 1 2; do
+    if wait "${pids[i - 1]}"; then win=$i; else statuses+="$i:$? "; lose=$i; fi
+  done
+  assert_match "${win:-}:${lose:-}" '^[12]:[12]$' "one winner, one loser (${statuses:-none failed})"
+  local pid
+  pid=$(sed -n 's/^pid //p' "$NSPROC_TMP/out$win")
+  assert_equal "$statuses:$(cat "$NSPROC_TMP/err$lose")" "$lose:1 :nsproc: $MNT is already served by nsproc (pid $pid); stop it first: ./mount.sh -u $MNT"
+  assert_equal "$(cat "$NSPROC_TMP/out$lose")" ""
+  [[ ! -e $NSPROC_TMP/audit$lose.log && ! -e $NSPROC_TMP/state$lose/$(ls "$NSPROC_TMP/state$win" | grep '\.log$') ]]
+  assert_equal "$(wc -l <"$NSPROC_TMP/audit$win.log")" 6
+  assert_equal "$(grep -c 'nsproc: mounted at' "$(sed -n 's/^daemon_log //p' "$NSPROC_TMP/out$win")")" 1 "the winner's daemon log"
+  assert_equal "$(nsctl clone 1 0)" 4
+  assert_equal "$(pgrep -fc -- "--pid-file $NSPROC_TMP/state")" 1 "daemons of this mountpoint"
 }

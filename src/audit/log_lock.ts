@@ -9,7 +9,9 @@
  * (removing it would let a second daemon lock a fresh file while the first holds the old).
  * Node has no flock(): flock(1) from util-linux locks the file description we pass it as
  * its fd 3, and that lock belongs to the description, which stays open here (O_CLOEXEC, so
- * no child inherits it) until close or death, whatever kills the daemon.
+ * no child inherits it) until close or death, whatever kills the daemon. The lock file
+ * stays empty (it takes no block on a full disk): on refusal the holder is found as fuser(1)
+ * finds it, by the processes with the lock file open.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -27,10 +29,21 @@ export interface LogLock {
 /** flock(1) -E: our exit status for "held by someone else". */
 const BUSY = 75;
 
+/** The other processes that have `file` open (their /proc/PID/fd links), as fuser(1) finds them. */
+function holders(file: string): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n) && Number(n) !== process.pid)) {
+    let fds: string[];
+    try { fds = fs.readdirSync(`/proc/${pid}/fd`); } catch { continue; } // gone, or not ours to see
+    if (fds.some((fd) => { try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file; } catch { return false; } })) found.push(Number(pid));
+  }
+  return found;
+}
+
 /**
- * Takes the lock of `logPath` without waiting, and writes our pid into the lock file.
+ * Takes the lock of `logPath` without waiting.
  * @param logPath the audit log, absolute; its directory must exist
- * @returns the lock, EAGAIN naming the holder's pid, or the errno of open(2)/flock(1)
+ * @returns the lock, EAGAIN naming the holder's pid, or the errno of open(2) (EIO if flock(1) fails)
  * @example Refusing a second writer
  * const lock = lockAuditLog('/var/log/nsproc/audit.log');
  * if (!lock.ok) throw new Error(lock.error.detail); // "… in use by nsproc pid 4242 …"
@@ -48,17 +61,15 @@ export function lockAuditLog(logPath: string): Result<LogLock> {
   }
   const r = spawnSync('flock', ['--nonblock', '--conflict-exit-code', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
   if (r.status !== 0) {
-    const holder = r.status === BUSY ? fs.readFileSync(fd, 'utf8').trim() : '';
     fs.closeSync(fd);
     if (r.status === BUSY) {
-      const who = /^[0-9]+$/.test(holder) ? `nsproc pid ${holder}` : 'another nsproc';
+      const pids = holders(file);
+      const who = pids.length > 0 ? `nsproc pid ${pids.join(', ')}` : 'another nsproc';
       return fail('EAGAIN', `the audit log ${logPath} is in use by ${who} (lock ${file}); two daemons must never write one log`);
     }
     const why = r.error !== undefined ? `flock(1) from util-linux cannot run: ${r.error.message}` : `flock(1) failed: ${String(r.stderr).trim()}`;
     return fail('EIO', `cannot lock the audit log ${logPath}: ${why}`);
   }
-  fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, `${process.pid}\n`, 0);
   let held = true;
   return ok({ path: file, release: () => { if (held) fs.closeSync(fd); held = false; } });
 }

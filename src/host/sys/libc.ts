@@ -1,0 +1,125 @@
+/**
+ * Every foreign call nsproc makes, in one place: the C library's ioctl(2),
+ * open_by_handle_at(2), close(2) and the socket calls netlink needs
+ * (socket(2), bind(2), setsockopt(2), send(2), recv(2)), through koffi 2.x.
+ * Nothing else in nsproc loads koffi, so this file is the whole surface to
+ * review for memory safety: every pointer argument is a Node Buffer whose
+ * length is passed with it.
+ *
+ * The calls are synchronous (koffi's async calls from worker threads have open
+ * issues: koffi #190, #271, #274). A call that can block (recv) belongs in a
+ * worker thread, never on the main thread that serves FUSE; give its socket a
+ * receive timeout (SO_RCVTIMEO, {@link setRecvTimeout}) so the worker can stop.
+ *
+ * Each call returns a {@link SysResult}: the value, or the errno name as
+ * errno(3) left it right after the call (os.constants.errno names).
+ * Extend by adding a declaration to `fns` and a small typed wrapper below.
+ */
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+
+/** A system call's outcome: its non-negative return value, or the errno it failed with. */
+export type SysResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly errno: string; readonly code: number };
+
+type Koffi = typeof import('koffi');
+const koffi = createRequire(import.meta.url)('koffi') as Koffi;
+const libc = koffi.load('libc.so.6');
+
+// Every pointer is `void *` and gets a Buffer (or null): one calling convention for all.
+const fns = {
+  ioctl: libc.func('int ioctl(int fd, unsigned long request, void *arg)'),
+  open_by_handle_at: libc.func('int open_by_handle_at(int mount_fd, void *handle, int flags)'),
+  close: libc.func('int close(int fd)'),
+  socket: libc.func('int socket(int domain, int type, int protocol)'),
+  bind: libc.func('int bind(int fd, void *addr, uint32_t addrlen)'),
+  setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
+  send: libc.func('intptr_t send(int fd, void *buf, size_t len, int flags)'),
+  recv: libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
+};
+
+// First name wins for aliases (EAGAIN before EWOULDBLOCK, EDEADLK before EDEADLOCK), as strerror names them.
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, n] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(n)) ERRNO_NAMES.set(n, name);
+
+/** The errno name for a number ('ESTALE' for 116), or `E<number>` when Node does not name it. */
+export function errnoName(code: number): string {
+  return ERRNO_NAMES.get(code) ?? `E${code}`;
+}
+
+function result(ret: number | bigint): SysResult {
+  const value = Number(ret);
+  if (value >= 0) return { ok: true, value };
+  const code = koffi.errno();
+  return { ok: false, errno: errnoName(code), code };
+}
+
+/**
+ * ioctl(2) with a buffer argument (or none).
+ * @example NS_GET_ID of the daemon's network namespace
+ * const fd = fs.openSync('/proc/self/ns/net', 'r');
+ * const out = Buffer.alloc(8);
+ * ioctl(fd, NS_GET_ID, out); // { ok: true, value: 0 }; out.readBigUInt64LE() is the id
+ */
+export function ioctl(fd: number, request: number, arg: Buffer | null): SysResult {
+  return result(fns.ioctl(fd, request, arg));
+}
+
+/** open_by_handle_at(2); `handle` is a whole `struct file_handle`. The fd it returns is the caller's to close. */
+export function openByHandleAt(mountFd: number, handle: Buffer, flags: number): SysResult {
+  return result(fns.open_by_handle_at(mountFd, handle, flags));
+}
+
+/** close(2) of a descriptor this module returned (Node's own descriptors close with fs.closeSync). */
+export function close(fd: number): SysResult {
+  return result(fns.close(fd));
+}
+
+/** socket(2). */
+export function socket(domain: number, type: number, protocol: number): SysResult {
+  return result(fns.socket(domain, type, protocol));
+}
+
+/** bind(2) to the address bytes in `addr` (e.g. a 12-byte sockaddr_nl). */
+export function bind(fd: number, addr: Buffer): SysResult {
+  return result(fns.bind(fd, addr, addr.length));
+}
+
+/** setsockopt(2) with the option value's bytes. */
+export function setsockopt(fd: number, level: number, name: number, value: Buffer): SysResult {
+  return result(fns.setsockopt(fd, level, name, value, value.length));
+}
+
+/** send(2) of the whole buffer; returns the bytes sent. */
+export function send(fd: number, buf: Buffer, flags = 0): SysResult {
+  return result(fns.send(fd, buf, buf.length, flags));
+}
+
+/** recv(2) into `buf`; returns the bytes received. Blocks unless the socket has a timeout or `flags` has MSG_DONTWAIT. */
+export function recv(fd: number, buf: Buffer, flags = 0): SysResult {
+  return result(fns.recv(fd, buf, buf.length, flags));
+}
+
+export const SOL_SOCKET = 1;
+export const SO_RCVBUF = 8;
+export const SO_RCVTIMEO = 20;
+/** SO_RCVBUF without the rmem_max cap (needs CAP_NET_ADMIN). */
+export const SO_RCVBUFFORCE = 33;
+export const MSG_DONTWAIT = 0x40;
+
+/** SO_RCVTIMEO: a blocking recv(2) gives up with EAGAIN after `ms` (struct timeval, 64-bit). */
+export function setRecvTimeout(fd: number, ms: number): SysResult {
+  const tv = Buffer.alloc(16);
+  tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
+  tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv);
+}
+
+/** An int-valued socket option. */
+export function setIntOption(fd: number, level: number, name: number, value: number): SysResult {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value, 0);
+  return setsockopt(fd, level, name, b);
+}
+
+export const AF_NETLINK = 16;
+export const SOCK_DGRAM = 2;

@@ -5,7 +5,7 @@
  * R1 reader loops over.
  */
 import type { KernelError } from '../src/model/errno.js';
-import { S_IFDIR, S_IFLNK, isKernelError, type Attr, type Vfs } from '../src/procfs/vfs.js';
+import { S_IFDIR, S_IFLNK, answeredNow, isKernelError, type Attr, type Vfs } from '../src/procfs/vfs.js';
 
 export interface DumpNode {
   readonly path: string;
@@ -36,7 +36,7 @@ function readAll(vfs: Vfs, path: string): Buffer {
   const fh = must(vfs.open(path, 0), `open ${path}`);
   const parts: Buffer[] = [];
   for (let pos = 0; ; ) {
-    const b = vfs.read(fh, 65536, pos);
+    const b = answeredNow(vfs.read(fh, 65536, pos));
     if (isKernelError(b)) break; // nsfs files: reads fail, as on Linux
     if (b.length === 0) break;
     parts.push(Buffer.from(b));

@@ -13,6 +13,7 @@ import { boot } from './model/boot.js';
 import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
+import { TreeInvalidation } from './procfs/tree_invalidation.js';
 
 /** Starts a model and its log; throws (the daemon reports it) when either cannot start. */
 export function createSystem(opts: DaemonOptions): NsprocSystem {
@@ -41,8 +42,10 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   const state = booted.value.state;
   // lsns's PATH column names files under this mount; USER names come from the host's passwd.
   const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
+  const invalidation = new TreeInvalidation();
   return {
-    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries)),
+    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries), invalidation),
+    invalidation,
     close: () => { log.value.close(); lock.value.release(); },
     rotateLog: () => rotateLine(log.value),
     inspect: () => ({

@@ -24,7 +24,7 @@ describe('parseDaemonArgs', () => {
     expect(ok([])).toEqual({
       mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
-      attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
+      attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
     });
   });
 

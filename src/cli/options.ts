@@ -10,6 +10,7 @@ import { SERIAL_MAX } from '../model/namespaces.js';
 import { DEFAULT_PID_MAX, RESERVED_PIDS } from '../model/pids.js';
 import { DEFAULT_NUM_LOGS } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
+import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
 
 export type AuditFlush = 'write' | 'sync';
 
@@ -35,7 +36,7 @@ export interface DaemonOptions {
   readonly auditMaxSizeMb: number;
   /** Audit log files kept when rotating (auditd num_logs). */
   readonly auditNumLogs: number;
-  /** FUSE attr_timeout / entry_timeout in seconds (0: no stale view). */
+  /** FUSE attr_timeout / entry_timeout in seconds; changes invalidate what they make stale either way. */
   readonly attrTimeout: number;
   readonly entryTimeout: number;
   /** Handled by mount.sh; the daemon itself always runs in the foreground. */
@@ -71,8 +72,9 @@ Options (--opt VALUE or --opt=VALUE):
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
                            are allowed (0.01 = 10486 bytes), auditd takes whole MB only
   --audit-num-logs N       audit logs kept when rotating (default 5)
-  --attr-timeout S         FUSE attribute cache seconds (default 0)
-  --entry-timeout S        FUSE name cache seconds (default 0)
+  --attr-timeout S         kernel attribute cache seconds (default ${DEFAULT_CACHE_TIMEOUT})
+  --entry-timeout S        kernel name cache seconds (default ${DEFAULT_CACHE_TIMEOUT}); every change
+                           invalidates what it makes stale before it is acknowledged
   --foreground             mount.sh: run the daemon in the foreground
   --pid-file PATH          write the daemon pid there once mounted
   --dry-run                check options, print mountpoint= and audit_log=, exit
@@ -119,7 +121,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
   return {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
-    attrTimeout: 0, entryTimeout: 0, foreground: false, pidFile: undefined, dryRun: false,
+    attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
   };
 }
 

@@ -10,6 +10,7 @@ import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import type { Vfs } from '../procfs/vfs.js';
 import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
+import type { TreeInvalidation } from '../procfs/tree_invalidation.js';
 import { parseDaemonArgs, type DaemonOptions } from './options.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
 import { serveSignals } from './signals.js';
@@ -17,6 +18,8 @@ import { serveSignals } from './signals.js';
 /** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
 export interface NsprocSystem {
   readonly vfs: Vfs;
+  /** The tree's cache invalidation, connected to the mount once it is up (absent: the tree never changes). */
+  readonly invalidation?: TreeInvalidation;
   close(): void;
   /** SIGUSR1: rotate the audit log now; returns what happened, as one line. */
   rotateLog?(): string;
@@ -67,6 +70,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
     mounted = await mountVfs(debug?.vfs ?? sys.vfs, opts.mountpoint, {
       force: true, attrTimeout: opts.attrTimeout, entryTimeout: opts.entryTimeout,
     });
+    sys.invalidation?.connect(mounted.notifier);
     // Async stat only: a sync read of our own mount would hang this process for good.
     await fs.stat(opts.mountpoint);
   } catch (e) {

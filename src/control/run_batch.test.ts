@@ -4,7 +4,7 @@ import { boot } from '../model/boot.js';
 import { dumpModel } from '../model/dump.js';
 import { fail, ok, type ErrnoName, type Result } from '../model/errno.js';
 import type { ModelEvent } from '../model/events.js';
-import type { ModelState } from '../model/state.js';
+import { allTasks, type ModelState } from '../model/state.js';
 import { runBatch, type EventSink } from './run_batch.js';
 
 /** A sink that keeps what it was given, or refuses everything with `errno`. */
@@ -36,7 +36,8 @@ describe('runBatch() results', () => {
   it('runBatch() example: clone then exit', () => {
     const s = fresh();
     const r = runBatch(s, new FakeSink(), 'clone 1 net\nexit 4\n');
-    expect(r).toEqual({ output: '4\nok\n', error: null });
+    // Pid 4 came and went within the write: nothing a reader could have cached changed.
+    expect(r).toEqual({ output: '4\nok\n', error: null, changedPids: [] });
   });
 
   it('runBatch() answers one line per command: the pid for clone, pin:N for pin, ok otherwise', () => {
@@ -63,7 +64,7 @@ describe('runBatch() results', () => {
   it('runBatch() ignores blank lines, blanks-only lines and # comments', () => {
     const s = fresh();
     const r = runBatch(s, new FakeSink(), '\n\n# a comment\n   \n\t\n  # indented comment\nclone 1 0\n\n# clone 1 0\n');
-    expect(r).toEqual({ output: '4\n', error: null });
+    expect(r).toEqual({ output: '4\n', error: null, changedPids: [4] });
   });
 
   it('runBatch() runs a last line without a newline', () => {
@@ -72,8 +73,8 @@ describe('runBatch() results', () => {
 
   it('runBatch() answers nothing and calls no sink for an empty write', () => {
     const sink = new FakeSink();
-    expect(runBatch(fresh(), sink, '')).toEqual({ output: '', error: null });
-    expect(runBatch(fresh(), sink, '\n# only a comment\n')).toEqual({ output: '', error: null });
+    expect(runBatch(fresh(), sink, '')).toEqual({ output: '', error: null, changedPids: [] });
+    expect(runBatch(fresh(), sink, '\n# only a comment\n')).toEqual({ output: '', error: null, changedPids: [] });
     expect(sink.batches).toEqual([]);
   });
 
@@ -252,6 +253,51 @@ describe('runBatch() properties', () => {
       expect(r.output).toBe(out);
       expect(dumpModel(whole)).toEqual(dumpModel(single));
       expect(wholeSink.events).toEqual(singleSink.events);
+    }), { numRuns: 300 });
+  });
+});
+
+/** What the kernel may cache per pid (names and attributes): owner, and the namespaces its links name. */
+function cachedViews(s: ModelState): Map<number, string> {
+  const snums = (slots: object) => Object.entries(slots).map(([k, v]) => `${k}=${(v as { snum: bigint }).snum}`).join(',');
+  return new Map([...allTasks(s)].map(([pid, t]) => [pid, `${t.cred.uid}:${t.cred.gid} ${snums(t.ns)} ${snums(t.forChildren)}`]));
+}
+
+describe('runBatch() changedPids: what the tree must invalidate', () => {
+  it.each([
+    ['clone', 'clone 1 net', [4]],
+    ['exit', 'clone 1 0', [4], 'exit 4'],
+    ['unshare and setns', 'clone 1 0\nclone 1 0', [4, 5], 'unshare 4 uts\nsetns 5 4 uts'],
+    ['setcred of the uid', 'clone 1 0', [4], 'setcred 4 uid=7'],
+    ['an init\'s exit: every task of its pid namespace', 'clone 1 pid\nclone 4 0\nclone 5 0', [4, 5, 6], 'exit 4'],
+    ['setcred of comm and caps only (status contents, never cached)', 'clone 1 0', [], 'setcred 4 comm=x caps=none'],
+    ['setcred there and back in one write', 'clone 1 0', [], 'setcred 4 uid=7\nsetcred 4 uid=0'],
+    ['pin and unpin', 'clone 1 net', [], 'pin 4 net\nunpin pin:1'],
+    ['queries', 'clone 1 0', [], 'ns_info 1 4\nlsns'],
+    ['a failed command', '', [], 'exit 99'],
+  ])('%s', (_what, setup, expected, batch?: string) => {
+    const s = fresh();
+    const first = runBatch(s, new FakeSink(), setup);
+    const r = batch === undefined ? first : runBatch(s, new FakeSink(), batch);
+    expect([...r.changedPids].sort((a, b) => a - b)).toEqual(expected);
+  });
+
+  it('a rolled-back batch names the pids it touched (the tree invalidates them too)', () => {
+    const s = fresh();
+    runBatch(s, new FakeSink(), 'clone 1 net');
+    const r = runBatch(s, new FakeSink('ENOSPC'), 'setcred 4 uid=9\nexit 4');
+    expect([r.error?.errno, r.changedPids]).toEqual(['ENOSPC', [4]]);
+  });
+
+  it('names exactly the pids whose existence, owner or namespaces differ after the batch, whatever the batch', () => {
+    fc.assert(fc.property(fc.array(lineArb, { maxLength: 12 }), fc.array(lineArb, { maxLength: 12 }), (setup, batch) => {
+      const s = fresh();
+      runBatch(s, new FakeSink(), setup.join('\n'));
+      const before = cachedViews(s);
+      const r = runBatch(s, new FakeSink(), batch.join('\n'));
+      const after = cachedViews(s);
+      const differ = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p));
+      expect([...r.changedPids].sort((a, b) => a - b)).toEqual(differ.sort((a, b) => a - b));
     }), { numRuns: 300 });
   });
 });

@@ -8,6 +8,7 @@ import { formatError, type KernelError, type Result } from '../model/errno.js';
 import type { ModelEvent } from '../model/events.js';
 import { Journal } from '../model/journal.js';
 import type { ModelState } from '../model/state.js';
+import { changedPids } from '../model/tree_changes.js';
 import { dispatch } from './dispatch.js';
 import { parseLine } from './parse.js';
 import { DEFAULT_QUERY_CONTEXT, type QueryContext } from './query_context.js';
@@ -22,6 +23,11 @@ export interface BatchResult {
   readonly output: string;
   /** The write's errno, or null when every command succeeded. */
   readonly error: KernelError | null;
+  /**
+   * Tasks whose cached names or attributes this write changed (model/tree_changes.ts), for the
+   * tree to invalidate before the write is answered. A rolled-back write names what it touched too.
+   */
+  readonly changedPids: readonly number[];
 }
 
 /**
@@ -35,7 +41,7 @@ function isCommand(line: string): boolean {
 
 /**
  * @example
- * runBatch(state, auditLog, 'clone 1 net\nexit 4\n') // { output: '4\nok\n', error: null }
+ * runBatch(state, auditLog, 'clone 1 net\nexit 4\n') // { output: '4\nok\n', error: null, changedPids: [] }
  */
 export function runBatch(s: ModelState, sink: EventSink, text: string, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): BatchResult {
   const lines: string[] = [];
@@ -62,6 +68,7 @@ export function runBatch(s: ModelState, sink: EventSink, text: string, ctx: Quer
     s.journal = null;
     throw e;
   }
+  const changed = changedPids(s, journal);
   if (logged && !logged.ok) {
     journal.rollback();
     error = { errno: logged.error.errno, detail: `${logged.error.detail}; nothing in this write was applied` };
@@ -69,6 +76,6 @@ export function runBatch(s: ModelState, sink: EventSink, text: string, ctx: Quer
   }
   s.journal = null;
   if (error) lines.push(`error: ${formatError(error)}`);
-  return { output: lines.map((l) => `${l}\n`).join(''), error };
+  return { output: lines.map((l) => `${l}\n`).join(''), error, changedPids: changed };
 }
 

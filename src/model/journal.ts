@@ -39,6 +39,19 @@ export class Journal {
     u[n + 3] = value;
   }
 
+  /**
+   * Calls `f` for every recorded change of a field or map entry, oldest first, with the value
+   * it had before (undefined: a map entry that did not exist). The first call for a target and
+   * key thus gives its value before the batch.
+   */
+  forEachChange(f: (target: unknown, key: unknown, before: unknown) => void): void {
+    const u = this.undo;
+    for (let i = 0; i < u.length; i += 4) {
+      const op = u[i];
+      if (op === FIELD || op === MAP_SET || op === MAP_DELETE) f(u[i + 1], u[i + 2], op === MAP_DELETE ? undefined : u[i + 3]);
+    }
+  }
+
   /** Undoes every recorded change, last first. */
   rollback(): void {
     const u = this.undo;

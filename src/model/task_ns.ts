@@ -52,7 +52,8 @@ export function switchSlots(s: ModelState, t: Task, change: SlotChange, actor: A
       const cur = t[which][type.name];
       if (next === undefined || next === cur) continue;
       getNs(s, next);
-      setField(s, t[which], type.name as NsName, next);
+      // A new slots object rather than a field of the old one, so the journal names the task (tree_changes.ts).
+      setField(s, t, which, { ...t[which], [type.name as NsName]: next });
       if (cur) dropped.push(cur);
       changed = true;
     }

@@ -9,6 +9,8 @@ import * as posix from 'node:path/posix';
 import { errnoNumber, type ErrnoName, type KernelError } from '../model/errno.js';
 import { isKernelError, type Attr, type Vfs } from './vfs.js';
 import { loadFuseNative, type FuseCb, type FuseNativeOptions, type FuseOps, type FuseStat } from './fuse_native.js';
+import { fuseDescriptors, startNotifyWriter, type EntryNotifier } from './notify_writer.js';
+import { DEFAULT_CACHE_TIMEOUT } from './tree_invalidation.js';
 
 /** How to mount; every field has the default the product needs. */
 export interface MountOptions {
@@ -24,7 +26,11 @@ export interface MountOptions {
   readonly directIo?: boolean;
   /** The kernel shows our inode numbers (low 32 bits). Default true. */
   readonly useIno?: boolean;
-  /** Kernel attribute / name cache in seconds. Default 0: an exited task's dir vanishes at once. */
+  /**
+   * Kernel attribute / name cache in seconds. Default {@link DEFAULT_CACHE_TIMEOUT}: the
+   * kernel answers repeated lookups and stats itself, and the tree invalidates what a
+   * change makes wrong (tree_invalidation.ts) through {@link MountedFs.notifier}.
+   */
   readonly attrTimeout?: number;
   readonly entryTimeout?: number;
   /** atime/mtime/ctime of every file, ms since the epoch. Default: the mount time. */
@@ -36,6 +42,8 @@ export interface MountOptions {
 /** A live mount. */
 export interface MountedFs {
   readonly mountpoint: string;
+  /** Writes cache invalidations to this mount's /dev/fuse; null when nothing is cached (both timeouts 0). */
+  readonly notifier: EntryNotifier | null;
   /** Lazily unmounts (fusermount -uz) and stops serving; safe to call twice. */
   unmount(): Promise<void>;
 }
@@ -61,6 +69,8 @@ export const READ_ONLY_ERRNO = {
 
 /** A handler's answer: the fuse-native callback arguments, or the error. */
 type Reply = readonly [number, ...unknown[]] | KernelError;
+/** read and write may answer later (a control write waits for its cache invalidations). */
+type Answer = Reply | Promise<Reply>;
 
 /**
  * Mounts `vfs` at `mountpoint` and resolves once the kernel has initialised
@@ -77,15 +87,29 @@ export async function mountVfs(vfs: Vfs, mountpoint: string, opts: MountOptions 
   const Fuse = loadFuseNative();
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const fuse = new Fuse(mountpoint, fuseOps(vfs, opts.startTime ?? Date.now(), log), fuseOptions(opts));
+  const before = fuseDescriptors();
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve())));
   let done: Promise<void> | undefined;
-  return {
-    mountpoint,
-    unmount: () => {
-      done ??= new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())));
-      return done;
-    },
+  const unmount = () => {
+    done ??= new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())))
+      .finally(() => notifier?.close());
+    return done;
   };
+  let notifier: EntryNotifier | null = null;
+  if (cacheTimeout(opts.attrTimeout) > 0 || cacheTimeout(opts.entryTimeout) > 0) {
+    // fuse-native keeps libfuse's descriptor to itself: the one that appeared while mounting is this mount's.
+    const fds = [...fuseDescriptors()].filter((fd) => !before.has(fd));
+    if (fds.length !== 1) {
+      await unmount().catch(() => undefined);
+      throw new Error(`cannot tell this mount's /dev/fuse descriptor (new ones: ${fds.join(', ') || 'none'}), so cached entries could not be invalidated; mount with --entry-timeout 0 --attr-timeout 0`);
+    }
+    notifier = startNotifyWriter(fds[0]!);
+  }
+  return { mountpoint, notifier, unmount };
+}
+
+function cacheTimeout(t: number | undefined): number {
+  return t ?? DEFAULT_CACHE_TIMEOUT;
 }
 
 /** fuse-native options from ours; timeouts as strings because fuse-native drops a numeric 0. */
@@ -95,6 +119,8 @@ export function fuseOptions(opts: MountOptions): FuseNativeOptions {
     (opts.directIo ?? true) ? 'direct_io' : undefined,
     'big_writes',
     `max_write=${MAX_WRITE}`,
+    // libfuse's default, said out loud: a name that does not exist is never cached, so a new pid needs no notify.
+    'negative_timeout=0',
   ].filter((o) => o !== undefined);
   return {
     allowOther: opts.allowOther ?? true,
@@ -103,9 +129,9 @@ export function fuseOptions(opts: MountOptions): FuseNativeOptions {
     force: opts.force ?? false,
     fsname: ['nsproc', ...extra].join(','),
     subtype: 'nsproc',
-    attrTimeout: String(opts.attrTimeout ?? 0),
-    entryTimeout: String(opts.entryTimeout ?? 0),
-    // Our handlers answer synchronously; fuse-native's 15 s ETIMEDOUT guard is moot.
+    attrTimeout: String(cacheTimeout(opts.attrTimeout)),
+    entryTimeout: String(cacheTimeout(opts.entryTimeout)),
+    // A control write waits at most NOTIFY_WAIT_MS for its invalidations; fuse-native's 15 s ETIMEDOUT guard is moot.
     timeout: false,
   };
 }
@@ -114,7 +140,7 @@ function fuseOps(vfs: Vfs, time: number, log: (line: string) => void): FuseOps {
   const stat = (a: Attr): FuseStat => ({
     mode: a.mode, uid: a.uid, gid: a.gid, size: a.size, nlink: a.nlink, ino: a.ino, atime: time, mtime: time, ctime: time,
   });
-  const run = (op: string, target: string, cb: FuseCb, body: () => Reply): void => reply(op, target, cb, body, log);
+  const run = (op: string, target: string, cb: FuseCb, body: () => Answer): void => reply(op, target, cb, body, log);
   const getattr = (p: string, cb: FuseCb) => run('getattr', p, cb, () => map(vfs.getattr(p), (a) => [0, stat(a)]));
   const refuse = (op: keyof typeof READ_ONLY_ERRNO) => (p: string, ...rest: unknown[]) =>
     run(op, p, rest[rest.length - 1] as FuseCb, () => ({ errno: READ_ONLY_ERRNO[op], detail: `${op} on nsproc` }));
@@ -130,11 +156,12 @@ function fuseOps(vfs: Vfs, time: number, log: (line: string) => void): FuseOps {
     statfs: (p, cb) => run('statfs', p, cb, () => [0, { bsize: 4096, frsize: 4096, namemax: 255 }]),
     open: (p, flags, cb) => run('open', p, cb, () => map(vfs.open(p, flags), (fh) => [0, fh])),
     // read/write answer with a byte count in the code slot.
+    // libfuse's buffer stays valid until the answer, which may come later (a control file's kept line ran).
     read: (p, fh, buf, len, pos, cb) =>
-      run('read', p, cb, () => map(vfs.read(fh, len, pos), (data) => [data.copy(buf, 0, 0, Math.min(len, data.length))])),
-    // The buffer is libfuse's memory, valid only during this call: hand the Vfs a copy.
+      run('read', p, cb, () => mapLater(vfs.read(fh, len, pos), (data) => [data.copy(buf, 0, 0, Math.min(len, data.length))])),
+    // The write buffer is libfuse's memory, valid only during this call: hand the Vfs a copy.
     write: (p, fh, buf, len, pos, cb) =>
-      run('write', p, cb, () => map(vfs.write(fh, Buffer.from(buf.subarray(0, len)), pos), (n) => [n])),
+      run('write', p, cb, () => mapLater(vfs.write(fh, Buffer.from(buf.subarray(0, len)), pos), (n) => [n])),
     truncate: (p, size, cb) => run('truncate', p, cb, () => map(vfs.truncate(p, size), () => [0])),
     ftruncate: (p, _fd, size, cb) => run('ftruncate', p, cb, () => map(vfs.truncate(p, size), () => [0])),
     release: (p, fh, cb) => run('release', p, cb, () => (vfs.release(fh), [0])),
@@ -164,19 +191,27 @@ function map<T>(v: T | KernelError, f: (v: T) => Reply): Reply {
   return isKernelError(v) ? v : f(v);
 }
 
+function mapLater<T>(v: T | KernelError | Promise<T | KernelError>, f: (v: T) => Reply): Answer {
+  return v instanceof Promise ? v.then((x) => map(x, f)) : map(v, f);
+}
+
 /**
  * The one place a KernelError becomes `-errno`, and where a throw becomes EIO
  * (logged, never fatal: the next request is served as usual).
  */
-function reply(op: string, target: string, cb: FuseCb, body: () => Reply, log: (line: string) => void): void {
-  let r: Reply;
+function reply(op: string, target: string, cb: FuseCb, body: () => Answer, log: (line: string) => void): void {
+  const failed = (e: unknown): Reply => {
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    log(`nsproc: ${op} ${target}: internal error, answered EIO: ${why.replace(/\s+/g, ' ')}`);
+    return { errno: 'EIO', detail: why };
+  };
+  const send = (r: Reply) => (isKernelError(r) ? cb(-errnoNumber(r.errno)) : cb(...r));
+  let r: Answer;
   try {
     r = body();
   } catch (e) {
-    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    log(`nsproc: ${op} ${target}: internal error, answered EIO: ${why.replace(/\s+/g, ' ')}`);
-    r = { errno: 'EIO', detail: why };
+    r = failed(e);
   }
-  if (isKernelError(r)) cb(-errnoNumber(r.errno));
-  else cb(...r);
+  if (r instanceof Promise) r.then(send, (e: unknown) => send(failed(e)));
+  else send(r);
 }

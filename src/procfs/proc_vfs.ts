@@ -2,6 +2,9 @@
  * The tree as a {@link Vfs}: lookups through tree.ts, a task file's text taken
  * as fs/seq_file.c takes it (one render serves every read that continues it,
  * so a read never sees half of a command), and the control file's per-open answers.
+ * Every path a request names below `/<pid>` is reported to the tree's
+ * invalidation, and a write is answered only after the kernel dropped what
+ * the write made stale (tree_invalidation.ts).
  */
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText } from '../model/nstypes.js';
@@ -11,6 +14,7 @@ import { MAX_LINE } from '../control/parse.js';
 import type { BatchResult } from '../control/run_batch.js';
 import { renderSnum, renderStatus } from './render.js';
 import { attrOf, list, lookup, type Node } from './tree.js';
+import { TreeInvalidation } from './tree_invalidation.js';
 import { MAX_WRITE, isKernelError, type Attr, type DirListing, type Vfs } from './vfs.js';
 
 const O_ACCMODE = 0o3;
@@ -51,10 +55,22 @@ export class ProcVfs implements Vfs {
   private readonly handles = new Map<number, Handle>();
   private nextFh = 1;
 
-  constructor(private readonly state: ModelState, private readonly runWrite: RunWrite) {}
+  /**
+   * @param invalidation the tree's contract with the kernel's caches; give the daemon's one
+   *   (connected to the mount) so control writes invalidate before they are answered
+   */
+  constructor(private readonly state: ModelState, private readonly runWrite: RunWrite,
+    readonly invalidation: TreeInvalidation = new TreeInvalidation()) {}
+
+  /** lookup(), noting the pid whose entry the kernel may now cache. */
+  private resolve(path: string): Node | KernelError {
+    const n = lookup(this.state, path);
+    if (!isKernelError(n) && 'task' in n) this.invalidation.seen(n.task.nrs[0]!);
+    return n;
+  }
 
   getattr(path: string): Attr | KernelError {
-    const n = lookup(this.state, path);
+    const n = this.resolve(path);
     if (!isKernelError(n)) return attrOf(n);
     // An open file keeps its inode after its task is reaped, so fstat(2) answers on Linux (cat
     // does one before it reads, and then reports the read's ESRCH). The kernel asks fstat as a
@@ -65,21 +81,21 @@ export class ProcVfs implements Vfs {
   }
 
   readdir(path: string): DirListing | KernelError {
-    const n = lookup(this.state, path);
+    const n = this.resolve(path);
     if (isKernelError(n)) return n;
     const l = list(this.state, n);
     return isKernelError(l) ? l : { names: l.names, attrs: l.nodes.map(attrOf) };
   }
 
   readlink(path: string): string | KernelError {
-    const n = lookup(this.state, path);
+    const n = this.resolve(path);
     if (isKernelError(n)) return n;
     if (n.kind !== 'ns-link') return { errno: 'EINVAL', detail: `${path} is not a symbolic link` };
     return nsLinkText(n.ns.type, n.ns.inum);
   }
 
   open(path: string, flags: number): number | KernelError {
-    const n = lookup(this.state, path);
+    const n = this.resolve(path);
     if (isKernelError(n)) return n;
     const writing = (flags & O_ACCMODE) !== 0 || (flags & O_TRUNC) !== 0;
     let h: Handle;
@@ -91,7 +107,7 @@ export class ProcVfs implements Vfs {
     return this.store(h);
   }
 
-  read(fh: number, length: number, position: number): Buffer | KernelError {
+  read(fh: number, length: number, position: number): Buffer | KernelError | Promise<Buffer | KernelError> {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     switch (h.kind) {
@@ -100,10 +116,13 @@ export class ProcVfs implements Vfs {
       case 'nsfs': return { errno: 'EINVAL', detail: 'namespace files cannot be read' };
       case 'ctl': {
         // Answers are consumed from a per-open cursor; the file offset (which counts what was written) is ignored.
-        this.flushTail(h);
-        const chunk = h.out.subarray(0, length);
-        h.out = h.out.subarray(chunk.length);
-        return chunk;
+        const take = () => {
+          const chunk = h.out.subarray(0, length);
+          h.out = h.out.subarray(chunk.length);
+          return chunk;
+        };
+        const ran = this.flushTail(h);
+        return ran ? ran.then(take) : take();
       }
     }
   }
@@ -126,7 +145,7 @@ export class ProcVfs implements Vfs {
     return chunk;
   }
 
-  write(fh: number, data: Buffer): number | KernelError {
+  write(fh: number, data: Buffer): number | KernelError | Promise<number | KernelError> {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
@@ -150,25 +169,29 @@ export class ProcVfs implements Vfs {
         bytes = bytes.subarray(0, cut);
       }
     }
-    const error = this.run(h, bytes);
+    const { error, invalidated } = this.run(h, bytes);
     // SPEC §5: commands after a failed one in the same write are not run, the kept line included.
     if (error) h.tail = NO_BYTES;
-    return error ?? data.length;
+    const result = error ?? data.length;
+    return invalidated ? invalidated.then(() => result) : result;
   }
 
-  /** Runs `bytes` as one batch on `h`; its answer waits for a read. Returns the write's error, if any. */
-  private run(h: CtlHandle, bytes: Buffer): KernelError | null {
-    if (bytes.length === 0) return null;
+  /**
+   * Runs `bytes` as one batch on `h`; its answer waits for a read. Returns the write's error, if
+   * any, and the invalidation of what it changed, to settle before the write is answered.
+   */
+  private run(h: CtlHandle, bytes: Buffer): { error: KernelError | null; invalidated: Promise<void> | null } {
+    if (bytes.length === 0) return { error: null, invalidated: null };
     const r = this.runWrite(bytes.toString('utf8'));
     h.out = Buffer.concat([h.out, Buffer.from(r.output)]);
-    return r.error;
+    return { error: r.error, invalidated: this.invalidation.invalidate({ pids: r.changedPids }) };
   }
 
-  /** Runs a kept line start when no write continued it. */
-  private flushTail(h: CtlHandle): void {
+  /** Runs a kept line start when no write continued it; returns its invalidation, if any. */
+  private flushTail(h: CtlHandle): Promise<void> | null {
     const tail = h.tail;
     h.tail = NO_BYTES;
-    this.run(h, tail);
+    return this.run(h, tail).invalidated;
   }
 
   truncate(path: string): void | KernelError {
@@ -180,7 +203,8 @@ export class ProcVfs implements Vfs {
 
   release(fh: number): void {
     const h = this.handles.get(fh);
-    if (h?.kind === 'ctl') this.flushTail(h);
+    // close(2) does not wait for FUSE_RELEASE, so nobody waits for this invalidation either.
+    if (h?.kind === 'ctl') void this.flushTail(h);
     this.handles.delete(fh);
   }
 

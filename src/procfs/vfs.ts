@@ -33,11 +33,24 @@ export interface Vfs {
   readlink(path: string): string | KernelError;
   /** Returns a file handle ≥ 1. `flags` are open(2) flags. */
   open(path: string, flags: number): number | KernelError;
-  read(fh: number, length: number, position: number): Buffer | KernelError;
-  /** Returns the number of bytes taken (all of them) or the error for the whole write. */
-  write(fh: number, data: Buffer, position: number): number | KernelError;
+  /** A promise when the answer must wait (a control file's kept line ran: see write). */
+  read(fh: number, length: number, position: number): Buffer | KernelError | Promise<Buffer | KernelError>;
+  /**
+   * Returns the number of bytes taken (all of them) or the error for the whole write; a
+   * promise when the kernel's caches must be invalidated first (tree_invalidation.ts).
+   */
+  write(fh: number, data: Buffer, position: number): number | KernelError | Promise<number | KernelError>;
   truncate(path: string, size: number): void | KernelError;
   release(fh: number): void;
+}
+
+/**
+ * The answer of a read or write that cannot wait: a Vfs with no kernel cache to invalidate
+ * (in-process dumps and tests) answers at once, and a promise here is a bug.
+ */
+export function answeredNow<T>(v: T | Promise<T>): T {
+  if (v instanceof Promise) throw new Error('the Vfs answered later, but this caller has no mount to wait for');
+  return v;
 }
 
 export function isKernelError(v: unknown): v is KernelError {

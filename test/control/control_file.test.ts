@@ -11,7 +11,7 @@ import { boot } from '../../src/model/boot.js';
 import { ok } from '../../src/model/errno.js';
 import type { ModelEvent } from '../../src/model/events.js';
 import { ProcVfs } from '../../src/procfs/proc_vfs.js';
-import { isKernelError, MAX_WRITE } from '../../src/procfs/vfs.js';
+import { answeredNow, isKernelError, MAX_WRITE } from '../../src/procfs/vfs.js';
 
 const O_RDWR = 2;
 
@@ -29,7 +29,7 @@ function setup() {
   };
   const readAll = (fh: number) => {
     let out = '';
-    for (let chunk = vfs.read(fh, 7, 0); !isKernelError(chunk) && chunk.length > 0; chunk = vfs.read(fh, 7, 0)) out += chunk.toString();
+    for (let chunk = answeredNow(vfs.read(fh, 7, 0)); !isKernelError(chunk) && chunk.length > 0; chunk = answeredNow(vfs.read(fh, 7, 0))) out += chunk.toString();
     return out;
   };
   return { state, vfs, open, readAll, logged };
@@ -43,7 +43,7 @@ function setup() {
 function writeInPieces(vfs: ProcVfs, fh: number, buf: Buffer): (number | string)[] {
   const results: (number | string)[] = [];
   for (let off = 0; off < buf.length;) {
-    const r = vfs.write(fh, buf.subarray(off, off + MAX_WRITE));
+    const r = answeredNow(vfs.write(fh, buf.subarray(off, off + MAX_WRITE)));
     results.push(isKernelError(r) ? r.errno : r);
     if (isKernelError(r) || r <= 0) break;
     off += r;
@@ -61,7 +61,7 @@ function writeLikeCat(vfs: ProcVfs, fh: number, buf: Buffer): (number | string)[
   for (let block = 0; block < buf.length; block += MAX_WRITE) {
     const end = Math.min(block + MAX_WRITE, buf.length);
     for (let off = block; off < end;) {
-      const r = vfs.write(fh, buf.subarray(off, end));
+      const r = answeredNow(vfs.write(fh, buf.subarray(off, end)));
       results.push(isKernelError(r) ? r.errno : r);
       if (isKernelError(r)) return results;
       off += r;

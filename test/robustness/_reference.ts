@@ -11,7 +11,7 @@ import { dumpModel } from '../../src/model/dump.js';
 import { ok } from '../../src/model/errno.js';
 import type { ModelState } from '../../src/model/state.js';
 import { ProcVfs } from '../../src/procfs/proc_vfs.js';
-import { isKernelError } from '../../src/procfs/vfs.js';
+import { answeredNow, isKernelError } from '../../src/procfs/vfs.js';
 
 export class Reference {
   readonly state: ModelState;
@@ -50,7 +50,7 @@ export class Reference {
     const fh = this.vfs.open(path, 0);
     if (isKernelError(fh)) return { errno: fh.errno };
     try {
-      const r = this.vfs.read(fh, 1 << 24, 0);
+      const r = answeredNow(this.vfs.read(fh, 1 << 24, 0));
       return isKernelError(r) ? (r.errno === 'EINVAL' ? 'nsfs' : { errno: r.errno }) : Buffer.from(r);
     } finally {
       this.vfs.release(fh);

@@ -42,6 +42,8 @@ describe.skipIf(!isRoot)('the audit log on a full disk (tmpfs, 64 KiB)', () => {
   let dir: string;
   let logDir: string;
   let m: Inspectable;
+  /** A task that a refused batch changes, looked at from another process before and after. */
+  let watched: string;
   const filler = () => path.join(logDir, 'filler');
   const logPath = () => path.join(logDir, 'audit.log');
 
@@ -52,6 +54,7 @@ describe.skipIf(!isRoot)('the audit log on a full disk (tmpfs, 64 KiB)', () => {
     const mounted = await run('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=0700', 'tmpfs', logDir]);
     if (mounted.code !== 0) throw new Error(`cannot mount a tmpfs: ${mounted.stderr}`);
     m = await startInspectable({ args: ['--audit-log', logPath()] });
+    watched = (await ctl(m.mountpoint, 'clone 1 net\n')).output.trim();
   });
   afterAll(async () => {
     await m?.stop();
@@ -88,6 +91,15 @@ describe.skipIf(!isRoot)('the audit log on a full disk (tmpfs, 64 KiB)', () => {
 
   it.each([['clone 1 net\n'], ['virt_control 1 more\n'], [batch('again')]])('%j keeps failing with ENOSPC while the disk is full', async (cmd) => {
     await refusedWith(m, logPath(), cmd, 'ENOSPC');
+  });
+
+  it('a refused batch that re-owned and exited a task leaves other processes the view from before it', async () => {
+    const view = async () => (await run('stat', ['-c', '%n %u', `${m.mountpoint}/${watched}`, `${m.mountpoint}/${watched}/ns/net_snum`])).stdout;
+    const before = await view();
+    expect(before).toBe(`${m.mountpoint}/${watched} 0\n${m.mountpoint}/${watched}/ns/net_snum 0\n`);
+    await refusedWith(m, logPath(), `setcred ${watched} uid=1234 gid=1234\nexit ${watched}\n`, 'ENOSPC');
+    expect(await view()).toBe(before);
+    expect((await run('ls', [m.mountpoint])).stdout.split('\n')).toContain(watched);
   });
 
   it('reads, and commands that write no record, still work', async () => {

@@ -10,8 +10,7 @@
  * | NSPROC_BENCH_R1_MS             | 1000 per cell        | 100      |
  * | NSPROC_BENCH_R1_READERS        | 1,4,8                | 1,2      |
  * | NSPROC_BENCH_R1_STALE_CHECKS   | 200                  | 5        |
- * | NSPROC_BENCH_ENTRY_TIMEOUT     | 0 (s, all mounts)    | 0        |
- * | NSPROC_BENCH_R1_ENTRY_VARIANT  | 1 (s; 0 = skip)      | 1        |
+ * | NSPROC_BENCH_R1_TIMEOUT        | 60 (s, the default)  | 60       |
  * | NSPROC_BENCH_R2_SINGLE_PAIRS   | 3000                 | 30       |
  * | NSPROC_BENCH_R2_BATCH_PAIRS    | 20000                | 200      |
  * | NSPROC_BENCH_R2_FLAGS          | net,mnt              | net,mnt  |
@@ -20,10 +19,13 @@
  * | NSPROC_BENCH_R4_RECORDS        | 200000               | 2000     |
  * | NSPROC_BENCH_TMP               | os.tmpdir()          |          |
  */
+import { DEFAULT_CACHE_TIMEOUT } from '../src/procfs/tree_invalidation.js';
+
 export interface BenchConfig {
   readonly smoke: boolean;
   readonly rounds: number;
-  readonly r1: { tasks: number; ms: number; readers: number[]; staleChecks: number; entryTimeout: number; entryVariant: number };
+  /** timeout: nsproc's entry and attribute timeouts (and those of the cached C baseline and the floor). */
+  readonly r1: { tasks: number; ms: number; readers: number[]; staleChecks: number; timeout: number };
   readonly r2: { singlePairs: number; batchPairs: number; perWrite: number; flags: string };
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
@@ -55,8 +57,7 @@ export function benchConfig(smoke: boolean): BenchConfig {
       ms: num('NSPROC_BENCH_R1_MS', smoke ? 100 : 1000),
       readers: list('NSPROC_BENCH_R1_READERS', smoke ? [1, 2] : [1, 4, 8]),
       staleChecks: num('NSPROC_BENCH_R1_STALE_CHECKS', smoke ? 5 : 200),
-      entryTimeout: num('NSPROC_BENCH_ENTRY_TIMEOUT', 0),
-      entryVariant: num('NSPROC_BENCH_R1_ENTRY_VARIANT', 1),
+      timeout: num('NSPROC_BENCH_R1_TIMEOUT', DEFAULT_CACHE_TIMEOUT),
     },
     r2: {
       singlePairs: num('NSPROC_BENCH_R2_SINGLE_PAIRS', smoke ? 30 : 3000),

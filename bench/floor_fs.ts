@@ -36,8 +36,9 @@ function load(file: string): Map<string, Entry> {
   return map;
 }
 
-const [dumpFile, mountpoint, entryTimeout] = process.argv.slice(2);
-const mountOpts = { entryTimeout: Number(entryTimeout ?? 0) };
+const [dumpFile, mountpoint, timeout] = process.argv.slice(2);
+// nsproc's entry and attribute timeouts (r1_read.ts passes them), so both get the same round trips.
+const mountOpts = { entryTimeout: Number(timeout ?? 0), attrTimeout: Number(timeout ?? 0) };
 if (!dumpFile || !mountpoint) {
   process.stderr.write('usage: floor_fs DUMP MOUNTPOINT\n');
   process.exit(2);

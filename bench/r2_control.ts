@@ -4,7 +4,10 @@
  * 1000 per write, against the same commands run in-process with runBatch()
  * on a booted model and a no-op EventSink (the ceiling). In-process with
  * the real audit log is shown too, to split the cost between the model, the
- * log and FUSE.
+ * log and FUSE. Also: 1 per write with every new pid looked up by the
+ * client before its exit (so each exit write waits for the kernel to drop
+ * the cached entry: the invalidation's cost), and what the daemon writes to
+ * /dev/fuse per nsctl write (replies, notifies), strace-counted.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +19,7 @@ import { buildC } from './_cbuild.js';
 import { bootedState, NOOP_SINK, runWrites } from './_model.js';
 import { runOk, startNsproc } from './_proc.js';
 import { cpuSeconds, median } from './_reader.js';
+import { fuseWritesPerOp } from './_rtt.js';
 import { row, type Row } from './_table.js';
 
 interface Rate { readonly pairsPerSec: number; readonly cpuUsPerPair: number }
@@ -51,12 +55,14 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
   const c = await buildC();
   const { singlePairs, batchPairs, perWrite, flags } = cfg.r2;
   const ns = await startNsproc(path.join(dir, 'r2'));
-  const runs: Record<string, Rate[]> = { ceilSingle: [], ceilBatch: [], logSingle: [], logBatch: [], single: [], batched: [] };
+  const runs: Record<string, Rate[]> = { ceilSingle: [], ceilBatch: [], logSingle: [], logBatch: [], single: [], batched: [], looked: [] };
+  let perWriteSingle: { replies: number; notifies: number } | null = null;
+  let perWriteLooked: { replies: number; notifies: number } | null = null;
   try {
     const ctl = path.join(ns.mountpoint, 'nsctl');
-    const viaNsctl = async (pairs: number, k: number): Promise<Rate> => {
+    const viaNsctl = async (pairs: number, k: number, look = false): Promise<Rate> => {
       const cpu0 = await cpuSeconds(ns.pid);
-      const out = await runOk(c.ctlClient, [ctl, String(pairs), String(k), flags]);
+      const out = await runOk(c.ctlClient, [ctl, String(pairs), String(k), flags, ...(look ? ['look'] : [])]);
       const cpu1 = await cpuSeconds(ns.pid);
       const m = /pairs (\d+) secs ([\d.]+)/.exec(out);
       if (!m) throw new Error(`ctl_client printed: ${out}`);
@@ -74,7 +80,12 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
       runs['ceilBatch']!.push(inProcess(batchPairs, perWrite, flags, NOOP_SINK));
       runs['batched']!.push(await viaNsctl(batchPairs, perWrite));
       runs['logBatch']!.push(withLog(dir, (sink) => inProcess(batchPairs, perWrite, flags, sink)));
+      runs['looked']!.push(await viaNsctl(singlePairs, 1, true));
     }
+    // Two commands per pair (the clone, then the exit), each one write and one read.
+    const counted = Math.min(singlePairs, 300);
+    perWriteSingle = await fuseWritesPerOp(ns.pid, () => viaNsctl(counted, 1), 2 * counted, dir);
+    perWriteLooked = await fuseWritesPerOp(ns.pid, () => viaNsctl(counted, 1, true), 2 * counted, dir);
   } finally {
     await ns.stop();
   }
@@ -91,5 +102,8 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
     row({ id: 'R2.batched.cpu', metric: `R2 CPU µs per pair, ${perWrite} per write: daemon vs in-process ceiling`, nsproc: cpu('batched'), baseline: cpu('ceilBatch') }),
     row({ id: 'R2.batched.cpu.log', metric: `R2 CPU µs per pair, ${perWrite} per write: daemon vs in-process with the audit log`, nsproc: cpu('batched'), baseline: cpu('logBatch') }),
     row({ id: 'R2.single.cpu', metric: 'R2 CPU µs per pair, 1 per write: daemon vs in-process with the audit log', nsproc: cpu('single'), baseline: cpu('logSingle') }),
+    row({ id: 'R2.looked', metric: `R2 ${what}, 1 per write, each pid looked up before its exit (the exit invalidates) [pairs/s] vs the same unlooked`, nsproc: rate('looked'), baseline: single }),
+    row({ id: 'R2.single.rtt', metric: 'R2 1 per write: FUSE replies (writev) per command (its write and the read of its answer); notifies per command in the baseline column', nsproc: perWriteSingle?.replies ?? null, baseline: perWriteSingle?.notifies ?? null, ratio: null }),
+    row({ id: 'R2.looked.rtt', metric: 'R2 1 per write, pids looked up: FUSE replies per command (the lookups included); notifies per command in the baseline column', nsproc: perWriteLooked?.replies ?? null, baseline: perWriteLooked?.notifies ?? null, ratio: null }),
   ];
 }

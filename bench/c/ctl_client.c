@@ -3,8 +3,10 @@
  * on one open file, K commands per write(2): first K clones (reading back K
  * pids), then the K matching exits (reading back K "ok").
  *
- *   ctl_client NSCTL PAIRS K FLAGS
+ *   ctl_client NSCTL PAIRS K FLAGS [look]
  *
+ * With `look`, every new pid's directory is stat'ed before the exits are sent, so the
+ * kernel caches its entry and each exit write must invalidate it before it is answered.
  * Prints "pairs N secs S". Exits 1 on the first error answer.
  */
 #define _GNU_SOURCE
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,9 +54,15 @@ static void send_all(const char *buf, size_t len) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) { fprintf(stderr, "usage: ctl_client NSCTL PAIRS K FLAGS\n"); return 2; }
+  if (argc != 5 && !(argc == 6 && strcmp(argv[5], "look") == 0)) { fprintf(stderr, "usage: ctl_client NSCTL PAIRS K FLAGS [look]\n"); return 2; }
   long pairs = atol(argv[2]), k = atol(argv[3]);
   const char *flags = argv[4];
+  int look = argc == 6;
+  /* The mount: NSCTL without its last component. */
+  char mnt[4096];
+  snprintf(mnt, sizeof mnt, "%s", argv[1]);
+  char *slash = strrchr(mnt, '/');
+  if (slash) *slash = 0;
   if (pairs < 1 || k < 1) { fprintf(stderr, "ctl_client: bad PAIRS or K\n"); return 2; }
   fd = open(argv[1], O_RDWR);
   if (fd < 0) { perror(argv[1]); return 1; }
@@ -67,6 +76,12 @@ int main(int argc, char **argv) {
     send_all(cmd, len);
     char *a = answers(n);
     for (long i = 0; i < n; i++) { pids[i] = strtol(a, &a, 10); a++; }
+    for (long i = 0; look && i < n; i++) {
+      char p[4200];
+      struct stat st;
+      snprintf(p, sizeof p, "%s/%ld", mnt, pids[i]);
+      if (stat(p, &st) != 0) { perror(p); exit(1); }
+    }
     len = 0;
     for (long i = 0; i < n; i++) len += (size_t)sprintf(cmd + len, "exit %ld\n", pids[i]);
     send_all(cmd, len);

@@ -132,9 +132,11 @@ is_alive() {
 }
 
 # A mount whose daemon died without auto_unmount answers ENOTCONN (or ECONNABORTED once aborted).
+# Asked with a name that does not exist: the kernel never caches those (negative_timeout=0), so
+# the lookup reaches the daemon, where the mountpoint's own attributes may come from the cache.
 is_dead_mount() {
   local out
-  out=$(timeout -k 1 5 stat -- "$1" 2>&1 >/dev/null) && return 1
+  out=$(timeout -k 1 5 stat -- "$1/.nsproc-alive-probe" 2>&1 >/dev/null) && return 1
   [[ $out == *'Transport endpoint is not connected'* || $out == *'Software caused connection abort'* ]]
 }
 

@@ -89,13 +89,13 @@ export async function mountVfs(vfs: Vfs, mountpoint: string, opts: MountOptions 
   const fuse = new Fuse(mountpoint, fuseOps(vfs, opts.startTime ?? Date.now(), log), fuseOptions(opts));
   const before = fuseDescriptors();
   await new Promise<void>((resolve, reject) => fuse.mount((err) => (err ? reject(err) : resolve())));
+  let notifier: EntryNotifier | null = null;
   let done: Promise<void> | undefined;
   const unmount = () => {
     done ??= new Promise<void>((resolve, reject) => fuse.unmount((err) => (err ? reject(err) : resolve())))
       .finally(() => notifier?.close());
     return done;
   };
-  let notifier: EntryNotifier | null = null;
   if (cacheTimeout(opts.attrTimeout) > 0 || cacheTimeout(opts.entryTimeout) > 0) {
     // fuse-native keeps libfuse's descriptor to itself: the one that appeared while mounting is this mount's.
     const fds = [...fuseDescriptors()].filter((fd) => !before.has(fd));

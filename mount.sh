@@ -310,7 +310,8 @@ mount_cmd() {
   wait_for_mount "$bg" "$mnt" "$pidfile" "$log"
   exec 8>&-
   pid=$(pid_in "$pidfile")
-  printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"
+  printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"  # Host mode (--host) says what it found and where serials come from.
+  sed -n 's/^nsproc: host mode: /host /p' "$log"
 }
 
 main() {

@@ -15,10 +15,18 @@ import { formatError } from './model/errno.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
 
-/** Starts a model and its log; throws (the daemon reports it) when either cannot start. */
-export function createSystem(opts: DaemonOptions): NsprocSystem {
-  const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart });
-  if (!booted.ok) throw new Error(formatError(booted.error));
+/** An open audit log and the lock that makes this daemon its one writer. */
+export interface OpenedLog {
+  readonly log: AuditLog;
+  /** Closes the log and drops the lock. */
+  close(): void;
+}
+
+/**
+ * Locks and opens the audit log the options name (model and host mode alike);
+ * throws with the reason, holding nothing.
+ */
+export function openAuditLog(opts: DaemonOptions): OpenedLog {
   // One writer per log, checked before the log is touched (./audit/log_lock.ts).
   const lock = lockAuditLog(opts.auditLog);
   if (!lock.ok) throw new Error(formatError(lock.error));
@@ -33,10 +41,18 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   if (log.value.cutAtOpen > 0) {
     process.stderr.write(`nsproc: the audit log ${opts.auditLog} ended inside a record (a crash during a write); cut off ${log.value.cutAtOpen} bytes\n`);
   }
-  const logged = log.value.appendEvents(booted.value.events);
+  return { log: log.value, close: () => { log.value.close(); lock.value.release(); } };
+}
+
+/** Starts a model and its log; throws (the daemon reports it) when either cannot start. */
+export function createSystem(opts: DaemonOptions): NsprocSystem {
+  const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart });
+  if (!booted.ok) throw new Error(formatError(booted.error));
+  const opened = openAuditLog(opts);
+  const log = opened.log;
+  const logged = log.appendEvents(booted.value.events);
   if (!logged.ok) {
-    log.value.close();
-    lock.value.release();
+    opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   }
   const state = booted.value.state;
@@ -44,19 +60,19 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
   const invalidation = new TreeInvalidation();
   return {
-    vfs: new ProcVfs(state, (text) => runBatch(state, log.value, text, queries), invalidation),
+    vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation),
     invalidation,
-    close: () => { log.value.close(); lock.value.release(); },
-    rotateLog: () => rotateLine(log.value),
+    close: () => opened.close(),
+    rotateLog: () => rotateLine(log),
     inspect: () => ({
       model: dumpModel(state),
-      audit: { path: log.value.path, lastSerial: log.value.lastSerial, size: log.value.currentSize },
+      audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
     }),
   };
 }
 
 /** SIGUSR1 (./cli/signals.ts): rotate now, and say what happened in one line. */
-function rotateLine(log: AuditLog): string {
+export function rotateLine(log: AuditLog): string {
   const r = log.rotateNow();
   if (!r.ok) return `cannot rotate the audit log: ${formatError(r.error)}; still writing ${log.path}`;
   if (r.value === 'disabled') return `audit log rotation is disabled (--audit-num-logs ${log.numLogs}, below 2, as auditd)`;

@@ -7,7 +7,7 @@
  * No I/O, no clock: the caller supplies the stamp.
  */
 import type { ActorInfo, ModelEvent, NsInfoEvent } from '../model/events.js';
-import { auditField, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
+import { auditField, DAEMON_START_AUDIT, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
 
 /** The `audit(SEC.MSEC:SERIAL)` of one audit event; every record of the event shares it. */
 export interface AuditStamp {
@@ -127,6 +127,13 @@ export function formatRecords(event: ModelEvent, stamp: AuditStamp): string[] {
       // The text's limits (no quote or control byte, ≤ AUDIT_MESSAGE_TEXT_MAX bytes) are virtControl()'s to enforce.
       const body = `${actorFields(event.actor)} msg='${event.text}'`;
       return [line(VIRT_CONTROL_AUDIT.name, stamp, body), line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event.info))];
+    }
+    case 'daemon-start': {
+      // auditd's own: `op=start ver=… format=… kernel=… auid=… pid=… uid=… ses=… subj=… res=success`, plus the serial source.
+      const a = event.actor;
+      const body = `op=start ver=${event.version} format=raw kernel=${event.kernel} ns_serials=${event.serialSource} `
+        + `auid=${a.auid} pid=${a.pid} uid=${a.uid} ses=${a.ses} subj=${a.subj} res=success`;
+      return [line(DAEMON_START_AUDIT.name, stamp, body)];
     }
   }
 }

@@ -25,6 +25,7 @@ describe('parseDaemonArgs', () => {
       mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
+      host: false, hostRescanMs: 1000,
     });
   });
 
@@ -45,6 +46,8 @@ describe('parseDaemonArgs', () => {
     ['timeouts', ['--attr-timeout', '1', '--entry-timeout', '0.5'], { attrTimeout: 1, entryTimeout: 0.5 }],
     ['foreground', ['--foreground'], { foreground: true }],
     ['pid file', ['--pid-file', 'p'], { pidFile: '/home/me/p' }],
+    ['host mode', ['--host'], { host: true, hostRescanMs: 1000 }],
+    ['host mode with a rescan interval', ['--host', '--host-rescan-ms', '250', '--clock', 'fixed:1'], { host: true, hostRescanMs: 250 }],
     ['mountpoint between options', ['--profile', 'v5', '/m', '--dry-run'], { mountpoint: '/m', dryRun: true }],
   ];
   it.each(accepted)('parseDaemonArgs() accepts %s', (_name, argv, want) => {
@@ -70,6 +73,10 @@ describe('parseDaemonArgs', () => {
     ['zero audit logs', ['--audit-num-logs', '0']],
     ['a rotation size under one byte', ['--audit-max-size', '0.0000001']],
     ['a rotation size in exponent form', ['--audit-max-size', '1e-3']],
+    ['a rescan interval under 10 ms', ['--host', '--host-rescan-ms', '5']],
+    ['--host with --profile (the kernel decides)', ['--host', '--profile', 'modern']],
+    ['--host with --serial-start', ['--serial-start', '100', '--host']],
+    ['--host with --pid-max', ['--host', '--pid-max', '32768']],
   ];
   it.each(rejected)('parseDaemonArgs() rejects %s with usage status 2', (_name, argv) => {
     const r = parseDaemonArgs(argv, CWD);

@@ -45,7 +45,13 @@ export interface DaemonOptions {
   readonly pidFile: string | undefined;
   /** Validate, print the resolved mountpoint and audit log, and exit (used by mount.sh). */
   readonly dryRun: boolean;
+  /** SPEC §7: serve the running kernel's processes and namespaces instead of a booted model. */
+  readonly host: boolean;
+  /** Host mode: milliseconds between full rescans (unshare/setns without exec show up within it). */
+  readonly hostRescanMs: number;
 }
+
+export const DEFAULT_HOST_RESCAN_MS = 1000;
 
 /** What the parser decided: run, show help, or a usage error (exit status 2). */
 export type ParseOutcome =
@@ -75,6 +81,10 @@ Options (--opt VALUE or --opt=VALUE):
   --attr-timeout S         kernel attribute cache seconds (default ${DEFAULT_CACHE_TIMEOUT})
   --entry-timeout S        kernel name cache seconds (default ${DEFAULT_CACHE_TIMEOUT}); every change
                            invalidates what it makes stale before it is acknowledged
+  --host                   serve the running kernel's processes and namespaces (SPEC §7,
+                           docs/host.md) instead of a model; --profile and --serial-start
+                           and --pid-max do not apply
+  --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS})
   --foreground             mount.sh: run the daemon in the foreground
   --pid-file PATH          write the daemon pid there once mounted
   --dry-run                check options, print mountpoint= and audit_log=, exit
@@ -109,12 +119,14 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
   '--audit-num-logs': (o, v) => intSetter(v, 1, 999, '--audit-num-logs', (n) => (o.auditNumLogs = n)),
   '--attr-timeout': (o, v) => secondsSetter(v, '--attr-timeout', (n) => (o.attrTimeout = n)),
   '--entry-timeout': (o, v) => secondsSetter(v, '--entry-timeout', (n) => (o.entryTimeout = n)),
+  '--host-rescan-ms': (o, v) => intSetter(v, 10, 3_600_000, '--host-rescan-ms', (n) => (o.hostRescanMs = n)),
   '--pid-file': (o, v, cwd) => (v === '' ? '--pid-file needs a path' : void (o.pidFile = path.resolve(cwd, v))),
 };
 
 const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>> = {
   '--foreground': (o) => void (o.foreground = true),
   '--dry-run': (o) => void (o.dryRun = true),
+  '--host': (o) => void (o.host = true),
 };
 
 function defaults(cwd: string): Mutable<DaemonOptions> {
@@ -122,6 +134,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
+    host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS,
   };
 }
 
@@ -136,6 +149,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
  */
 export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutcome {
   const o = defaults(cwd);
+  const seen = new Set<string>();
   let positional: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -161,6 +175,7 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     }
     const setter = VALUE_OPTIONS[name];
     if (setter === undefined) return usageError(`unknown option '${arg}'`);
+    seen.add(name);
     let value: string;
     if (eq > 0) value = arg.slice(eq + 1);
     else if (i + 1 < argv.length) value = argv[++i]!;
@@ -169,6 +184,9 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     if (err !== undefined) return usageError(err);
   }
   if (positional === '') return usageError('MOUNTPOINT must not be empty');
+  if (o.host && (seen.has('--profile') || seen.has('--serial-start') || seen.has('--pid-max'))) {
+    return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
+  }
   if (positional !== undefined) o.mountpoint = path.resolve(cwd, positional);
   return { kind: 'ok', options: o };
 }

@@ -27,7 +27,8 @@ export interface NsprocSystem {
   inspect?(): unknown;
 }
 
-export type CreateSystem = (opts: DaemonOptions) => NsprocSystem;
+/** Builds the system to serve: synchronously (the model), or once its first scan is done (host mode). */
+export type CreateSystem = (opts: DaemonOptions) => NsprocSystem | Promise<NsprocSystem>;
 
 /** Exit status for a daemon that could not start (bad options are 2). */
 export const EXIT_START_FAILED = 1;
@@ -59,7 +60,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
 
   let sys: NsprocSystem;
   try {
-    sys = (await loadSystem())(opts);
+    sys = await (await loadSystem())(opts);
   } catch (e) {
     return say(process.stderr, `nsproc: cannot start the model: ${describe(e)}`, EXIT_START_FAILED);
   }

@@ -3,7 +3,7 @@
  * the command's result lines (SPEC §5: the new pid for clone, the pin id for
  * pin, `ok` otherwise) and the events its audit records come from.
  */
-import { ok, type Result } from '../model/errno.js';
+import { fail, ok, type Result } from '../model/errno.js';
 import type { ModelEvent } from '../model/events.js';
 import { nsInfoRequest, virtControl } from '../model/ops/audit_requests.js';
 import { clone } from '../model/ops/clone.js';
@@ -24,6 +24,9 @@ export interface Outcome {
 }
 
 type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>, ctx: QueryContext) => Result<Outcome>;
+
+/** Commands that would change the model: refused in host mode. */
+const MODEL_ONLY: ReadonlySet<Op> = new Set<Op>(['clone', 'unshare', 'setns', 'exit', 'pin', 'unpin', 'setcred']);
 
 const done = (events: readonly ModelEvent[]): Outcome => ({ lines: ['ok'], events });
 
@@ -51,5 +54,9 @@ const HANDLERS: { readonly [O in Op]: Handler<O> } = {
  * dispatch(state, { op: 'exit', actor: 4 }) // ok({ lines: ['ok'], events: [...] })
  */
 export function dispatch(s: ModelState, c: Command, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): Result<Outcome> {
+  // SPEC §7: in host mode the kernel changes namespaces, not nsctl.
+  if (s.host && MODEL_ONLY.has(c.op)) {
+    return fail('EOPNOTSUPP', `${c.op} changes the model, and host mode shows the running kernel: use unshare(1) or nsenter(1) on the host instead`);
+  }
   return (HANDLERS[c.op] as Handler<Op>)(s, c as never, ctx);
 }

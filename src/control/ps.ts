@@ -67,9 +67,10 @@ function psColumns(s: ModelState, tree: boolean): PsColumn[] {
     ({ name, whint, right, json, tree: false, value });
   const nsCols = s.types.types.flatMap((type) => {
     const name = auditField(type).toUpperCase();
-    const active = col(name, 0, true, 'string', (t) => t.ns[type.name]!.snum.toString(16));
+    // A host process whose ns/ the daemon may not read has no slots: '-'.
+    const active = col(name, 0, true, 'string', (t) => t.ns[type.name]?.snum.toString(16) ?? '-');
     if (!type.forChildren) return [active];
-    return [active, col(`${name}_FC`, 0, true, 'string', (t) => t.forChildren[type.name]!.snum.toString(16))];
+    return [active, col(`${name}_FC`, 0, true, 'string', (t) => t.forChildren[type.name]?.snum.toString(16) ?? '-')];
   });
   return [
     col('PID', 5, true, 'number', (t) => String(globalPid(t))),

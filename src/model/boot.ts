@@ -61,7 +61,7 @@ export function boot(opts: BootOptions = {}): Result<Booted> {
 
   const state: ModelState = {
     types, pidMax, nextSerial: serialStart, inums, initial, namespaces: new Set(), pins: new Map(),
-    nextPinId: 1, journal: null,
+    nextPinId: 1, journal: null, host: null,
   };
   const all = [...Object.values(initial), kdevMnt!].sort((a, b) => Number(a.snum - b.snum));
   for (const ns of all) state.namespaces.add(ns);

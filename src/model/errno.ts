@@ -25,6 +25,7 @@ export const ERRNO = {
   ENOTEMPTY: [39, 'Directory not empty'],
   EOVERFLOW: [75, 'Value too large for defined data type'],
   EUSERS: [87, 'Too many users'],
+  EOPNOTSUPP: [95, 'Operation not supported'],
   ECONNREFUSED: [111, 'Connection refused'],
   EDQUOT: [122, 'Disk quota exceeded'],
 } as const satisfies Record<string, readonly [number, string]>;

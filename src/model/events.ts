@@ -52,4 +52,18 @@ export interface VirtControlEvent {
   readonly info: NsInfoEvent;
 }
 
-export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent;
+/**
+ * Host mode's start marker (SPEC §7), as auditd writes DAEMON_START when it starts:
+ * which kernel, and where namespace serials come from.
+ */
+export interface DaemonStartEvent {
+  readonly kind: 'daemon-start';
+  readonly actor: ActorInfo;
+  readonly version: string;
+  /** The running kernel's release (uname -r). */
+  readonly kernel: string;
+  /** `ns_get_id`: the kernel's NS_GET_ID; `counter`: nsproc's own, in the order first seen. */
+  readonly serialSource: 'ns_get_id' | 'counter';
+}
+
+export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent | DaemonStartEvent;

@@ -79,6 +79,16 @@ export interface Task {
   /** pid_for_children / time_for_children (kernel: nsproxy->*_for_children). */
   forChildren: NsSlots;
   state: TaskState;
+  /** Host mode only (SPEC §7): what the host showed that the model does not keep. */
+  host?: HostTaskFacts;
+}
+
+/** A host process's facts beyond the model's fields. */
+export interface HostTaskFacts {
+  /** The `status` lines the host showed (SPEC §7's list), served as they are. */
+  readonly status: string;
+  /** The daemon may not read /proc/<pid>/ns: the tree answers EACCES and the slots are empty. */
+  readonly nsDenied: boolean;
 }
 
 /** A reference that keeps a namespace alive with no task (an open ns file, a bind mount). */
@@ -103,6 +113,22 @@ export interface ModelState {
   nextPinId: number;
   /** Active while a batch may still be rolled back. */
   journal: Journal | null;
+  /** Host mode (SPEC §7): the state describes the running kernel; null for a booted model. */
+  readonly host: HostState | null;
+}
+
+/** Where host mode's serials come from (SPEC §7): the kernel's NS_GET_ID, or nsproc's own counter. */
+export type SerialSource = 'ns_get_id' | 'counter';
+
+/** What host mode keeps beside the model's fields. */
+export interface HostState {
+  readonly serialSource: SerialSource;
+  /** Every live namespace by its observation key (host_observation.ts). */
+  readonly byKey: Map<string, Namespace>;
+  /** The last process seen in each namespace: AUDIT_NS_DEL names it. */
+  readonly lastSeen: Map<Namespace, ActorInfo>;
+  /** The process each namespace was found through (ObservedNs.via), for records when no process was seen in it. */
+  readonly foundVia: Map<Namespace, number>;
 }
 
 /** The init pid namespace's map: every live task by its pid as the initial pid namespace sees it. */

@@ -18,8 +18,11 @@ export function renderSnum(ns: Namespace): string {
  * Lines Linux has and the model cannot fill are left out rather than invented:
  * Umask and FDSize (no files), Groups (no supplementary groups), NSpgid/NSsid
  * (no process groups or sessions), memory, signals and the other capability sets.
+ * A host process (SPEC §7) shows the host's lines instead.
  */
 export function renderStatus(t: Task): string {
+  // Host mode (SPEC §7): the host's own lines, as they were at the last scan.
+  if (t.host) return t.host.status;
   const { uid, gid, caps } = t.cred;
   const nspid = t.nrs.join('\t'); // one number per pid namespace level, outermost first
   const ppid = t.parent && t.parent.state === 'live' ? t.parent.nrs[0] : 0;

@@ -72,6 +72,7 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   if (parts.length === 3 && parts[2] === 'status') return { kind: 'status', task };
   if (parts[2] !== 'ns') return ENOENT(path);
   if (parts.length === 3) return { kind: 'ns-dir', task };
+  if (task.host?.nsDenied) return nsDenied(task);
   if (parts.length !== 4) return ENOENT(path);
   const hit = entriesOf(s.types).byName.get(parts[3]!);
   if (hit) return entryNode(task, hit[0], hit[1]);
@@ -83,6 +84,9 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   }
   return ENOENT(path);
 }
+
+/** SPEC §7: a host process whose /proc/<pid>/ns the daemon itself cannot read shows EACCES, never invented values. */
+const nsDenied = (t: Task): KernelError => ({ errno: 'EACCES', detail: `the daemon may not read /proc/${t.nrs[0]}/ns` });
 
 const pidIno = (t: Task, slot: number) => t.nrs[0]! * SLOTS_PER_PID + slot;
 
@@ -138,6 +142,7 @@ export function list(s: ModelState, n: Node): { names: string[]; nodes: Node[] }
     }
     case 'pid-dir': return { names: ['status', 'ns'], nodes: [{ kind: 'status', task: n.task }, { kind: 'ns-dir', task: n.task }] };
     case 'ns-dir': {
+      if (n.task.host?.nsDenied) return nsDenied(n.task);
       const { list: entries } = entriesOf(s.types);
       return { names: entries.map((e) => e.name), nodes: entries.map((e, i) => entryNode(n.task, e, SLOT.firstEntry + i)) };
     }

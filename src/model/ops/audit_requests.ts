@@ -22,6 +22,11 @@ function auditSender(s: ModelState, pid: number, cap: number): Result<Task> {
   return ok(t);
 }
 
+/** Host mode: a process whose /proc/<pid>/ns the daemon may not read has no namespaces to report. */
+function nsDenied<T>(pid: number): Result<T> {
+  return fail('EACCES', `the daemon may not read /proc/${pid}/ns, so it cannot tell pid ${pid}'s namespaces`);
+}
+
 /** AUDIT_NS_INFO for `targetPid` on behalf of `actorPid`. */
 export function nsInfoRequest(s: ModelState, actorPid: number, targetPid: number): Result<NsInfoEvent> {
   const sender = auditSender(s, actorPid, CAP_AUDIT_CONTROL);
@@ -30,7 +35,9 @@ export function nsInfoRequest(s: ModelState, actorPid: number, targetPid: number
     return fail('EPERM', `pid ${actorPid} is not in the initial pid namespace, where audit control requests must come from`);
   }
   const target = findTask(s, targetPid, 'target task');
-  return target.ok ? ok(nsInfo(s, target.value)) : target;
+  if (!target.ok) return target;
+  if (target.value.host?.nsDenied) return nsDenied(targetPid);
+  return ok(nsInfo(s, target.value));
 }
 
 /** The audit text limit of kernel/audit.c (AUDIT_MESSAGE_TEXT_MAX). */
@@ -44,5 +51,6 @@ export function virtControl(s: ModelState, actorPid: number, text: string): Resu
   if (!/^[^\x00-\x1f\x7f']*$/.test(text)) return fail('EINVAL', "the message text may not contain quotes (') or control characters");
   if (Buffer.byteLength(text) > AUDIT_MESSAGE_TEXT_MAX) return fail('EINVAL', `the message text is longer than ${AUDIT_MESSAGE_TEXT_MAX} bytes`);
   const t = sender.value;
+  if (t.host?.nsDenied) return nsDenied(actorPid);
   return ok({ kind: 'virt-control', actor: actorInfo(t), text, info: nsInfo(s, t) });
 }

@@ -1,0 +1,101 @@
+/**
+ * Reading one process from /proc (proc(5)): its status lines, loginuid,
+ * sessionid, LSM label and `ns/` links. Synchronous: runs in the scanning
+ * worker thread only, never on the thread that serves FUSE.
+ */
+import * as fs from 'node:fs';
+
+/** The `status` lines SPEC §7 serves, in the host's order. */
+const STATUS_KEYS = new Set(['Name', 'State', 'Tgid', 'Pid', 'PPid', 'Uid', 'Gid', 'NStgid', 'NSpid', 'CapEff']);
+const AUDIT_UNSET = 4294967295;
+
+export interface ProcStatus {
+  readonly comm: string;
+  readonly ppid: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly nspid: number[];
+  readonly capEff: bigint;
+  readonly kthread: boolean;
+  /** Z (zombie) or X (dead): its namespaces are gone already (exit_task_namespaces()). */
+  readonly dead: boolean;
+  /** The SPEC §7 lines, each ending in a newline. */
+  readonly lines: string;
+}
+
+/** Parses `/proc/<pid>/status` (fs/proc/array.c:proc_pid_status()). */
+export function parseStatus(text: string): ProcStatus {
+  const f = new Map<string, string>();
+  let lines = '';
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const key = line.slice(0, colon);
+    const value = line.slice(colon + 1).replace(/^\t/, '');
+    f.set(key, value);
+    if (STATUS_KEYS.has(key)) lines += `${line}\n`;
+  }
+  const second = (k: string) => Number((f.get(k) ?? '0').split('\t')[1] ?? 0); // real, EFFECTIVE, saved, fs
+  const state = f.get('State') ?? '';
+  return {
+    comm: f.get('Name') ?? '',
+    ppid: Number(f.get('PPid') ?? 0),
+    uid: second('Uid'),
+    gid: second('Gid'),
+    nspid: (f.get('NSpid') ?? f.get('Pid') ?? '0').split('\t').map(Number),
+    capEff: BigInt(`0x${f.get('CapEff') ?? '0'}`),
+    // Kthread: is Linux 6.x; before it, kernel threads are kthreadd (pid 2) and its children.
+    kthread: f.has('Kthread') ? f.get('Kthread') === '1' : f.get('PPid') === '2' || f.get('Pid') === '2',
+    dead: state.startsWith('Z') || state.startsWith('X'),
+    lines,
+  };
+}
+
+/** A /proc file's text, or the errno code ('ENOENT' once the process is gone). */
+export function readProcFile(path: string): string | { code: string } {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    return { code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+}
+
+/** loginuid / sessionid: the number, or unset (4294967295) when the file is missing. */
+export function readAuditId(pid: number, file: 'loginuid' | 'sessionid'): number {
+  const t = readProcFile(`/proc/${pid}/${file}`);
+  return typeof t === 'string' && /^[0-9]+$/.test(t.trim()) ? Number(t.trim()) : AUDIT_UNSET;
+}
+
+/** attr/current without its newline; '?' when the host has no LSM (EINVAL), as auditd prints unknown values. */
+export function readSubj(pid: number): string {
+  const t = readProcFile(`/proc/${pid}/attr/current`);
+  if (typeof t !== 'string') return '?';
+  const v = t.replace(/\0/g, '').trim();
+  return v === '' ? '?' : v;
+}
+
+/** `net:[4026531993]` → 4026531993, or null for any other link text. */
+export function linkInum(text: string, type: string): number | null {
+  if (!text.startsWith(`${type}:[`) || !text.endsWith(']')) return null;
+  const n = Number(text.slice(type.length + 2, -1));
+  return Number.isInteger(n) ? n : null;
+}
+
+/** readlink(2) of a /proc path, or the errno code. */
+export function readLink(path: string): string | { code: string } {
+  try {
+    return fs.readlinkSync(path);
+  } catch (e) {
+    return { code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+}
+
+/** The numeric entries of /proc: every process (thread group) of the pid namespace /proc shows. */
+export function listPids(): number[] {
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c >= 48 && c <= 57) pids.push(Number(name));
+  }
+  return pids;
+}

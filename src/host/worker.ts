@@ -1,0 +1,143 @@
+/**
+ * The host scanning thread (node:worker_threads): everything host mode does
+ * that blocks — reading /proc, the nsfs ioctls, waiting on the proc connector —
+ * runs here, never on the main thread that serves FUSE. It posts
+ * {@link WorkerMessage}s; the main thread applies them (host_source.ts).
+ * It must not load fuse-native (the addon aborts in worker threads): it only
+ * imports src/host/ and the model's types.
+ *
+ * Loop: wait up to {@link RECV_TIMEOUT_MS} for proc connector events; read the
+ * processes they name (fork: the child; exec, uid, gid, comm: the process;
+ * exit: gone); after ENOBUFS, a full scan (counted); every rescan interval a
+ * full scan (fds and bind mounts every {@link HOLDER_SCAN_EVERY}th); post what
+ * changed at most {@link BATCH_MS} after the first change.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { HostBatch } from '../model/host_observation.js';
+import type { Profile } from '../model/nstypes.js';
+import { PROC_EVENT, ProcConnector, type ProcEvent } from './proc_connector.js';
+import { Scanner, type ScanStats } from './scanner.js';
+
+export interface WorkerConfig {
+  readonly profile: Profile;
+  readonly useIds: boolean;
+  readonly rescanMs: number;
+  readonly selfPid: number;
+}
+
+export type WorkerRequest = { readonly kind: 'stop' } | { readonly kind: 'rescan'; readonly id: number; readonly pids: readonly number[] };
+
+export type WorkerMessage =
+  | { readonly kind: 'snapshot'; readonly batch: HostBatch; readonly handles: boolean }
+  | { readonly kind: 'batches'; readonly batches: readonly HostBatch[]; readonly stats: ScanStats & { events: number } }
+  | { readonly kind: 'rescanned'; readonly id: number; readonly batches: readonly HostBatch[] }
+  | { readonly kind: 'fatal'; readonly message: string };
+
+const RECV_TIMEOUT_MS = 25;
+const BATCH_MS = 5;
+const HOLDER_SCAN_EVERY = 10;
+
+const config = workerData as WorkerConfig;
+const port = parentPort!;
+let stopping = false;
+const requests: Extract<WorkerRequest, { kind: 'rescan' }>[] = [];
+port.on('message', (m: WorkerRequest) => {
+  if (m.kind === 'stop') stopping = true;
+  else requests.push(m);
+});
+
+function post(m: WorkerMessage): void {
+  port.postMessage(m);
+}
+
+async function main(): Promise<void> {
+  let conn: ProcConnector;
+  let scanner: Scanner;
+  try {
+    // Listen before the first scan, so nothing happens unseen between the two.
+    conn = ProcConnector.open(RECV_TIMEOUT_MS);
+    scanner = new Scanner({ profile: config.profile, useIds: config.useIds, selfPid: config.selfPid });
+    scanner.fullScan(true);
+  } catch (e) {
+    post({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  post({ kind: 'snapshot', batch: merge(scanner.take()), handles: scanner.handles });
+  let events = 0;
+  let scans = 0;
+  let nextFull = Date.now() + config.rescanMs;
+  let firstPending = 0;
+  let lastYield = Date.now();
+  try {
+    while (!stopping) {
+      const r = conn.receive();
+      if (r.kind === 'events') {
+        events += r.events.length;
+        for (const ev of r.events) handle(scanner, ev);
+      } else if (r.kind === 'overrun') {
+        scanner.overrun();
+      }
+      const now = Date.now();
+      if (now >= nextFull) {
+        scanner.fullScan(++scans % HOLDER_SCAN_EVERY === 0);
+        nextFull = now + config.rescanMs;
+      } else {
+        scanner.checkCandidates();
+      }
+      if (scanner.hasPending()) {
+        if (firstPending === 0) firstPending = now;
+        if (r.kind !== 'events' || now - firstPending >= BATCH_MS) {
+          post({ kind: 'batches', batches: scanner.take(), stats: { ...scanner.stats, events } });
+          firstPending = 0;
+        }
+      }
+      if (r.kind !== 'events' || now - lastYield >= 10) {
+        // Let messages from the main thread in (stop, rescan requests).
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+        for (const q of requests.splice(0)) answer(scanner, q);
+      }
+    }
+  } finally {
+    conn.close();
+    // Nothing else keeps this thread: it ends, and the main thread sees 'exit'.
+    port.close();
+  }
+}
+
+function handle(scanner: Scanner, ev: ProcEvent): void {
+  switch (ev.what) {
+    case PROC_EVENT.fork:
+      // A new thread (child pid ≠ its tgid) is no new process.
+      if (ev.childPid === ev.childTgid) scanner.readProc(ev.childTgid!);
+      break;
+    case PROC_EVENT.exec:
+    case PROC_EVENT.uid:
+    case PROC_EVENT.gid:
+    case PROC_EVENT.comm:
+      scanner.readProc(ev.tgid);
+      break;
+    case PROC_EVENT.exit:
+      if (ev.pid === ev.tgid) scanner.markGone(ev.tgid);
+      break;
+  }
+}
+
+/** A rescan the main thread asked for: what was pending goes first, then the answer's own batches. */
+function answer(scanner: Scanner, q: Extract<WorkerRequest, { kind: 'rescan' }>): void {
+  if (scanner.hasPending()) post({ kind: 'batches', batches: scanner.take(), stats: { ...scanner.stats, events: 0 } });
+  for (const pid of q.pids) scanner.readProc(pid);
+  scanner.checkCandidates();
+  post({ kind: 'rescanned', id: q.id, batches: scanner.take() });
+}
+
+function merge(batches: readonly HostBatch[]): HostBatch {
+  return {
+    namespaces: batches.flatMap((b) => b.namespaces),
+    procs: batches.flatMap((b) => b.procs),
+    gone: batches.flatMap((b) => b.gone),
+    freed: batches.flatMap((b) => b.freed),
+  };
+}
+
+void main().catch((e: unknown) => post({ kind: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));

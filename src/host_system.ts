@@ -1,0 +1,123 @@
+/**
+ * Host mode's composition (SPEC §7), beside src/system.ts: the host scanner
+ * (src/host/, in its worker thread) feeds the pure host operations
+ * (model/ops/observe.ts), whose events go to the same audit log, and whose
+ * state the same tree, control file, lsns and ps serve.
+ *
+ * Every change reaches the state through {@link HostSystem.applyBatches}, the
+ * one place that applies observations: it drops the kernel's cached entries of
+ * the pids whose names or owners changed (procfs/tree_invalidation.ts) and
+ * returns the events and those pids.
+ * {@link HostSystem.rescanNow} is the hook for a kernel-audit reader: "read
+ * these pids now and give me the events that produced", to log them inside
+ * its own audit event instead of on their own.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { DaemonOptions } from './cli/options.js';
+import type { NsprocSystem } from './cli/run_daemon.js';
+import { hostUserName, type QueryContext } from './control/query_context.js';
+import { runBatch } from './control/run_batch.js';
+import { dumpModel } from './model/dump.js';
+import { formatError } from './model/errno.js';
+import type { ModelEvent } from './model/events.js';
+import type { HostBatch } from './model/host_observation.js';
+import { PROFILES, profileTypes, type Profile } from './model/nstypes.js';
+import { hostSnapshot, observe } from './model/ops/observe.js';
+import { actorInfo, allTasks, type ModelState } from './model/state.js';
+import { HostSource } from './host/host_source.js';
+import { ProcVfs } from './procfs/proc_vfs.js';
+import { TreeInvalidation } from './procfs/tree_invalidation.js';
+import { openAuditLog, rotateLine } from './system.js';
+
+const VERSION = '0.1.0';
+
+export interface HostSystem extends NsprocSystem {
+  readonly state: ModelState;
+  /** Applies observations in order; returns their events (not yet logged) and the pids whose cached view changed. */
+  applyBatches(batches: readonly HostBatch[]): { events: ModelEvent[]; changedPids: number[] };
+  /** Reads these pids now and applies what changed; the events come back unlogged, for the caller's own audit event. */
+  rescanNow(pids: readonly number[]): Promise<ModelEvent[]>;
+}
+
+/**
+ * The profile whose `ns/` entries are exactly what the running kernel shows in
+ * /proc/self/ns (Linux 5.6+ shows modern's eight types and both *_for_children).
+ */
+export function hostProfile(entries: readonly string[]): Profile | null {
+  const shown = [...entries].sort().join(' ');
+  return PROFILES.find((p) => profileTypes(p).linkEntries.map((e) => e.entry).sort().join(' ') === shown) ?? null;
+}
+
+/** Starts the scanner, writes the start marker and the snapshot, and serves; throws when any of it cannot start. */
+export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem> {
+  const profile = hostProfile(fs.readdirSync('/proc/self/ns'));
+  if (profile === null) throw new Error(`host mode needs a kernel whose /proc/self/ns shows the ${profileTypes('modern').linkEntries.length} entries of Linux 5.6+ (${profileTypes('modern').linkEntries.map((e) => e.entry).join(' ')})`);
+  const opened = openAuditLog(opts);
+  const log = opened.log;
+  // Test hook: pretend the kernel has no NS_GET_ID (the older kernels' path, SPEC §7).
+  const useIds = process.env['NSPROC_TEST_NO_NS_GET_ID'] !== '1';
+  let started: Awaited<ReturnType<typeof HostSource.start>>;
+  try {
+    started = await HostSource.start({ profile, useIds, rescanMs: opts.hostRescanMs, selfPid: process.pid },
+      (m) => process.stderr.write(`nsproc: host scanner stopped: ${m}; the tree no longer follows the host\n`));
+  } catch (e) {
+    opened.close();
+    throw e;
+  }
+  const { source, snapshot } = started;
+  const serialSource = snapshot.batch.namespaces.some((n) => n.id !== null) ? 'ns_get_id' : 'counter';
+  const { state, events } = hostSnapshot({ profile, serialSource, snapshot: snapshot.batch, selfPid: process.pid });
+  const start: ModelEvent = {
+    kind: 'daemon-start', version: VERSION, kernel: os.release(), serialSource, actor: actorInfo(allTasks(state).get(process.pid)!),
+  };
+  const logged = log.appendEvents([start, ...events]);
+  if (!logged.ok) {
+    await source.stop();
+    opened.close();
+    throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
+  }
+  process.stdout.write(`nsproc: host mode: ${allTasks(state).size} processes, ${state.namespaces.size} namespaces; serials from ${serialSource === 'ns_get_id' ? 'the kernel (NS_GET_ID)' : "nsproc's own counter (no NS_GET_ID)"}; frees by ${snapshot.handles ? 'nsfs file handles' : 'no holder left'}; Linux ${os.release()}\n`);
+
+  const invalidation = new TreeInvalidation();
+  let logFailures = 0;
+  const applyBatches = (batches: readonly HostBatch[]) => {
+    const events: ModelEvent[] = [];
+    const changed = new Set<number>();
+    for (const b of batches) {
+      const r = observe(state, b);
+      events.push(...r.events);
+      for (const pid of r.changedPids) changed.add(pid);
+    }
+    const changedPids = [...changed];
+    // The kernel's cached names and owners of these pids go (tree_invalidation.ts); nobody waits for it:
+    // the host changed without asking us, and the timeouts bound what a reader sees meanwhile.
+    void invalidation.invalidate({ pids: changedPids });
+    return { events, changedPids };
+  };
+  source.listen((batches) => {
+    const { events } = applyBatches(batches);
+    if (events.length === 0) return;
+    const r = log.appendEvents(events);
+    // The host changed whatever the log says: the state follows it, and the failure is told.
+    if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
+  });
+  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
+  return {
+    state,
+    vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation),
+    invalidation,
+    applyBatches,
+    rescanNow: async (pids) => applyBatches(await source.rescan(pids)).events,
+    close: () => {
+      void source.stop();
+      opened.close();
+    },
+    rotateLog: () => rotateLine(log),
+    inspect: () => ({
+      model: dumpModel(state),
+      audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
+      host: { serialSource, handles: snapshot.handles, scanner: source.stats, logFailures },
+    }),
+  };
+}

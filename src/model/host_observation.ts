@@ -1,0 +1,61 @@
+/**
+ * What host mode's adapter (src/host/) saw on the running kernel, as plain
+ * data: the only input of the host operations in ops/observe.ts. Values only
+ * (they cross from the scanning worker thread by structured clone).
+ */
+import type { NsName } from './nstypes.js';
+
+/**
+ * A namespace seen for the first time. `key` names it for as long as it lives:
+ * `id:<hex>` with the kernel's NS_GET_ID, else `<type>:<inum>` (SPEC §7: on
+ * older kernels a namespace is known by its type and inode while it is alive).
+ */
+export interface ObservedNs {
+  readonly key: string;
+  readonly type: NsName;
+  readonly inum: number;
+  /** NS_GET_ID (Linux 6.18+), or null: the model then numbers it from its own counter. */
+  readonly id: bigint | null;
+  /** NS_GET_USERNS's namespace (null for the initial user namespace, or unreadable). */
+  readonly ownerKey: string | null;
+  /** NS_GET_PARENT's (pid and user namespaces below the initial ones). */
+  readonly parentKey: string | null;
+  /** NS_GET_OWNER_UID (user namespaces). */
+  readonly ownerUid: number | null;
+  /** The process through which it was found (its `ns/` link, an open fd, an owned namespace); 0 for a bind mount. */
+  readonly via: number;
+}
+
+/** A process seen for the first time, or whose namespaces or credentials changed. */
+export interface ObservedProc {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  /** NSpid: the pid in each pid namespace, outermost (the daemon's) first. */
+  readonly nspid: readonly number[];
+  /** Effective uid and gid (what /proc/<pid> is owned by). */
+  readonly uid: number;
+  readonly gid: number;
+  readonly capEff: bigint;
+  /** loginuid and sessionid; 4294967295 = unset. */
+  readonly auid: number;
+  readonly ses: number;
+  /** attr/current, without the trailing newline; 'unconfined' when the host has no LSM. */
+  readonly subj: string;
+  readonly kthread: boolean;
+  /** The host's own `status` lines that SPEC §7 lists, ready to serve. */
+  readonly status: string;
+  /** `ns/` entry name → namespace key; null when the daemon may not read /proc/<pid>/ns (EACCES). */
+  readonly ns: Readonly<Record<string, string>> | null;
+}
+
+/** One step of what the host did: applied as a whole by ops/observe.ts. */
+export interface HostBatch {
+  /** New namespaces, owners and parents before what they own. */
+  readonly namespaces: readonly ObservedNs[];
+  readonly procs: readonly ObservedProc[];
+  /** Processes that exited. */
+  readonly gone: readonly number[];
+  /** Namespace keys the kernel has freed. */
+  readonly freed: readonly string[];
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { formatRecords } from '../../audit/format.js';
+import type { HostBatch, ObservedNs, ObservedProc } from '../host_observation.js';
+import type { ModelEvent } from '../events.js';
+import { allTasks, type ModelState } from '../state.js';
+import { lookup } from '../../procfs/tree.js';
+import { dispatch } from '../../control/dispatch.js';
+import { hostSnapshot, observe } from './observe.js';
+
+const ENTRIES = ['net', 'uts', 'ipc', 'pid', 'pid_for_children', 'user', 'mnt', 'cgroup', 'time', 'time_for_children'] as const;
+const TYPE_OF = (e: string) => e.replace('_for_children', '') as ObservedNs['type'];
+const INIT_IDS: Record<string, bigint> = { uts: 1n, time: 2n, net: 3n, mnt: 4n, cgroup: 5n, ipc: 4098n, user: 4099n, pid: 4100n };
+
+function ns(type: ObservedNs['type'], id: bigint | null, inum: number, via = 100, ownerKey: string | null = null): ObservedNs {
+  return { key: id === null ? `${type}:${inum}` : `id:${id.toString(16)}`, type, inum, id, ownerKey, parentKey: null, ownerUid: null, via };
+}
+
+const initial = Object.entries(INIT_IDS).map(([t, id], i) => ns(t as ObservedNs['type'], id, 4026531832 + i));
+const keyOf = (t: string) => initial.find((n) => n.type === t)!.key;
+const initialSlots = Object.fromEntries(ENTRIES.map((e) => [e, keyOf(TYPE_OF(e))]));
+
+function proc(pid: number, ppid: number, slots: Record<string, string> | null = initialSlots, uid = 0): ObservedProc {
+  return {
+    pid, ppid, comm: `p${pid}`, nspid: [pid], uid, gid: uid, capEff: 0x1ffffffffffn, auid: 4294967295, ses: 4294967295, subj: '?',
+    kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, ns: slots,
+  };
+}
+
+const batch = (b: Partial<HostBatch>): HostBatch => ({ namespaces: [], procs: [], gone: [], freed: [], ...b });
+
+function start(useIds = true): ModelState {
+  const nss = useIds ? initial : initial.map((n) => ns(n.type, null, n.inum));
+  const slots = useIds ? initialSlots : Object.fromEntries(ENTRIES.map((e) => [e, nss.find((n) => n.type === TYPE_OF(e))!.key]));
+  return hostSnapshot({
+    profile: 'modern', serialSource: useIds ? 'ns_get_id' : 'counter', selfPid: 100,
+    snapshot: batch({ namespaces: nss, procs: [proc(100, 1, slots), proc(101, 100, slots), proc(1, 0, null)] }),
+  }).state;
+}
+
+const lines = (events: readonly ModelEvent[]) => events.flatMap((e) => formatRecords(e, { sec: 1, msec: 0, serial: 9 }).map((l) => l.replace(/^type=(\S+) msg=audit\(1\.000:9\): /, '$1 ')));
+
+describe('hostSnapshot()', () => {
+  it('hostSnapshot() writes one INIT per namespace (old_<t>ns=0) then one NS_INFO per readable process, with the kernel ids', () => {
+    const { events } = hostSnapshot({
+      profile: 'modern', serialSource: 'ns_get_id', selfPid: 100,
+      snapshot: batch({ namespaces: initial, procs: [proc(100, 1), proc(1, 0, null)] }),
+    });
+    expect(lines(events)).toEqual([
+      'AUDIT_NS_INIT_UTS pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_utsns=0 utsns=1 res=1',
+      'AUDIT_NS_INIT_TIME pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_timens=0 timens=2 res=1',
+      'AUDIT_NS_INIT_NET pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_netns=0 netns=3 res=1',
+      'AUDIT_NS_INIT_MNT pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_mntns=0 mntns=4 res=1',
+      'AUDIT_NS_INIT_CGROUP pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_cgroupns=0 cgroupns=5 res=1',
+      'AUDIT_NS_INIT_IPC pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_ipcns=0 ipcns=1002 res=1',
+      'AUDIT_NS_INIT_USER pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_userns=0 userns=1003 res=1',
+      'AUDIT_NS_INIT_PID pid=100 uid=0 auid=4294967295 ses=4294967295 subj=? old_pidns=0 pidns=1004 res=1',
+      'NS_INFO pid=100 netns=3 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2',
+    ]);
+  });
+
+  it('hostSnapshot() serves the host\'s status lines, and EACCES under ns/ of a process it could not read', () => {
+    const s = start();
+    const st = allTasks(s).get(1)!;
+    expect(st.host).toEqual({ status: 'Name:\tp1\nPid:\t1\n', nsDenied: true });
+    expect(lookup(s, '/1/ns/net')).toMatchObject({ errno: 'EACCES' });
+    expect(lookup(s, '/100/ns/net_snum')).toMatchObject({ kind: 'snum', ns: { snum: 3n } });
+  });
+
+  it('hostSnapshot() without NS_GET_ID numbers namespaces from 1 in the order first seen', () => {
+    const s = start(false);
+    expect([...s.namespaces].map((n) => [n.type.name, n.snum])).toEqual(initial.map((n, i) => [n.type, BigInt(i + 1)]));
+  });
+});
+
+describe('observe()', () => {
+  it('observe(): a new process in a new net namespace gets INIT_NET (old = its parent\'s) and NS_INFO; its exit and the free give DEL_NET naming it', () => {
+    const s = start();
+    const net = ns('net', 0x2a0n, 4026532300, 200);
+    const r = observe(s, batch({ namespaces: [net], procs: [proc(200, 101, { ...initialSlots, net: net.key })] }));
+    expect(lines(r.events)).toEqual([
+      'AUDIT_NS_INIT_NET pid=200 uid=0 auid=4294967295 ses=4294967295 subj=? old_netns=3 netns=2a0 res=1',
+      'NS_INFO pid=200 netns=2a0 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2',
+    ]);
+    expect(r.changedPids).toEqual([200]);
+    const gone = observe(s, batch({ gone: [200] }));
+    expect([gone.events, gone.changedPids]).toEqual([[], [200]]);
+    expect(lines(observe(s, batch({ freed: [net.key] })).events)).toEqual([
+      'AUDIT_NS_DEL_NET pid=200 uid=0 auid=4294967295 ses=4294967295 subj=? netns=2a0 res=1',
+    ]);
+    expect(s.namespaces.has(s.host!.byKey.get(net.key)!)).toBe(false);
+  });
+
+  it('observe(): a new process in its parent\'s namespaces makes no record', () => {
+    const s = start();
+    expect(observe(s, batch({ procs: [proc(300, 100)] })).events).toEqual([]);
+  });
+
+  it('observe(): an unshare in a running process gives INIT (old = its own previous) and NS_INFO; the same slots again give nothing', () => {
+    const s = start();
+    const uts = ns('uts', 0x777n, 4026532400, 101);
+    const changed = proc(101, 100, { ...initialSlots, uts: uts.key });
+    expect(lines(observe(s, batch({ namespaces: [uts], procs: [changed] })).events)).toEqual([
+      'AUDIT_NS_INIT_UTS pid=101 uid=0 auid=4294967295 ses=4294967295 subj=? old_utsns=1 utsns=777 res=1',
+      'NS_INFO pid=101 netns=3 utsns=777 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2',
+    ]);
+    expect(observe(s, batch({ procs: [changed] })).events).toEqual([]);
+  });
+
+  it('observe(): a user and a net namespace made together are INIT in creation order, user first', () => {
+    const s = start();
+    const user = ns('user', 0x900n, 4026532500, 400);
+    const net = ns('net', 0x901n, 4026532501, 400, user.key);
+    const r = observe(s, batch({ namespaces: [user, net], procs: [proc(400, 100, { ...initialSlots, user: user.key, net: net.key })] }));
+    expect(lines(r.events).map((l) => l.split(' ')[0])).toEqual(['AUDIT_NS_INIT_USER', 'AUDIT_NS_INIT_NET', 'NS_INFO']);
+    expect(s.host!.byKey.get(net.key)!.owner).toBe(s.host!.byKey.get(user.key));
+  });
+
+  it('observe(): a namespace found only through an open file gets its INIT from the process holding it', () => {
+    const s = start();
+    const ipc = ns('ipc', 0x5n << 40n, 4026532600, 101);
+    expect(lines(observe(s, batch({ namespaces: [ipc] })).events)).toEqual([
+      'AUDIT_NS_INIT_IPC pid=101 uid=0 auid=4294967295 ses=4294967295 subj=? old_ipcns=0 ipcns=50000000000 res=1',
+    ]);
+  });
+
+  it('observe(): a uid change is a changed pid (owner of <pid>/), without records', () => {
+    const s = start();
+    const r = observe(s, batch({ procs: [proc(101, 100, initialSlots, 1000)] }));
+    expect([r.events, r.changedPids, allTasks(s).get(101)!.cred.uid]).toEqual([[], [101], 1000]);
+  });
+
+  it('observe() never frees the daemon\'s own namespaces', () => {
+    const s = start();
+    expect(observe(s, batch({ freed: [keyOf('net')] })).events).toEqual([]);
+  });
+});
+
+describe('dispatch() in host mode', () => {
+  it.each(['clone', 'unshare', 'setns', 'exit', 'pin', 'unpin', 'setcred'] as const)('%s fails with EOPNOTSUPP and points to unshare(1) and nsenter(1)', (op) => {
+    const s = start();
+    const cmd = { op, actor: 100, flags: 0, pin: 1, entry: 'net', target: { kind: 'pid', pid: 1 }, type: null, change: {} } as never;
+    const r = dispatch(s, cmd);
+    expect(r.ok ? 'ok' : [r.error.errno, /unshare\(1\).*nsenter\(1\)/.test(r.error.detail)]).toEqual(['EOPNOTSUPP', true]);
+  });
+
+  it('ns_info on a host pid gives its NS_INFO; on a process the daemon may not read, EACCES', () => {
+    const s = start();
+    const r = dispatch(s, { op: 'ns_info', actor: 100, pid: 101 });
+    expect(r.ok && lines(r.value.events)).toEqual(['NS_INFO pid=101 netns=3 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2']);
+    const denied = dispatch(s, { op: 'ns_info', actor: 100, pid: 1 });
+    expect(denied.ok || denied.error.errno).toBe('EACCES');
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: runs R1 (read path), R2 (control path), R3 (scale) and
- * R4 (audit log), prints one table (metric, nsproc, baseline, ratio, goal)
+ * `npm run bench`: runs R1 (read path), R2 (control path), R3 (scale),
+ * R4 (audit log) and R5 (host mode), prints one table (metric, nsproc, baseline, ratio, goal)
  * with the machine it ran on, and writes the same as JSON to
  * bench/results/<time>.json and bench/results/latest.json.
  *
@@ -20,9 +20,10 @@ import { benchRead } from './r1_read.js';
 import { benchControl } from './r2_control.js';
 import { benchScale } from './r3_scale.js';
 import { benchAudit } from './r4_audit.js';
+import { benchHost } from './r5_host.js';
 
 type Bench = (cfg: BenchConfig, dir: string, log: (s: string) => void) => Promise<Row[]> | Row[];
-const BENCHES: Readonly<Record<string, Bench>> = { R1: benchRead, R2: benchControl, R3: benchScale, R4: benchAudit };
+const BENCHES: Readonly<Record<string, Bench>> = { R1: benchRead, R2: benchControl, R3: benchScale, R4: benchAudit, R5: benchHost };
 
 interface Args { smoke: boolean; only: string[]; out: string }
 
@@ -33,7 +34,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (v === '--smoke') a.smoke = true;
     else if (v === '--only') a.only = (argv[++i] ?? '').split(',').map((s) => s.trim().toUpperCase());
     else if (v === '--out') a.out = path.resolve(argv[++i] ?? '');
-    else throw new Error(`unknown argument ${v} (usage: run.js [--smoke] [--only R1,R2,R3,R4] [--out DIR])`);
+    else throw new Error(`unknown argument ${v} (usage: run.js [--smoke] [--only R1,R2,R3,R4,R5] [--out DIR])`);
   }
   for (const o of a.only) if (!BENCHES[o]) throw new Error(`unknown benchmark ${o}`);
   return a;

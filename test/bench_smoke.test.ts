@@ -1,5 +1,5 @@
 /**
- * The benchmarks cannot rot: `node dist/bench/run.js --smoke` runs R1–R4 at
+ * The benchmarks cannot rot: `node dist/bench/run.js --smoke` runs R1–R5 at
  * tiny sizes (mounts included) and must report a number for every row it
  * promises. Never asserts a timing. Needs the build (npm test builds first).
  */
@@ -28,12 +28,12 @@ describe('bench run.js --smoke', () => {
     hasStrace = (await run('strace', ['-V'])).code === 0;
     dir = await makeTempDir();
     const r = await run(process.execPath, [RUNNER, '--smoke', '--out', path.join(dir, 'results')], {
-      timeoutMs: 55_000, env: { ...process.env, NSPROC_BENCH_TMP: dir },
+      timeoutMs: 85_000, env: { ...process.env, NSPROC_BENCH_TMP: dir },
     });
     output = `${r.stdout}\n${r.stderr}`;
     expect(r.code, output).toBe(0);
     report = JSON.parse(await fs.readFile(path.join(dir, 'results/latest.json'), 'utf8')) as Report;
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     if (dir) await removeTempDir(dir);
@@ -50,6 +50,8 @@ describe('bench run.js --smoke', () => {
     ['R2.batched', 'both'], ['R2.single', 'both'], ['R2.looked', 'both'], ['R2.single.rtt', 'both'], ['R2.looked.rtt', 'both'],
     ['R3.build.300', 'both'], ['R3.rss.1000', 'nsproc'], ['R3.bytes.ns.1000', 'nsproc'], ['R3.flat.1000', 'both'], ['R3.list', 'both'],
     ['R4.write.1', 'both'], ['R4.write.1000', 'both'], ['R4.sync.1', 'both'], ['R4.sync.1000', 'both'],
+    ['R5.scan.first.20', 'nsproc'], ['R5.scan.rescan.20', 'nsproc'], ['R5.idle', 'nsproc'], ['R5.latency.missed', 'both'],
+    ['R5.read.link', 'both'], ['R5.read.snum', 'nsproc'],
   ] as const)('reports row %s with a number in %s', (id, cols) => {
     const r = report.rows.find((x) => x.id === id);
     expect(r, `row ${id} missing; ids: ${report.rows.map((x) => x.id).join(' ')}`).toBeDefined();

@@ -95,7 +95,16 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     void invalidation.invalidate({ pids: changedPids });
     return { events, changedPids };
   };
+  // ENOBUFS overruns, told on stderr at most once a second (a fork storm can make many).
+  let overrunsTold = 0;
+  let toldAt = 0;
   source.listen((batches) => {
+    const overruns = source.stats?.overruns ?? 0;
+    if (overruns > overrunsTold && Date.now() - toldAt >= 1000) {
+      overrunsTold = overruns;
+      toldAt = Date.now();
+      process.stderr.write(`nsproc: the proc connector dropped events (ENOBUFS); rescanned every process (${overruns} times so far)\n`);
+    }
     const { events } = applyBatches(batches);
     if (events.length === 0) return;
     const r = log.appendEvents(events);

@@ -91,7 +91,9 @@ export class Scanner {
     for (const pid of [...this.procs.keys()]) if (!present.has(pid)) this.markGone(pid);
     for (const pid of pids) {
       const view = this.procs.get(pid);
-      if (!view || this.linksChanged(pid, view)) this.readProc(pid);
+      // Kernel threads make no system calls from user space: once read, their namespaces stay
+      // (kdevtmpfs's unshare in drivers/base/devtmpfs.c happens as it starts, before its first read).
+      if (!view || (!view.facts.kthread && this.linksChanged(pid, view))) this.readProc(pid);
     }
     if (holders) this.scanHolders();
     for (const l of this.lingering.values()) l.due = 0;

@@ -150,12 +150,14 @@ describe('host mode', () => {
     const storm = bash(m, 'seq 1000 | xargs -P 8 -n 50 sh -c \'for i; do unshare -u true; done\' _', 120_000);
     const ids: string[] = [];
     for (let round = 0; round < 4; round++) {
-      const pids = (await bashOk(m, 'for i in $(seq 30); do unshare -n sleep 4 >/dev/null 2>&1 & echo $!; done')).trim().split('\n').map(Number);
+      const pids = (await bashOk(m, 'for i in $(seq 30); do unshare -n sleep 60 >/dev/null 2>&1 & echo $!; done')).trim().split('\n').map(Number);
+      started.push(...pids);
       // Once each has unshared (its net link differs from ours), read its id.
       const ours = await fs.readlink('/proc/self/ns/net');
-      await waitFor(async () => (await Promise.all(pids.map((p) => fs.readlink(`/proc/${p}/ns/net`).catch(() => 'gone')))).every((l) => l !== ours), 10_000);
+      await waitFor(async () => (await Promise.all(pids.map((p) => fs.readlink(`/proc/${p}/ns/net`).catch(() => 'gone')))).every((l) => l !== ours), 30_000);
       const got = await pyNsIds(pids.map((p) => `/proc/${p}/ns/net`));
       ids.push(...got.filter((x): x is string => x !== null));
+      for (const p of pids) kill(p);
     }
     expect((await storm).code).toBe(0);
     expect(ids.length).toBe(120);

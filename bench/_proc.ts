@@ -28,10 +28,18 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs a program to the end without a shell; never rejects on a non-zero exit. */
+/**
+ * `env` in the C locale: the bench parses what its programs print (bash's `time`, `strace -c`),
+ * and in de_DE.UTF-8 they write 0,014 for 0.014.
+ */
+export function cLocale(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, LC_ALL: 'C' };
+}
+
+/** Runs a program to the end without a shell, in the C locale; never rejects on a non-zero exit. */
 export function run(file: string, args: readonly string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20, encoding: 'utf8', env: opts.env ?? process.env },
+    execFile(file, args, { timeout: opts.timeoutMs ?? 120_000, maxBuffer: 64 << 20, encoding: 'utf8', env: cLocale(opts.env) },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : null;
         resolve({ code, stdout, stderr: err !== null && stderr === '' ? String(err) : stderr });

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs/promises';
-import { run } from './_proc.js';
+import { cLocale, run } from './_proc.js';
 import { runReader, type ReadMode } from './_reader.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -22,7 +22,7 @@ export async function roundTripsPerOp(pid: number, reader: string, mode: ReadMod
   if (!(await haveStrace())) return null;
   // Once over the same paths first: what an operation costs once the kernel's caches hold them.
   await runReader(reader, mode, 1, String(ops), pathFile);
-  const st = spawn('strace', ['-f', '-c', '-e', 'trace=writev', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const st = spawn('strace', ['-f', '-c', '-e', 'trace=writev', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'], env: cLocale() });
   let err = '';
   st.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<void>((r) => st.once('exit', () => r()));

@@ -31,14 +31,23 @@ export interface ShResult {
 }
 
 /**
- * Runs a program asynchronously and never rejects on a non-zero exit.
+ * The environment of a program whose output a test compares as text (strerror messages, stat's
+ * file types, bash's "write error: …"): `env` in the C locale, as test/shell/helpers.bash, so the
+ * suite passes whatever the machine's LANG/LC_ALL. Daemons keep the caller's locale.
+ */
+export function cLocale(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, LC_ALL: 'C' };
+}
+
+/**
+ * Runs a program asynchronously, in the C locale ({@link cLocale}), and never rejects on a non-zero exit.
  * @example Reading a link on a mount
  * const r = await run('readlink', [`${m.mountpoint}/1/ns/net`]);
  * // r.stdout === 'net:[4026531993]\n'
  */
 export function run(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ShResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8', maxBuffer: 16 << 20 },
+    execFile(file, args, { cwd: opts.cwd, env: cLocale(opts.env), timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8', maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals }) | null;
         const code = e === null ? 0 : typeof e.code === 'number' ? e.code : null;

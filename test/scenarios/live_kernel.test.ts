@@ -21,6 +21,7 @@ import { setcred } from '../../src/model/ops/setcred.js';
 import { setns } from '../../src/model/ops/setns.js';
 import { unshare } from '../../src/model/ops/unshare.js';
 import { allTasks, type ModelState } from '../../src/model/state.js';
+import { cLocale } from '../helpers/mounted.js';
 
 type Outcome = ErrnoName | 'ok';
 
@@ -35,7 +36,8 @@ interface Ran {
 /** Runs a program without a shell; never rejects. */
 function run(file: string, args: readonly string[], timeoutMs = 15000): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+    // util-linux's messages are matched as C-locale strerror texts.
+    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8', env: cLocale() }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeVfs } from '../../test/fixtures/fake_vfs.js';
 import { isKernelError } from '../procfs/vfs.js';
 import { debugHooksFromEnv, instrumentVfs, parseFaults } from './_debug.js';
@@ -12,6 +12,7 @@ describe('parseFaults', () => {
     ['unset', undefined, []],
     ['one', 'read /2/status', ['read /2/status']],
     ['several, with blanks', ' write /nsctl ;getattr  /1 ;', ['write /nsctl', 'getattr /1']],
+    ['a death after answers', 'die-after-answers=1 /nsctl', ['die-after-answers=1 /nsctl']],
   ])('parseFaults() reads %s', (_name, spec, want) => {
     expect([...parseFaults(spec)]).toEqual(want);
   });
@@ -31,6 +32,32 @@ describe('instrumentVfs', () => {
     if (isKernelError(fh) || isKernelError(ctl)) throw new Error('open failed');
     expect(() => vfs.read(fh, 10, 0)).toThrow(/read \/1\/status/);
     expect(vfs.write(ctl, Buffer.from('x\n'), 0)).toBe(2);
+  });
+
+  it('instrumentVfs() with die-after-answers=N answers one line per read, then dies at the read after line N', () => {
+    const kill = vi.spyOn(process, 'kill').mockImplementation(() => { throw new Error('SIGKILL'); });
+    try {
+      const vfs = instrumentVfs(fakeVfs(), parseFaults('die-after-answers=1 /nsctl'));
+      const ctl = vfs.open('/nsctl', 2);
+      if (isKernelError(ctl)) throw new Error('open failed');
+      expect(vfs.write(ctl, Buffer.from('a\n'), 0)).toBe(2);
+      expect(vfs.write(ctl, Buffer.from('bc\n'), 0)).toBe(3);
+      expect(String(vfs.read(ctl, 4096, 0))).toBe('wrote 2\n');
+      expect(kill).not.toHaveBeenCalled();
+      expect(() => vfs.read(ctl, 4096, 0)).toThrow('SIGKILL');
+      expect(kill).toHaveBeenCalledWith(process.pid, 'SIGKILL');
+    } finally {
+      kill.mockRestore();
+    }
+  });
+
+  it('instrumentVfs() with eof-after-answers=N answers N lines, then end of file', () => {
+    const vfs = instrumentVfs(fakeVfs(), parseFaults('eof-after-answers=1 /nsctl'));
+    const ctl = vfs.open('/nsctl', 2);
+    if (isKernelError(ctl)) throw new Error('open failed');
+    vfs.write(ctl, Buffer.from('a\n'), 0);
+    vfs.write(ctl, Buffer.from('b\n'), 0);
+    expect([String(vfs.read(ctl, 4096, 0)), String(vfs.read(ctl, 4096, 0))]).toEqual(['wrote 2\n', '']);
   });
 
   it('instrumentVfs() counts every call and its time per op', () => {

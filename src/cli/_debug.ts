@@ -17,11 +17,19 @@
  *   readlink, open, read, write, truncate) on PATH throws before the tree is
  *   asked, so the adapter's "a throw answers EIO, is logged, the daemon goes on"
  *   can be tested on the real daemon. For read and write, PATH is the path opened.
+ * - `NSPROC_TEST_FAULT="die-after-answers=N PATH"` (e.g. `die-after-answers=0 /nsctl`):
+ *   reads of an open PATH return one answer line each, and the read after the N-th line
+ *   kills the daemon (SIGKILL) before it answers, so a write that was acknowledged (its
+ *   records logged) has its answers lost from line N+1 on: how nsctl's "answer lost" path
+ *   is tested without racing a kill. `stop-after-answers=N PATH` stops the daemon there
+ *   instead (SIGSTOP, in the middle of that read; SIGCONT lets the read finish), and
+ *   `eof-after-answers=N PATH` answers that read and every later one with end of file.
  */
 import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
-import type { Vfs } from '../procfs/vfs.js';
+import type { KernelError } from '../model/errno.js';
+import { isKernelError, type Vfs } from '../procfs/vfs.js';
 
 /** What a system offers for inspection (see src/system.ts). */
 export type Inspect = () => unknown;
@@ -66,9 +74,52 @@ export function parseFaults(spec: string | undefined): ReadonlySet<string> {
   return new Set((spec ?? '').split(';').map((f) => f.trim().replace(/\s+/, ' ')).filter((f) => f !== ''));
 }
 
-/** Wraps a Vfs: times every call, and throws where a fault is asked for. */
+const AFTER_ANSWERS = /^(die|stop|eof)-after-answers=(\d+) (.+)$/;
+const THEN = { die: 'SIGKILL', stop: 'SIGSTOP', eof: 'EOF' } as const;
+
+/** A `die-`, `stop-` or `eof-after-answers=N` fault: answer N lines, then do `then`. */
+interface AnswerFault { readonly lines: number; readonly then: (typeof THEN)[keyof typeof THEN] }
+
+/** The `die-`/`stop-`/`eof-after-answers=N PATH` faults, by PATH. */
+function answerFaults(faults: ReadonlySet<string>): ReadonlyMap<string, AnswerFault> {
+  const m = new Map<string, AnswerFault>();
+  for (const f of faults) {
+    const d = AFTER_ANSWERS.exec(f);
+    if (d) m.set(d[3]!, { lines: Number(d[2]), then: THEN[d[1] as keyof typeof THEN] });
+  }
+  return m;
+}
+
+/** Per open file: answer lines read so far, and whether the fault's signal was sent. */
+interface AnswerCount { lines: number; signalled: boolean }
+
+/** Reads at most one line of fh's answers; once `fault.lines` lines were read, does the fault's `then` first. */
+function readLineOrFault(vfs: Vfs, fh: number, length: number, position: number, count: AnswerCount, fault: AnswerFault): Buffer | KernelError {
+  if (count.lines >= fault.lines) {
+    if (fault.then === 'EOF') return Buffer.alloc(0);
+    // Once per open file: after SIGCONT the stopped read goes on.
+    if (!count.signalled) process.kill(process.pid, fault.then);
+    count.signalled = true;
+  }
+  const bytes: Buffer[] = [];
+  for (let n = 0; n < length; n++) {
+    const b = vfs.read(fh, 1, position + n);
+    if (isKernelError(b)) return b;
+    if (b.length === 0) break;
+    bytes.push(b);
+    if (b[0] === 0x0a) {
+      count.lines++;
+      break;
+    }
+  }
+  return Buffer.concat(bytes);
+}
+
+/** Wraps a Vfs: times every call, and throws (or dies) where a fault is asked for. */
 export function instrumentVfs(vfs: Vfs, faults: ReadonlySet<string>, stats?: { add(op: string, ms: number): void }): Vfs {
   const opened = new Map<number, string>();
+  const afterAnswers = answerFaults(faults);
+  const answerCounts = new Map<number, AnswerCount>();
   const call = <T>(op: string, path: string, body: () => T): T => {
     if (faults.has(`${op} ${path}`)) throw new Error(`${FAULT_ENV}: injected fault in ${op} ${path}`);
     if (!stats) return body();
@@ -89,11 +140,18 @@ export function instrumentVfs(vfs: Vfs, faults: ReadonlySet<string>, stats?: { a
       if (typeof fh === 'number') opened.set(fh, p);
       return fh;
     }),
-    read: (fh, len, pos) => call('read', pathOf(fh), () => vfs.read(fh, len, pos)),
+    read: (fh, len, pos) => call('read', pathOf(fh), () => {
+      const fault = afterAnswers.get(pathOf(fh));
+      if (fault === undefined) return vfs.read(fh, len, pos);
+      let count = answerCounts.get(fh);
+      if (!count) answerCounts.set(fh, (count = { lines: 0, signalled: false }));
+      return readLineOrFault(vfs, fh, len, pos, count, fault);
+    }),
     write: (fh, data, pos) => call('write', pathOf(fh), () => vfs.write(fh, data, pos)),
     truncate: (p, size) => call('truncate', p, () => vfs.truncate(p, size)),
     release: (fh) => call('release', pathOf(fh), () => {
       opened.delete(fh);
+      answerCounts.delete(fh);
       vfs.release(fh);
     }),
   };

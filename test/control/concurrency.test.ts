@@ -4,6 +4,7 @@
  * out is unique and there until exited, and a reader never sees half of a
  * command.
  */
+import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type MountedDaemon } from '../helpers/mounted.js';
 import { bash, bashOk } from './_helpers.js';
@@ -88,13 +89,16 @@ describe('readers during writes', () => {
 
   it('never see half of a clone: a new task already has all its new namespaces', async () => {
     const marker = Number((await bashOk(m, 'nsctl clone 1 0')).trim());
+    const flag = path.join(m.dir, 'writer-done');
     const writer = bash(m, `
-      for i in $(seq 40); do nsctl clone 1 net,mnt,uts >/dev/null; done; echo done`, 60_000);
+      for i in $(seq 40); do nsctl clone 1 net,mnt,uts >/dev/null; done; echo done; touch ${flag}`, 60_000);
     // clone 1 net,mnt,uts makes mnt, uts, net with three consecutive serials: a task seen with
-    // anything else (pid 1's net 7, say) would be a clone half done.
+    // anything else (pid 1's net 7, say) would be a clone half done. The reader goes on until
+    // the writer is done (however slow the machine), then reads once more.
     const reader = bash(m, `
-      seen=0
-      for i in $(seq 100); do
+      seen=0 last=
+      while [ -z "$last" ]; do
+        [ -e ${flag} ] && last=1
         for d in $M/[0-9]*; do
           p=\${d##*/}; [ "$p" -gt ${marker} ] || continue
           { read -r mnt < $d/ns/mnt_snum && read -r net < $d/ns/net_snum; } 2>/dev/null || continue

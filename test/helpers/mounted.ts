@@ -32,12 +32,16 @@ export interface ShResult {
 
 /**
  * The environment of a program whose output a test compares as text (strerror messages, stat's
- * file types, bash's "write error: …"): `env` in the C locale, as test/shell/helpers.bash, so the
- * suite passes whatever the machine's LANG/LC_ALL. Daemons keep the caller's locale.
+ * file types, bash's "write error: …"): `env` in the C locale (or `locale`), as
+ * test/shell/helpers.bash, so the suite passes whatever the machine's LANG/LC_ALL. Daemons keep
+ * the caller's locale.
  */
-export function cLocale(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, LC_ALL: 'C' };
+export function cLocale(env: NodeJS.ProcessEnv = process.env, locale = 'C'): NodeJS.ProcessEnv {
+  return { ...env, LC_ALL: locale };
 }
+
+/** How {@link run} and {@link sh} run a program; `locale` is its LC_ALL (default C). */
+export interface RunOptions { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; locale?: string }
 
 /**
  * Runs a program asynchronously, in the C locale ({@link cLocale}), and never rejects on a non-zero exit.
@@ -45,9 +49,9 @@ export function cLocale(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
  * const r = await run('readlink', [`${m.mountpoint}/1/ns/net`]);
  * // r.stdout === 'net:[4026531993]\n'
  */
-export function run(file: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ShResult> {
+export function run(file: string, args: readonly string[], opts: RunOptions = {}): Promise<ShResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: opts.cwd, env: cLocale(opts.env), timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8', maxBuffer: 16 << 20 },
+    execFile(file, args, { cwd: opts.cwd, env: cLocale(opts.env, opts.locale), timeout: opts.timeoutMs ?? 20_000, encoding: 'utf8', maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         const e = err as (NodeJS.ErrnoException & { code?: number | string; signal?: NodeJS.Signals }) | null;
         const code = e === null ? 0 : typeof e.code === 'number' ? e.code : null;
@@ -57,7 +61,7 @@ export function run(file: string, args: readonly string[], opts: { cwd?: string;
 }
 
 /** Runs a bash script asynchronously (see {@link run}). */
-export function sh(script: string, opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ShResult> {
+export function sh(script: string, opts: RunOptions = {}): Promise<ShResult> {
   return run('bash', ['-c', script], opts);
 }
 

@@ -31,7 +31,7 @@ if (liveReason !== null) console.log(`test/modern/lsns.test.ts: host comparisons
 
 /** The host's lsns output lines (LC_ALL=C.UTF-8: the tree art is UTF-8 as in nsproc's answers). */
 async function host(args: readonly string[]): Promise<string[]> {
-  const r = await run('lsns', args, { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  const r = await run('lsns', args, { locale: 'C.UTF-8' });
   if (r.code !== 0) throw new Error(`lsns ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.replace(/\n$/, '').split('\n');
 }

@@ -37,7 +37,8 @@ setup_file() {
   command -v useradd >/dev/null && command -v setpriv >/dev/null || skip "needs useradd and setpriv"
   local u
   for u in $(sed -n 's/^\(nsproc-t[0-9]*\):.*/\1/p' /etc/passwd); do
-    kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
+    # Ours by name (a stale one, whose run had this pid) or its run is gone: delete it.
+    [[ $u != "nsproc-t$$" ]] && kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
   done
   export TUSER=nsproc-t$$
   useradd -M -N -s /usr/sbin/nologin "$TUSER"

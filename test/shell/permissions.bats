@@ -16,7 +16,8 @@ setup_file() {
   # Users left by a run that was killed before its teardown (their bats process is gone).
   local u
   for u in $(sed -n 's/^\(nsproc-t[0-9]*\):.*/\1/p' /etc/passwd); do
-    kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
+    # Ours by name (a stale one, whose run had this pid) or its run is gone: delete it.
+    [[ $u != "nsproc-t$$" ]] && kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
   done
   export TUSER=nsproc-t$$
   useradd -M -N -s /usr/sbin/nologin "$TUSER"

@@ -34,7 +34,7 @@ describe('instrumentVfs', () => {
     expect(vfs.write(ctl, Buffer.from('x\n'), 0)).toBe(2);
   });
 
-  it('instrumentVfs() with die-after-answers=N answers one line per read, then dies at the read after line N', () => {
+  it('instrumentVfs() with die-after-answers=N answers one line per read, then dies at the read after line N', async () => {
     const kill = vi.spyOn(process, 'kill').mockImplementation(() => { throw new Error('SIGKILL'); });
     try {
       const vfs = instrumentVfs(fakeVfs(), parseFaults('die-after-answers=1 /nsctl'));
@@ -42,22 +42,22 @@ describe('instrumentVfs', () => {
       if (isKernelError(ctl)) throw new Error('open failed');
       expect(vfs.write(ctl, Buffer.from('a\n'), 0)).toBe(2);
       expect(vfs.write(ctl, Buffer.from('bc\n'), 0)).toBe(3);
-      expect(String(vfs.read(ctl, 4096, 0))).toBe('wrote 2\n');
+      expect(String(await vfs.read(ctl, 4096, 0))).toBe('wrote 2\n');
       expect(kill).not.toHaveBeenCalled();
-      expect(() => vfs.read(ctl, 4096, 0)).toThrow('SIGKILL');
+      await expect(vfs.read(ctl, 4096, 0)).rejects.toThrow('SIGKILL');
       expect(kill).toHaveBeenCalledWith(process.pid, 'SIGKILL');
     } finally {
       kill.mockRestore();
     }
   });
 
-  it('instrumentVfs() with eof-after-answers=N answers N lines, then end of file', () => {
+  it('instrumentVfs() with eof-after-answers=N answers N lines, then end of file', async () => {
     const vfs = instrumentVfs(fakeVfs(), parseFaults('eof-after-answers=1 /nsctl'));
     const ctl = vfs.open('/nsctl', 2);
     if (isKernelError(ctl)) throw new Error('open failed');
     vfs.write(ctl, Buffer.from('a\n'), 0);
     vfs.write(ctl, Buffer.from('b\n'), 0);
-    expect([String(vfs.read(ctl, 4096, 0)), String(vfs.read(ctl, 4096, 0))]).toEqual(['wrote 2\n', '']);
+    expect([String(await vfs.read(ctl, 4096, 0)), String(await vfs.read(ctl, 4096, 0))]).toEqual(['wrote 2\n', '']);
   });
 
   it('instrumentVfs() counts every call and its time per op', () => {

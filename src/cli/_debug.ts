@@ -93,8 +93,11 @@ function answerFaults(faults: ReadonlySet<string>): ReadonlyMap<string, AnswerFa
 /** Per open file: answer lines read so far, and whether the fault's signal was sent. */
 interface AnswerCount { lines: number; signalled: boolean }
 
-/** Reads at most one line of fh's answers; once `fault.lines` lines were read, does the fault's `then` first. */
-function readLineOrFault(vfs: Vfs, fh: number, length: number, position: number, count: AnswerCount, fault: AnswerFault): Buffer | KernelError {
+/**
+ * Reads at most one line of fh's answers; once `fault.lines` lines were read, does the fault's
+ * `then` first (before anything is awaited: the signal comes while the read is under way).
+ */
+async function readLineOrFault(vfs: Vfs, fh: number, length: number, position: number, count: AnswerCount, fault: AnswerFault): Promise<Buffer | KernelError> {
   if (count.lines >= fault.lines) {
     if (fault.then === 'EOF') return Buffer.alloc(0);
     // Once per open file: after SIGCONT the stopped read goes on.
@@ -103,7 +106,7 @@ function readLineOrFault(vfs: Vfs, fh: number, length: number, position: number,
   }
   const bytes: Buffer[] = [];
   for (let n = 0; n < length; n++) {
-    const b = vfs.read(fh, 1, position + n);
+    const b = await vfs.read(fh, 1, position + n);
     if (isKernelError(b)) return b;
     if (b.length === 0) break;
     bytes.push(b);

@@ -29,9 +29,15 @@ const hostLsns = (await run('lsns', ['--version'])).code === 0;
 const liveReason = (await liveSkipReason()) ?? (hostLsns ? null : 'lsns(8) is not installed');
 if (liveReason !== null) console.log(`test/modern/lsns.test.ts: host comparisons skipped: ${liveReason}`);
 
-/** The host's lsns output lines (LC_ALL=C.UTF-8: the tree art is UTF-8 as in nsproc's answers). */
+/**
+ * The host's lsns output lines (LC_ALL=C.UTF-8: the tree art is UTF-8 as in nsproc's answers).
+ * On a busy machine util-linux 2.38 lsns was seen to exit 1 without a word (`lsns -p 2`, one
+ * run in three, while other test runs started and ended processes; a process it reads exiting
+ * under it, it seems): it gets a few tries.
+ */
 async function host(args: readonly string[]): Promise<string[]> {
-  const r = await run('lsns', args, { locale: 'C.UTF-8' });
+  let r = await run('lsns', args, { locale: 'C.UTF-8' });
+  for (let tries = 1; r.code !== 0 && r.stderr === '' && tries < 5; tries++) r = await run('lsns', args, { locale: 'C.UTF-8' });
   if (r.code !== 0) throw new Error(`lsns ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.replace(/\n$/, '').split('\n');
 }

@@ -78,17 +78,26 @@ function nsInfoFields(e: NsInfoEvent): string {
 }
 
 /**
- * One raw log line, as src/auditd-event.c:format_raw() writes it: `type=NAME msg=BODY`,
- * every newline in the body replaced by a space ("so it looks nicer" — and so a
- * record is always exactly one line), a trailing space trimmed.
+ * One raw log line, as src/auditd-event.c:format_raw() writes it: `type=NAME msg=MESSAGE`,
+ * every newline in the message replaced by a space ("so it looks nicer" — and so a
+ * record is always exactly one line), a trailing space trimmed (a kernel EOE record,
+ * `audit(…): `, loses it too).
+ *
+ * @param typeName the record's name (`SYSCALL`, `NS_INFO`, `UNKNOWN[1329]`)
+ * @param message `audit(SEC.MSEC:SERIAL): fields`, as the kernel sends a record
+ * @returns the line, without its newline
+ * @example
+ * rawLine('EOE', 'audit(1796153311.651:9): '); // 'type=EOE msg=audit(1796153311.651:9):'
  */
-function line(typeName: string, stamp: AuditStamp, fields: string): string {
-  // Only the fields can hold a newline or end in a space (the type name and stamp never do),
-  // so only they are scanned; with no fields the line ends in "): " and loses that space.
-  let body = fields.includes('\n') ? fields.replace(/\n/g, ' ') : fields;
-  if (body === '' || body.endsWith(' ')) body = body.slice(0, -1);
-  const head = `type=${typeName} msg=audit(${formatStamp(stamp)}):`;
-  return fields === '' ? head : `${head} ${body}`;
+export function rawLine(typeName: string, message: string): string {
+  let m = message.includes('\n') ? message.replace(/\n/g, ' ') : message;
+  if (m.endsWith(' ')) m = m.slice(0, -1);
+  return `type=${typeName} msg=${m}`;
+}
+
+/** One record's line from its name, stamp and fields: {@link rawLine} of `audit(STAMP): fields`. */
+export function line(typeName: string, stamp: AuditStamp, fields: string): string {
+  return rawLine(typeName, `audit(${formatStamp(stamp)}): ${fields}`);
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModelEvent } from '../model/events.js';
 import { fixedClock, type AuditClock, type AuditTime } from './clock.js';
-import { AuditLog, type AuditLogOptions } from './log_writer.js';
+import { AuditLog, KERNEL_SERIAL_MARGIN, nextOwnSerial, type AuditLogOptions, type LogItem } from './log_writer.js';
 import { bootEvents, expectedLine, INIT_481, nsType, SEED_LINES, seedNsInfo } from './_seed_fixture.js';
 import { nodeIo } from './_log_io.js';
 import { faultyIo, readLines, serials, tempDir } from './_test_io.js';
@@ -258,5 +258,51 @@ describe('AuditLog.open() after a crash cut a record', () => {
     const text = `${WHOLE}some notes of mine`;
     const { errno, path } = openOver(text);
     expect([errno, readFileSync(path, 'utf8')]).toEqual(['EINVAL', text]);
+  });
+});
+
+describe('AuditLog beside the kernel (serialSpace beside-kernel, SPEC §8)', () => {
+  const kernelEntry = (serial: number, events: ModelEvent[]): LogItem => ({
+    kind: 'kernel-event', stamp: { sec: 1796153311, msec: 663, serial },
+    before: [`type=SYSCALL msg=audit(1796153311.663:${serial}): syscall=272 pid=481`],
+    events,
+    after: [`type=PROCTITLE msg=audit(1796153311.663:${serial}): proctitle=7472756500`, `type=EOE msg=audit(1796153311.663:${serial}):`],
+  });
+
+  it('numbers own events from 2^31 and writes a kernel event with its own stamp, nsproc records inside it', () => {
+    const { log, path } = openLog({ serialSpace: 'beside-kernel' });
+    log.noteKernelSerial(16);
+    expect(log.appendEvents([info(1), kernelEntry(16, [info(481)]), { kind: 'own-record', typeName: 'NSPROC_KERNEL_LOST', fields: 'reason=gap' }]).ok).toBe(true);
+    const lines = readLines(path);
+    expect(lines).toEqual([
+      'type=NS_INFO msg=audit(1408577535.306:2147483648): pid=1 netns=8 utsns=2 ipcns=1 pidns=4 userns=3 mntns=5',
+      'type=SYSCALL msg=audit(1796153311.663:16): syscall=272 pid=481',
+      'type=NS_INFO msg=audit(1796153311.663:16): pid=481 netns=8 utsns=2 ipcns=1 pidns=4 userns=3 mntns=5',
+      'type=PROCTITLE msg=audit(1796153311.663:16): proctitle=7472756500',
+      'type=EOE msg=audit(1796153311.663:16):',
+      'type=NSPROC_KERNEL_LOST msg=audit(1408577535.306:2147483649): reason=gap',
+    ]);
+    expect(log.lastSerial).toBe(2147483649);
+  });
+
+  it('a failed batch with a kernel event leaves the own serial where it was', () => {
+    const io = faultyIo();
+    const { log, path } = openLog({ io, serialSpace: 'beside-kernel' });
+    io.writeBudget = 0;
+    expect(log.appendEvents([kernelEntry(3, []), info(1)])).toMatchObject({ ok: false, error: { errno: 'ENOSPC' } });
+    expect([log.lastSerial, readFileSync(path, 'utf8')]).toEqual([2147483647, '']);
+  });
+});
+
+describe('nextOwnSerial', () => {
+  it.each([
+    ['counts up from the last one', 0x80000000, null, 0x80000001],
+    ['stays put with the kernel far below', 0x80000000, 5000, 0x80000001],
+    ['jumps past a kernel serial within the margin', 0x80000000, 0x80000005, 0x80000005 + KERNEL_SERIAL_MARGIN + 1],
+    ['keeps clear of a kernel serial just above', 0x7ff00000, 0x80000000, 0x80000000 + KERNEL_SERIAL_MARGIN + 1],
+    ['starts again at 1 after 0xfffffffe (0xffffffff is ausearch\'s "no -a")', 0xfffffffe, 0x80000000, 1],
+    ['starts again at 1 when the jump would pass 0xfffffffe', 0xfffff000, 0xfffff800, 1],
+  ])('%s', (_name, prev, kernelHigh, next) => {
+    expect(nextOwnSerial(prev, kernelHigh)).toBe(next);
   });
 });

@@ -8,7 +8,7 @@
 import type { ModelEvent } from '../model/events.js';
 import { fail, ok, type Result } from '../model/errno.js';
 import { realClock, type AuditClock } from './clock.js';
-import { formatRecords } from './format.js';
+import { formatRecords, line, type AuditStamp } from './format.js';
 import { LogFile } from './_log_file.js';
 import { nodeIo, type LogIo } from './_log_io.js';
 import { MAX_NUM_LOGS, rotationEnabled } from './rotate.js';
@@ -21,6 +21,67 @@ export type FlushMode = 'write' | 'sync';
  * already given 1..4 to its earlier messages, so the first event gets 5.
  */
 export const FIRST_EVENT_SERIAL = 5;
+
+/**
+ * How nsproc numbers its own events. `model` (default): from `firstSerial` up, as SPEC §6.
+ * `beside-kernel` (SPEC §8, a log that also holds the kernel's events): from
+ * {@link OWN_SERIAL_BASE} up, clear of the kernel's serials — see {@link nextOwnSerial}.
+ */
+export type SerialSpace = 'model' | 'beside-kernel';
+
+/**
+ * The kernel's audit_serial() counts from 1 at every boot; it reaches 2^31 only after two
+ * billion events. ausearch -a reads its argument as a 32-bit unsigned int whose 0xffffffff
+ * means "no -a" (src/ausearch-options.c: `unsigned int event_id = -1`), so nsproc's own
+ * serials stay below that: measured, `ausearch -a 4294967295` lists every event and a
+ * serial above 32 bits is never found.
+ */
+export const OWN_SERIAL_BASE = 0x80000000;
+const OWN_SERIAL_LAST = 0xfffffffe;
+/** How far an own serial keeps from the highest kernel serial seen (either side). */
+export const KERNEL_SERIAL_MARGIN = 1 << 20;
+
+/**
+ * The own serial after `prev` in a log shared with the kernel's events. Two events never
+ * share a `TIME:SERIAL`: nsproc's own serials rise one by one, and never come within
+ * {@link KERNEL_SERIAL_MARGIN} of the highest kernel serial seen — a kernel event numbered
+ * that far from the kernel's current count has a different time (its number was given
+ * a million events earlier, or will be a million events later). Past 0xfffffffe the count
+ * starts again at 1, long since used by the kernel of this boot.
+ * @param prev the last own serial (OWN_SERIAL_BASE − 1 before the first)
+ * @param kernelHigh the highest kernel serial seen, or null
+ */
+export function nextOwnSerial(prev: number, kernelHigh: number | null): number {
+  let n = prev >= OWN_SERIAL_LAST ? 1 : prev + 1;
+  if (kernelHigh !== null && Math.abs(n - kernelHigh) <= KERNEL_SERIAL_MARGIN) {
+    n = kernelHigh + KERNEL_SERIAL_MARGIN + 1;
+    if (n > OWN_SERIAL_LAST) n = 1;
+  }
+  return n;
+}
+
+/**
+ * A kernel audit event as it goes to the log (SPEC §8): the kernel's records, already
+ * formatted, with nsproc's records for it (NS_INFO, and the INIT/DEL of a clone, unshare or
+ * setns) between `before` and `after`, all with the kernel's stamp. Uses no own serial.
+ */
+export interface KernelEntry {
+  readonly kind: 'kernel-event';
+  readonly stamp: AuditStamp;
+  readonly before: readonly string[];
+  readonly events: readonly ModelEvent[];
+  readonly after: readonly string[];
+}
+
+/** A record of nsproc's own that is not a model event (e.g. NSPROC_KERNEL_LOST): own stamp and serial. */
+export interface OwnRecord {
+  readonly kind: 'own-record';
+  readonly typeName: string;
+  readonly fields: string;
+}
+
+/** What one batch appends: model events and own records (each its own event), kernel events. */
+export type LogItem = ModelEvent | KernelEntry | OwnRecord;
 
 /** auditd.conf(5) default num_logs. */
 export const DEFAULT_NUM_LOGS = 5;
@@ -37,8 +98,10 @@ export interface AuditLogOptions {
   readonly maxSizeBytes?: number;
   /** auditd num_logs: files kept, the current one included (default 5); < 2 never rotates, as auditd. */
   readonly numLogs?: number;
-  /** Audit serial of the first event (default {@link FIRST_EVENT_SERIAL}). */
+  /** Audit serial of the first event (default {@link FIRST_EVENT_SERIAL}); `model` serials only. */
   readonly firstSerial?: number;
+  /** Default `model`. */
+  readonly serialSpace?: SerialSpace;
   /** File system calls; tests inject failures here. */
   readonly io?: LogIo;
 }
@@ -63,7 +126,9 @@ function settings(o: AuditLogOptions): Settings | string {
   const natural = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
   const s: Settings = {
     clock: o.clock ?? realClock, flush: o.flush ?? 'write', maxSizeBytes: o.maxSizeBytes ?? 0,
-    numLogs: o.numLogs ?? DEFAULT_NUM_LOGS, firstSerial: o.firstSerial ?? FIRST_EVENT_SERIAL,
+    numLogs: o.numLogs ?? DEFAULT_NUM_LOGS,
+    firstSerial: o.serialSpace === 'beside-kernel' ? OWN_SERIAL_BASE : o.firstSerial ?? FIRST_EVENT_SERIAL,
+    serialSpace: o.serialSpace ?? 'model',
   };
   if (s.flush !== 'write' && s.flush !== 'sync') return `flush mode "${String(s.flush)}"`;
   if (!natural(s.maxSizeBytes)) return `max size ${s.maxSizeBytes}`;
@@ -87,6 +152,8 @@ function settings(o: AuditLogOptions): Settings | string {
 export class AuditLog {
   /** Serial of the last logged event; changes only once a batch is on disk. */
   private serial: number;
+  /** The highest kernel serial seen ({@link noteKernelSerial}); `beside-kernel` only. */
+  private kernelHigh: number | null = null;
   /** Where a batch's lines are encoded; reused by the next batch (bounded by SCRATCH_KEEP). */
   private scratch: Buffer = Buffer.alloc(0);
 
@@ -129,15 +196,24 @@ export class AuditLog {
   }
 
   /**
+   * A kernel serial the reader received: nsproc's own serials keep clear of it
+   * ({@link nextOwnSerial}).
+   */
+  noteKernelSerial(serial: number): void {
+    if (this.kernelHigh === null || serial > this.kernelHigh) this.kernelHigh = serial;
+  }
+
+  /**
    * Stamps each event (clock, next serial), formats it and appends all lines in
    * one write loop, rotating first if the batch would pass the size limit.
+   * A kernel event keeps the kernel's stamp and takes no serial.
    * All or nothing: on failure no line of the batch remains, the serial counter
    * is unchanged and the errno is returned, so the caller can roll back.
    *
    * @param events the events of one batch of commands, in order
    * @returns ok once written (and fsynced in `sync` mode), or the errno
    */
-  appendEvents(events: readonly ModelEvent[]): Result<void> {
+  appendEvents(events: readonly LogItem[]): Result<void> {
     if (!this.file.isOpen) return fail('EBADF', `audit log ${this.path} is closed`);
     if (events.length === 0) return ok(undefined);
     // Each line goes straight into one reusable buffer: no per-event arrays, spreads or one
@@ -145,15 +221,23 @@ export class AuditLog {
     let serial = this.serial;
     let out = this.scratch;
     let end = 0;
+    const put = (line: string): void => {
+      // A UTF-16 code unit is at most 3 bytes of UTF-8; then the newline.
+      if (out.length - end < line.length * 3 + 1) out = grown(out, end, line.length * 3 + 1);
+      end += out.write(line, end);
+      out[end++] = NEWLINE;
+    };
     for (const e of events) {
-      serial = nextSerial(serial);
-      const { sec, msec } = this.s.clock.now();
-      for (const line of formatRecords(e, { sec, msec, serial })) {
-        // A UTF-16 code unit is at most 3 bytes of UTF-8; then the newline.
-        if (out.length - end < line.length * 3 + 1) out = grown(out, end, line.length * 3 + 1);
-        end += out.write(line, end);
-        out[end++] = NEWLINE;
+      if (e.kind === 'kernel-event') {
+        e.before.forEach(put);
+        for (const m of e.events) formatRecords(m, e.stamp).forEach(put);
+        e.after.forEach(put);
+        continue;
       }
+      serial = this.s.serialSpace === 'model' ? nextSerial(serial) : nextOwnSerial(serial, this.kernelHigh);
+      const { sec, msec } = this.s.clock.now();
+      if (e.kind === 'own-record') put(line(e.typeName, { sec, msec, serial }, e.fields));
+      else formatRecords(e, { sec, msec, serial }).forEach(put);
     }
     if (out.length <= SCRATCH_KEEP) this.scratch = out;
     const buf = out.subarray(0, end);

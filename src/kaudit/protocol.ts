@@ -1,0 +1,183 @@
+/**
+ * The kernel audit netlink protocol (include/uapi/linux/audit.h, kernel/audit.c,
+ * kernel/auditfilter.c), pure: message framing, `struct audit_status` and
+ * `struct audit_rule_data`, byte for byte as audit-userspace's libaudit sends them
+ * (lib/libaudit.c:audit_send(), audit_rule_syscall_data(), audit_add_rule_data()).
+ * No I/O: src/kaudit/socket.ts sends and receives these bytes. Host byte order
+ * (little endian: nsproc runs on x86_64).
+ */
+
+/** socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT). */
+export const NETLINK_AUDIT = 9;
+/** The read-only multicast group of every record the kernel emits (needs CAP_AUDIT_READ). */
+export const AUDIT_NLGRP_READLOG = 1;
+
+/** Netlink message types nsproc sends or reads (uapi/linux/netlink.h, uapi/linux/audit.h). */
+export const NLMSG = { error: 2, done: 3 } as const;
+export const AUDIT_MSG = { get: 1000, set: 1001, addRule: 1011, delRule: 1012, listRules: 1013 } as const;
+
+const NLM_F_REQUEST = 0x1;
+const NLM_F_ACK = 0x4;
+export const NLMSG_HDRLEN = 16;
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/** One netlink message: `struct nlmsghdr` and what follows it. */
+export interface NlMessage {
+  readonly type: number;
+  readonly flags: number;
+  readonly seq: number;
+  readonly pid: number;
+  readonly payload: Buffer;
+}
+
+/**
+ * A request to the kernel, with NLM_F_ACK so that every request is answered
+ * (an NLMSG_ERROR whose error is 0 or −errno), as audit_send() does.
+ * @example
+ * encodeRequest(AUDIT_MSG.get, 1, Buffer.alloc(0)); // 16 bytes: len 16, type 1000, flags 5, seq 1
+ */
+export function encodeRequest(type: number, seq: number, payload: Buffer): Buffer {
+  // NLMSG_SPACE(): libaudit pads the whole message to 4 bytes and counts the padding in nlmsg_len.
+  const b = Buffer.alloc(align4(NLMSG_HDRLEN + payload.length));
+  b.writeUInt32LE(b.length, 0);
+  b.writeUInt16LE(type, 4);
+  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
+  b.writeUInt32LE(seq >>> 0, 8);
+  payload.copy(b, NLMSG_HDRLEN);
+  return b;
+}
+
+/** The messages of one datagram (each NLMSG_ALIGNed); a truncated last one is dropped. */
+export function decodeMessages(b: Buffer): NlMessage[] {
+  const out: NlMessage[] = [];
+  for (let off = 0; off + NLMSG_HDRLEN <= b.length;) {
+    const len = b.readUInt32LE(off);
+    if (len < NLMSG_HDRLEN || off + len > b.length) break;
+    out.push({
+      type: b.readUInt16LE(off + 4), flags: b.readUInt16LE(off + 6), seq: b.readUInt32LE(off + 8),
+      pid: b.readUInt32LE(off + 12), payload: b.subarray(off + NLMSG_HDRLEN, off + len),
+    });
+    off += align4(len);
+  }
+  return out;
+}
+
+/** NLMSG_ERROR's `error`: 0 for an acknowledgement, else the negative errno. */
+export function ackError(m: NlMessage): number {
+  return m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
+}
+
+/** `struct audit_status`, as AUDIT_GET returns it (fields an old kernel does not send read 0). */
+export interface AuditStatus {
+  /** 0 off, 1 on, 2 locked (changes refused until reboot: auditctl -e 2). */
+  readonly enabled: number;
+  /** The pid of the registered audit daemon (auditd), 0 when none. */
+  readonly pid: number;
+  readonly backlogLimit: number;
+  /** Records the kernel dropped since boot (kernel/audit.c:audit_log_lost()): backlog or rate limit, no memory, hold queue full. */
+  readonly lost: number;
+  readonly backlog: number;
+}
+
+const STATUS_LEN = 44; // 11 × __u32 (Linux 5.x+: with backlog_wait_time_actual)
+const AUDIT_STATUS_ENABLED = 0x1;
+
+/** Reads `struct audit_status`: mask enabled failure pid rate_limit backlog_limit lost backlog … */
+export function decodeStatus(p: Buffer): AuditStatus {
+  const u32 = (i: number): number => (p.length >= (i + 1) * 4 ? p.readUInt32LE(i * 4) : 0);
+  return { enabled: u32(1), pid: u32(3), backlogLimit: u32(5), lost: u32(6), backlog: u32(7) };
+}
+
+/** AUDIT_SET's payload that changes only `enabled` (auditctl -e N: mask AUDIT_STATUS_ENABLED). */
+export function encodeSetEnabled(enabled: 0 | 1): Buffer {
+  const b = Buffer.alloc(STATUS_LEN);
+  b.writeUInt32LE(AUDIT_STATUS_ENABLED, 0);
+  b.writeUInt32LE(enabled, 4);
+  return b;
+}
+
+/** The syscall rule fields nsproc uses (uapi/linux/audit.h). */
+const AUDIT_ARCH_FIELD = 11;
+const AUDIT_FILTERKEY = 210;
+const AUDIT_EQUAL = 0x40000000;
+const AUDIT_FILTER_EXIT = 0x04;
+const AUDIT_ALWAYS = 2;
+const AUDIT_BITMASK_SIZE = 64;
+const AUDIT_MAX_FIELDS = 64;
+/** flags action field_count mask[64] fields[64] values[64] fieldflags[64] buflen, then buf. */
+const RULE_FIXED_LEN = 12 + 4 * (AUDIT_BITMASK_SIZE + 3 * AUDIT_MAX_FIELDS) + 4;
+const MASK_OFF = 12;
+const FIELDS_OFF = MASK_OFF + 4 * AUDIT_BITMASK_SIZE;
+const VALUES_OFF = FIELDS_OFF + 4 * AUDIT_MAX_FIELDS;
+const FLAGS_OFF = VALUES_OFF + 4 * AUDIT_MAX_FIELDS;
+const BUFLEN_OFF = FLAGS_OFF + 4 * AUDIT_MAX_FIELDS;
+
+/** `-a always,exit -F arch=ARCH -S … -k KEY`: the only shape of rule nsproc adds. */
+export interface ExitRule {
+  /** AUDIT_ARCH_X86_64 0xc000003e (`b64`) or AUDIT_ARCH_I386 0x40000003 (`b32`). */
+  readonly arch: number;
+  /** Syscall numbers of that arch. */
+  readonly syscalls: readonly number[];
+  readonly key: string;
+}
+
+/**
+ * `struct audit_rule_data` of an exit rule, as auditctl builds it: the arch field, then the
+ * key (AUDIT_FILTERKEY, value = its length, the text in buf), both AUDIT_EQUAL; one mask
+ * bit per syscall (AUDIT_WORD/AUDIT_BIT).
+ * @example auditctl -a always,exit -F arch=b64 -S unshare -k nsproc
+ * encodeExitRule({ arch: 0xc000003e, syscalls: [272], key: 'nsproc' }); // 1046 bytes
+ */
+export function encodeExitRule(r: ExitRule): Buffer {
+  const key = Buffer.from(r.key, 'utf8');
+  const b = Buffer.alloc(RULE_FIXED_LEN + key.length);
+  b.writeUInt32LE(AUDIT_FILTER_EXIT, 0);
+  b.writeUInt32LE(AUDIT_ALWAYS, 4);
+  b.writeUInt32LE(2, 8);
+  for (const nr of r.syscalls) {
+    const at = MASK_OFF + 4 * (nr >>> 5);
+    b.writeUInt32LE((b.readUInt32LE(at) | (1 << (nr & 31))) >>> 0, at);
+  }
+  const fields: Array<[number, number]> = [[AUDIT_ARCH_FIELD, r.arch], [AUDIT_FILTERKEY, key.length]];
+  fields.forEach(([field, value], i) => {
+    b.writeUInt32LE(field, FIELDS_OFF + 4 * i);
+    b.writeUInt32LE(value >>> 0, VALUES_OFF + 4 * i);
+    b.writeUInt32LE(AUDIT_EQUAL, FLAGS_OFF + 4 * i);
+  });
+  b.writeUInt32LE(key.length, BUFLEN_OFF);
+  key.copy(b, RULE_FIXED_LEN);
+  return b;
+}
+
+/** A rule as AUDIT_LIST_RULES returns it: its bytes (what AUDIT_DEL_RULE needs back) and its key. */
+export interface ListedRule {
+  readonly data: Buffer;
+  /** The AUDIT_FILTERKEY text, or null when the rule has no key. */
+  readonly key: string | null;
+}
+
+/**
+ * Reads the key of a listed rule (kernel/auditfilter.c:audit_krule_to_data() puts every
+ * string field's text in buf, in field order).
+ */
+export function decodeListedRule(p: Buffer): ListedRule {
+  const data = Buffer.from(p); // the datagram's buffer is reused by the next recv
+  if (p.length < RULE_FIXED_LEN) return { data, key: null };
+  const count = Math.min(p.readUInt32LE(8), AUDIT_MAX_FIELDS);
+  let at = RULE_FIXED_LEN;
+  for (let i = 0; i < count; i++) {
+    const field = p.readUInt32LE(FIELDS_OFF + 4 * i);
+    if (!STRING_FIELDS.has(field)) continue;
+    const len = p.readUInt32LE(VALUES_OFF + 4 * i);
+    if (field === AUDIT_FILTERKEY) return { data, key: p.toString('utf8', at, Math.min(at + len, p.length)) };
+    at += len;
+  }
+  return { data, key: null };
+}
+
+/**
+ * Fields whose value is the length of a text in buf, as auditctl's listing walks them
+ * (src/auditctl-listing.c): AUDIT_SUBJ_USER…AUDIT_OBJ_LEV_HIGH but AUDIT_PPID (18),
+ * AUDIT_WATCH, AUDIT_DIR, AUDIT_EXE, AUDIT_FILTERKEY.
+ */
+const STRING_FIELDS = new Set([13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 105, 107, 112, AUDIT_FILTERKEY]);

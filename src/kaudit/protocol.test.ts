@@ -35,14 +35,15 @@ describe('encodeExitRule', () => {
 
 describe('decodeListedRule', () => {
   it('reads the key back from a rule, after any other text field before it', () => {
-    expect(decodeListedRule(encodeExitRule({ arch: 0xc000003e, syscalls: [272], key: 'nsproc' })).key).toBe('nsproc');
+    const listed = decodeListedRule(encodeExitRule({ arch: 0xc000003e, syscalls: [272], key: 'nsproc' }));
+    expect([listed.key, listed.alwaysExit]).toEqual(['nsproc', true]);
     // A watch rule as the kernel lists it: AUDIT_WATCH (105) "/etc" then AUDIT_FILTERKEY "k".
     const r = Buffer.alloc(1040 + 5);
     r.writeUInt32LE(2, 8);
     r.writeUInt32LE(105, 268); r.writeUInt32LE(4, 524);
     r.writeUInt32LE(210, 272); r.writeUInt32LE(1, 528);
     r.write('/etck', 1040);
-    expect(decodeListedRule(r).key).toBe('k');
+    expect(decodeListedRule(r)).toMatchObject({ key: 'k', alwaysExit: false }); // flags 0: the user filter
   });
 
   it('gives null for a rule without a key, and keeps its own copy of the bytes', () => {

@@ -154,7 +154,11 @@ export interface ListedRule {
   readonly data: Buffer;
   /** The AUDIT_FILTERKEY text, or null when the rule has no key. */
   readonly key: string | null;
+  /** An `always,exit` rule: one that makes syscall events (syscall rules and file watches are). */
+  readonly alwaysExit: boolean;
 }
+
+const AUDIT_FILTER_PREPEND = 0x10;
 
 /**
  * Reads the key of a listed rule (kernel/auditfilter.c:audit_krule_to_data() puts every
@@ -162,17 +166,22 @@ export interface ListedRule {
  */
 export function decodeListedRule(p: Buffer): ListedRule {
   const data = Buffer.from(p); // the datagram's buffer is reused by the next recv
-  if (p.length < RULE_FIXED_LEN) return { data, key: null };
+  if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false };
+  const alwaysExit = (p.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND) === AUDIT_FILTER_EXIT && p.readUInt32LE(4) === AUDIT_ALWAYS;
+  return { data, key: keyOf(p), alwaysExit };
+}
+
+function keyOf(p: Buffer): string | null {
   const count = Math.min(p.readUInt32LE(8), AUDIT_MAX_FIELDS);
   let at = RULE_FIXED_LEN;
   for (let i = 0; i < count; i++) {
     const field = p.readUInt32LE(FIELDS_OFF + 4 * i);
     if (!STRING_FIELDS.has(field)) continue;
     const len = p.readUInt32LE(VALUES_OFF + 4 * i);
-    if (field === AUDIT_FILTERKEY) return { data, key: p.toString('utf8', at, Math.min(at + len, p.length)) };
+    if (field === AUDIT_FILTERKEY) return p.toString('utf8', at, Math.min(at + len, p.length));
     at += len;
   }
-  return { data, key: null };
+  return null;
 }
 
 /**

@@ -1,0 +1,177 @@
+/**
+ * `--kernel-audit-rules` (SPEC §8): the kernel audit rules nsproc needs, added at start and
+ * removed at stop, and the audit enabled flag restored as nsproc found it.
+ *
+ * Lifecycle: {@link installRules} at start → serve → {@link removeRules} at stop. What
+ * install changed is also written to a state file, so that after a `kill -9` the next start
+ * finds the rules it left (every rule with the key `nsproc`), removes them, and learns the
+ * enabled flag the killed run had found (the flag it sees itself is the one that run set).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { encodeExitRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
+import type { Outcome } from './socket.js';
+
+/** The key of every rule nsproc adds; rules with this key belong to nsproc. */
+export const NSPROC_KEY = 'nsproc';
+
+export const AUDIT_ARCH_X86_64 = 0xc000003e;
+export const AUDIT_ARCH_I386 = 0x40000003;
+
+/**
+ * clone, clone3, unshare and setns for 64-bit (arch/x86/entry/syscalls/syscall_64.tbl: 56 435
+ * 272 308) and 32-bit processes (syscall_32.tbl: 120 435 310 346).
+ */
+export const NSPROC_RULES: readonly ExitRule[] = [
+  { arch: AUDIT_ARCH_X86_64, syscalls: [56, 435, 272, 308], key: NSPROC_KEY },
+  { arch: AUDIT_ARCH_I386, syscalls: [120, 435, 310, 346], key: NSPROC_KEY },
+];
+
+/** The same rules as auditctl(8) commands, for messages and docs. */
+export const AUDITCTL_ADD_RULES: readonly string[] = ['b64', 'b32'].map(
+  (arch) => `auditctl -a always,exit -F arch=${arch} -S clone,clone3,unshare,setns -k ${NSPROC_KEY}`,
+);
+export const AUDITCTL_UNDO = `auditctl -D -k ${NSPROC_KEY}; auditctl -e 0`;
+
+/** The calls the manager makes (src/kaudit/socket.ts: AuditControl). */
+export interface RulesKernel {
+  status(): Outcome<AuditStatus>;
+  setEnabled(enabled: 0 | 1): Outcome<void>;
+  listRules(): Outcome<ListedRule[]>;
+  addRule(rule: Buffer): Outcome<void>;
+  deleteRule(rule: Buffer): Outcome<void>;
+}
+
+/** What {@link installRules} changed, for {@link removeRules}. */
+export interface Installed {
+  /** The rules this run added (each exactly as sent, which is what AUDIT_DEL_RULE matches). */
+  readonly added: readonly Buffer[];
+  /** The enabled flag to put back at stop, or null when it is to stay (it was already 1). */
+  readonly restoreEnabled: 0 | null;
+  /** Rules with the key `nsproc` found at start and removed (left by a killed run). */
+  readonly leftovers: number;
+}
+
+const failed = <T>(errno: string, detail: string): Outcome<T> => ({ ok: false, error: { errno, detail } });
+
+/** The state file's contents: `enabled_before=N` and `pid=N` lines. */
+interface Saved { readonly enabledBefore: number; readonly pid: number }
+
+/**
+ * Removes leftovers with the key `nsproc`, adds {@link NSPROC_RULES} and enables audit if it
+ * was off. All or nothing: on a failure what was done is undone and the error returned.
+ * @param k the kernel
+ * @param stateFile where this run's changes are kept for a run after a kill -9
+ * @param alive whether a pid is a running nsproc (refuses to take over another one's rules)
+ */
+export function installRules(k: RulesKernel, stateFile: string, alive: (pid: number) => boolean): Outcome<Installed> {
+  const st = k.status();
+  if (!st.ok) return st;
+  if (st.value.enabled === 2) {
+    return failed('EPERM', 'kernel audit is locked (enabled=2, auditctl -e 2): its rules cannot change until the next boot; run without --kernel-audit-rules');
+  }
+  const saved = readState(stateFile);
+  if (saved && saved.pid !== process.pid && alive(saved.pid)) {
+    return failed('EBUSY', `another nsproc (pid ${saved.pid}) manages the kernel audit rules (${stateFile}); stop it first, or run this one without --kernel-audit-rules`);
+  }
+  const listed = k.listRules();
+  if (!listed.ok) return listed;
+  const ours = listed.value.filter((r) => r.key === NSPROC_KEY);
+  for (const r of ours) {
+    const d = k.deleteRule(r.data);
+    if (!d.ok) return d;
+  }
+  // A state file outlives only a killed run (a stop removes it; /run is emptied at boot): the
+  // flag that run found is the one to restore, not the one it set.
+  const enabledBefore = saved ? saved.enabledBefore : st.value.enabled;
+  const written = writeState(stateFile, { enabledBefore, pid: process.pid });
+  if (!written.ok) return written;
+  const added: Buffer[] = [];
+  const undo = (): void => {
+    for (const r of added) k.deleteRule(r);
+    if (enabledBefore === 0) k.setEnabled(0);
+    fs.rmSync(stateFile, { force: true });
+  };
+  for (const rule of NSPROC_RULES) {
+    const data = encodeExitRule(rule);
+    const a = k.addRule(data);
+    if (!a.ok) {
+      undo();
+      return a;
+    }
+    added.push(data);
+  }
+  if (st.value.enabled === 0) {
+    const e = k.setEnabled(1);
+    if (!e.ok) {
+      undo();
+      return e;
+    }
+  }
+  return { ok: true, value: { added, restoreEnabled: enabledBefore === 0 ? 0 : null, leftovers: ours.length } };
+}
+
+/**
+ * Deletes the rules {@link installRules} added and restores the enabled flag; every step is
+ * tried, and the first failure is returned.
+ */
+export function removeRules(k: RulesKernel, installed: Installed, stateFile: string): Outcome<void> {
+  let first: Outcome<void> = { ok: true, value: undefined };
+  const keep = (r: Outcome<void>): void => {
+    if (first.ok && !r.ok) first = r;
+  };
+  for (const r of installed.added) {
+    const d = k.deleteRule(r);
+    // ENOENT: someone removed it already (auditctl -D); nothing of ours is left.
+    if (!d.ok && d.error.errno !== 'ENOENT') keep(d);
+  }
+  if (installed.restoreEnabled !== null) keep(k.setEnabled(installed.restoreEnabled));
+  if (first.ok) fs.rmSync(stateFile, { force: true });
+  return first;
+}
+
+function readState(file: string): Saved | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name: string): number | null => {
+    const m = new RegExp(`^${name}=(\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const enabledBefore = field('enabled_before');
+  const pid = field('pid');
+  return enabledBefore === null || pid === null ? null : { enabledBefore, pid };
+}
+
+function writeState(file: string, s: Saved): Outcome<void> {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `enabled_before=${s.enabledBefore}\npid=${s.pid}\n`, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+    return { ok: true, value: undefined };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    return failed(code, `cannot write ${file}, which lets a later start undo this one's audit rules: ${code}`);
+  }
+}
+
+/**
+ * Without `--kernel-audit-rules` nsproc changes nothing; it says at start what keeps syscall
+ * events from coming, with the auditctl(8) commands that would change it.
+ * @returns one line per problem (none when audit is on and some always,exit rule exists)
+ */
+export function startWarnings(status: AuditStatus, rules: readonly ListedRule[]): string[] {
+  const add = AUDITCTL_ADD_RULES.join('; ');
+  const out: string[] = [];
+  if (status.enabled === 0) {
+    out.push(`kernel audit is off (enabled=0): no kernel events will come. To turn it on: auditctl -e 1 (or start with --kernel-audit-rules)`);
+  }
+  if (!rules.some((r) => r.alwaysExit)) {
+    out.push(`no always,exit audit rule is loaded: the kernel makes no syscall events. nsproc's own would be: ${add} (or start with --kernel-audit-rules)`);
+  }
+  return out;
+}

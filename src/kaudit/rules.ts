@@ -19,17 +19,21 @@ export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_I386 = 0x40000003;
 
 /**
- * clone, clone3, unshare and setns for 64-bit (arch/x86/entry/syscalls/syscall_64.tbl: 56 435
- * 272 308) and 32-bit processes (syscall_32.tbl: 120 435 310 346).
+ * The syscalls that change a process's namespaces, per arch as the kernel's audit records
+ * name it: 64-bit (arch/x86/entry/syscalls/syscall_64.tbl) and 32-bit processes
+ * (syscall_32.tbl); clone3 has one number everywhere.
  */
-export const NSPROC_RULES: readonly ExitRule[] = [
-  { arch: AUDIT_ARCH_X86_64, syscalls: [56, 435, 272, 308], key: NSPROC_KEY },
-  { arch: AUDIT_ARCH_I386, syscalls: [120, 435, 310, 346], key: NSPROC_KEY },
-];
+export const NS_SYSCALLS = [
+  { arch: AUDIT_ARCH_X86_64, auditctl: 'b64', nr: { clone: 56, clone3: 435, unshare: 272, setns: 308 } },
+  { arch: AUDIT_ARCH_I386, auditctl: 'b32', nr: { clone: 120, clone3: 435, unshare: 310, setns: 346 } },
+] as const;
+
+/** `-a always,exit -F arch=… -S clone,clone3,unshare,setns -k nsproc`, for each arch. */
+export const NSPROC_RULES: readonly ExitRule[] = NS_SYSCALLS.map((a) => ({ arch: a.arch, syscalls: Object.values(a.nr), key: NSPROC_KEY }));
 
 /** The same rules as auditctl(8) commands, for messages and docs. */
-export const AUDITCTL_ADD_RULES: readonly string[] = ['b64', 'b32'].map(
-  (arch) => `auditctl -a always,exit -F arch=${arch} -S clone,clone3,unshare,setns -k ${NSPROC_KEY}`,
+export const AUDITCTL_ADD_RULES: readonly string[] = NS_SYSCALLS.map(
+  (a) => `auditctl -a always,exit -F arch=${a.auditctl} -S ${Object.keys(a.nr).join(',')} -k ${NSPROC_KEY}`,
 );
 export const AUDITCTL_UNDO = `auditctl -D -k ${NSPROC_KEY}; auditctl -e 0`;
 

@@ -29,9 +29,11 @@ export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly o
 const failed = <T>(errno: string, detail: string): Outcome<T> => ({ ok: false, error: { errno, detail } });
 
 const SOCK_RAW = 3;
-/** One recv(2) waits this long; a request gives up after {@link REQUEST_MS}. */
+/** One recv(2) of a request waits this long; a request gives up after {@link REQUEST_MS}. */
 const RECV_TIMEOUT_MS = 1000;
 const REQUEST_MS = 3000;
+/** The multicast reader's recv(2) returns this often with nothing, so its thread can do its rounds. */
+const MULTICAST_TIMEOUT_MS = 50;
 const NLM_F_MULTI = 0x2;
 
 /** Why a socket call failed, in words (the errno is kept beside it). */
@@ -49,10 +51,10 @@ function explain(call: string, errno: string): string {
 }
 
 /** A NETLINK_AUDIT socket with a receive timeout, bound to `groups`. */
-function openSocket(sys: NetlinkSys, groups: number): Outcome<number> {
+function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number): Outcome<number> {
   const s = sys.socket(libc.AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
   if (!s.ok) return failed(s.errno, explain('socket(AF_NETLINK, NETLINK_AUDIT)', s.errno));
-  const t = sys.setRecvTimeout(s.value, RECV_TIMEOUT_MS);
+  const t = sys.setRecvTimeout(s.value, timeoutMs);
   const addr = Buffer.alloc(12); // struct sockaddr_nl: family, pad, pid (0: the kernel picks), groups
   addr.writeUInt16LE(libc.AF_NETLINK, 0);
   addr.writeUInt32LE(groups, 8);
@@ -72,7 +74,7 @@ export class AuditControl {
   private constructor(private readonly sys: NetlinkSys, private readonly fd: number) {}
 
   static open(sys: NetlinkSys = libc): Outcome<AuditControl> {
-    const s = openSocket(sys, 0);
+    const s = openSocket(sys, 0, RECV_TIMEOUT_MS);
     return s.ok ? { ok: true, value: new AuditControl(sys, s.value) } : s;
   }
 
@@ -164,7 +166,7 @@ export class AuditMulticast {
   private constructor(private readonly sys: NetlinkSys, private readonly fd: number) {}
 
   static open(sys: NetlinkSys = libc): Outcome<AuditMulticast> {
-    const s = openSocket(sys, AUDIT_NLGRP_READLOG);
+    const s = openSocket(sys, AUDIT_NLGRP_READLOG, MULTICAST_TIMEOUT_MS);
     if (!s.ok) return s;
     // A deep buffer rides out bursts (root may pass rmem_max with SO_RCVBUFFORCE); overruns stay possible and are counted.
     sys.setIntOption(s.value, libc.SOL_SOCKET, libc.SO_RCVBUFFORCE, 32 << 20);

@@ -1,0 +1,274 @@
+/**
+ * `--kernel-audit` (SPEC §8), the main thread's side: kernel events from the reader thread
+ * (reader_worker.ts) go to the log as the kernel sent them, with nsproc's records for them
+ * between the SYSCALL record and the rest — the namespaces a clone, clone3, unshare or setns
+ * created, joined or left (INIT/DEL), and NS_INFO for the event's pid — all with the
+ * event's own `audit(TIME:SERIAL)`. Lost kernel events become NSPROC_KERNEL_LOST records.
+ *
+ * Lifecycle: {@link KernelAudit.start} (rules, reader thread) before the host scanner →
+ * {@link KernelAudit.attach} once host mode has its state → {@link KernelAudit.hostEvents}
+ * for every event the host scanner makes → {@link KernelAudit.stop} (reader, rules).
+ * Nothing here blocks: the reader thread waits on the socket, and a rescan is a message to
+ * the scanner thread.
+ */
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { AuditLog, LogItem } from '../audit/log_writer.js';
+import type { ModelEvent } from '../model/events.js';
+import { allTasks, type ModelState } from '../model/state.js';
+import { nsInfo } from '../model/task_ns.js';
+import type { KernelEvent } from './assembler.js';
+import { CLAIM_MS, HeldEvents } from './held_events.js';
+import { formatKernelRecord } from './record.js';
+import { AUDIT_SYSCALL } from './record_types.js';
+import type { ReaderMessage, ReaderRequest } from './reader_worker.js';
+import { installRules, removeRules, startWarnings, type Installed } from './rules.js';
+import { AuditControl } from './socket.js';
+import type { Lost } from './stream.js';
+import { parseSyscall, type SyscallInfo } from './syscall_record.js';
+
+/** What kernel-audit needs of host mode (src/host_system.ts). */
+export interface KernelAuditHost {
+  readonly state: ModelState;
+  /** Reads these pids now and applies what changed; the events come back unlogged. */
+  rescanNow(pids: readonly number[]): Promise<ModelEvent[]>;
+}
+
+export interface KernelAuditOptions {
+  /** `--kernel-audit-rules`: add nsproc's rules (and enable audit) for the run. */
+  readonly rules: boolean;
+  /** `--kernel-audit-keys`: null logs every SYSCALL event; else only events with one of these keys. */
+  readonly keys: readonly string[] | null;
+  /** Where --kernel-audit-rules keeps what it changed (rules.ts). */
+  readonly stateFile: string;
+}
+
+/** Counters since start (the debug socket's `stats`, see src/cli/_debug.ts). */
+export interface KernelAuditStats {
+  /** Kernel events received whole. */
+  events: number;
+  /** Written to the log (events with a SYSCALL record that pass the key filter). */
+  logged: number;
+  /** Without a SYSCALL record (not logged), or filtered out by --kernel-audit-keys. */
+  noSyscall: number;
+  filtered: number;
+  /** Logged without NS_INFO: the process had gone before nsproc saw it. */
+  withoutNsInfo: number;
+  /** Host events logged inside a kernel event instead of on their own. */
+  claimed: number;
+  lost: { gaps: number; gapSerials: number; kernelLost: number; overruns: number };
+  logFailures: number;
+}
+
+/** The record of nsproc's own that tells which kernel events it did not get. */
+export const LOST_RECORD = 'NSPROC_KERNEL_LOST';
+
+/** NSPROC_KERNEL_LOST's fields. */
+export function lostFields(l: Lost): string {
+  switch (l.reason) {
+    case 'gap': return `reason=gap first=${l.first} last=${l.last} count=${l.count}`;
+    case 'kernel_lost': return `reason=kernel_lost count=${l.count} total=${l.total}`;
+    case 'overrun': return 'reason=overrun';
+  }
+}
+
+type EventsMessage = Extract<ReaderMessage, { kind: 'events' | 'stopped' }>;
+
+export class KernelAudit {
+  readonly stats: KernelAuditStats = {
+    events: 0, logged: 0, noSyscall: 0, filtered: 0, withoutNsInfo: 0, claimed: 0,
+    lost: { gaps: 0, gapSerials: 0, kernelLost: 0, overruns: 0 }, logFailures: 0,
+  };
+  private host: KernelAuditHost | null = null;
+  private readonly held = new HeldEvents();
+  /** Messages are handled one after another (a rescan is awaited in between). */
+  private chain: Promise<void> = Promise.resolve();
+  private early: EventsMessage[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private stopped: Promise<void> | null = null;
+  private readonly finished: Promise<void>;
+
+  private constructor(
+    private readonly opts: KernelAuditOptions,
+    private readonly log: AuditLog,
+    private readonly worker: Worker,
+    private readonly installed: Installed | null,
+    private readonly say: (line: string) => void,
+  ) {
+    this.timer = setInterval(() => this.enqueue(async () => this.flushDue()), CLAIM_MS / 2);
+    this.finished = new Promise((resolve) => {
+      worker.on('message', (m: ReaderMessage) => {
+        if (m.kind === 'events' || m.kind === 'stopped') this.enqueue(() => this.handle(m));
+        if (m.kind === 'stopped') this.enqueue(async () => resolve());
+        if (m.kind === 'fatal') say(`nsproc: kernel audit reader stopped: ${m.message}; kernel events are no longer logged`);
+      });
+      worker.on('exit', () => this.enqueue(async () => resolve()));
+    });
+  }
+
+  /**
+   * Adds the rules if asked (else says what keeps events from coming), then starts the
+   * reader thread; resolves once it listens. Rejects with a sentence when the kernel has no
+   * audit, refuses the group (CAP_AUDIT_READ) or a rule change.
+   * @param say where start-up notes and later warnings go (stderr)
+   */
+  static async start(opts: KernelAuditOptions, log: AuditLog, say: (line: string) => void): Promise<KernelAudit> {
+    const installed = opts.rules ? addRules(opts.stateFile, say) : (warnAboutRules(say), null);
+    const worker = new Worker(new URL('./reader_worker.js', import.meta.url));
+    try {
+      const first = await new Promise<ReaderMessage>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      if (first.kind === 'fatal') throw new Error(`kernel audit: ${first.message}`);
+      if (first.kind === 'ready' && first.warning) say(`nsproc: kernel audit: ${first.warning}`);
+    } catch (e) {
+      await worker.terminate();
+      if (installed) undoRules(installed, opts.stateFile, say);
+      throw e;
+    }
+    return new KernelAudit(opts, log, worker, installed, say);
+  }
+
+  /** Host mode is up: kernel events are matched against its processes from now on. */
+  attach(host: KernelAuditHost): void {
+    this.host = host;
+    const early = this.early;
+    this.early = [];
+    for (const m of early) this.enqueue(() => this.handle(m));
+  }
+
+  /** The host scanner's events: held a moment for a kernel event to claim, then logged. */
+  hostEvents(events: readonly ModelEvent[]): void {
+    this.held.hold(events, Date.now());
+  }
+
+  /** Stops the reader (its open events are logged), logs what is held, removes the rules. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      clearInterval(this.timer);
+      this.worker.postMessage({ kind: 'stop' } satisfies ReaderRequest);
+      const timeout = setTimeout(() => void this.worker.terminate(), 2000);
+      await this.finished;
+      clearTimeout(timeout);
+      await this.chain;
+      this.write(this.held.drain());
+      if (this.installed) undoRules(this.installed, this.opts.stateFile, this.say);
+    })();
+    return this.stopped;
+  }
+
+  private enqueue(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((e: unknown) => this.say(`nsproc: kernel audit: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  }
+
+  private async flushDue(): Promise<void> {
+    this.write(this.held.due(Date.now()));
+  }
+
+  private async handle(m: EventsMessage): Promise<void> {
+    if (this.host === null) {
+      this.early.push(m);
+      return;
+    }
+    const host = this.host;
+    if (m.high !== null) this.log.noteKernelSerial(m.high);
+    const items: LogItem[] = m.lost.map((l) => this.lostRecord(l));
+    const picked: { e: KernelEvent; sys: SyscallInfo; at: number }[] = [];
+    for (const e of m.events) {
+      this.stats.events++;
+      const at = e.records.findIndex((r) => r.type === AUDIT_SYSCALL);
+      const sys = at < 0 ? null : parseSyscall(e.records[at]!.message);
+      if (sys === null) this.stats.noSyscall++;
+      else if (this.opts.keys !== null && !sys.keys.some((k) => this.opts.keys!.includes(k))) this.stats.filtered++;
+      else picked.push({ e, sys, at });
+    }
+    // One rescan for every clone/unshare/setns of the batch: its processes (and new children) now.
+    const rescan = new Set(picked.flatMap(({ sys }) => nsPids(sys)));
+    if (rescan.size > 0) this.held.hold(await host.rescanNow([...rescan]), Date.now());
+    const tasks = allTasks(host.state);
+    for (const { e, sys, at } of picked) {
+      const events = sys.nsOp ? this.held.claim(new Set(nsPids(sys)), (pid) => tasks.has(pid)) : [];
+      this.stats.claimed += events.length;
+      const t = tasks.get(sys.pid);
+      if (!events.some((x) => x.kind === 'ns-info' && x.pid === sys.pid)) {
+        if (t) events.push(nsInfo(host.state, t));
+        else this.stats.withoutNsInfo++;
+      }
+      const lines = e.records.map(formatKernelRecord);
+      items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after: lines.slice(at + 1) });
+      this.stats.logged++;
+    }
+    items.push(...this.held.due(Date.now()));
+    this.write(items);
+  }
+
+  private lostRecord(l: Lost): LogItem {
+    const s = this.stats.lost;
+    if (l.reason === 'gap') {
+      s.gaps++;
+      s.gapSerials += l.count;
+    } else if (l.reason === 'kernel_lost') s.kernelLost += l.count;
+    else s.overruns++;
+    return { kind: 'own-record', typeName: LOST_RECORD, fields: lostFields(l) };
+  }
+
+  private write(items: readonly LogItem[]): void {
+    if (items.length === 0) return;
+    const r = this.log.appendEvents(items);
+    // The host and its kernel went on whatever the log says; the failure is told, and counted.
+    if (!r.ok && this.stats.logFailures++ % 1000 === 0) {
+      this.say(`nsproc: audit log ${this.log.path}: ${r.error.detail}; ${items.length} records lost (${this.stats.logFailures} failures so far)`);
+    }
+  }
+}
+
+/** The processes a clone/unshare/setns changed: the caller, and a clone's child. */
+function nsPids(sys: SyscallInfo): number[] {
+  if (sys.nsOp === null) return [];
+  return sys.nsOp === 'clone' && sys.exit > 0 ? [sys.pid, sys.exit] : [sys.pid];
+}
+
+function addRules(stateFile: string, say: (line: string) => void): Installed {
+  const c = AuditControl.open();
+  if (!c.ok) throw new Error(`--kernel-audit-rules: ${c.error.detail}`);
+  try {
+    const r = installRules(c.value, stateFile, (pid) => isNsproc(pid));
+    if (!r.ok) throw new Error(`--kernel-audit-rules: ${r.error.detail}`);
+    if (r.value.leftovers > 0) say(`nsproc: removed ${r.value.leftovers} audit rules with the key nsproc that a killed nsproc had left`);
+    say(`nsproc: kernel audit rules added (clone, clone3, unshare, setns; b64 and b32; key nsproc)${r.value.restoreEnabled === 0 ? '; audit enabled for this run' : ''}; removed at stop`);
+    return r.value;
+  } finally {
+    c.value.close();
+  }
+}
+
+function undoRules(installed: Installed, stateFile: string, say: (line: string) => void): void {
+  const c = AuditControl.open();
+  const r = c.ok ? removeRules(c.value, installed, stateFile) : c;
+  if (c.ok) c.value.close();
+  if (!r.ok) say(`nsproc: could not undo the kernel audit rules: ${r.error.detail}; undo by hand: auditctl -D -k nsproc; auditctl -e 0`);
+}
+
+function warnAboutRules(say: (line: string) => void): void {
+  const c = AuditControl.open();
+  if (!c.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${c.error.detail}`);
+  try {
+    const st = c.value.status();
+    const rules = c.value.listRules();
+    if (!st.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${st.error.detail}`);
+    if (!rules.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${rules.error.detail}`);
+    for (const w of startWarnings(st.value, rules.value)) say(`nsproc: kernel audit: ${w}`);
+  } finally {
+    c.value.close();
+  }
+}
+
+/** Whether `pid` is a running nsproc daemon (its command line names daemon.js). */
+function isNsproc(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon.js');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What nsproc reads from a kernel SYSCALL record (kernel/auditsc.c:audit_log_exit():
+ * `arch=%x syscall=%d success=%s exit=%ld … pid=%d … key=…`): whose event it is, which
+ * syscall, and its key(s).
+ */
+import { NS_SYSCALLS } from './rules.js';
+
+export interface SyscallInfo {
+  readonly arch: number;
+  readonly syscall: number;
+  readonly success: boolean;
+  /** The return value: for a clone or clone3 that succeeded, the child's pid. */
+  readonly exit: number;
+  readonly pid: number;
+  /** The rule keys (`key="nsproc"`; several are hex, joined by \x01, as auditctl -k twice); [] for `key=(null)`. */
+  readonly keys: readonly string[];
+  /** What the syscall does to namespaces, or null: it is none of clone, clone3, unshare, setns. */
+  readonly nsOp: 'clone' | 'unshare' | 'setns' | null;
+}
+
+/** arch → syscall number → what it does to namespaces (clone3 is a clone). */
+const NS_OPS: ReadonlyMap<number, ReadonlyMap<number, NonNullable<SyscallInfo['nsOp']>>> = new Map(
+  NS_SYSCALLS.map((a) => [a.arch, new Map(Object.entries(a.nr).map(([name, nr]) => [nr, name === 'clone3' ? 'clone' : name as 'clone' | 'unshare' | 'setns']))]),
+);
+
+const field = (text: string, name: string): string | null => {
+  const m = new RegExp(` ${name}=(\\S+)`).exec(text);
+  return m ? m[1]! : null;
+};
+
+/**
+ * @param message a SYSCALL record's text
+ * @returns what it says, or null when a field nsproc needs is missing
+ * @example
+ * parseSyscall('audit(1.002:16): arch=c000003e syscall=272 success=yes exit=0 … pid=8191 … key="nsproc"');
+ * // { arch: 0xc000003e, syscall: 272, success: true, exit: 0, pid: 8191, keys: ['nsproc'], nsOp: 'unshare' }
+ */
+export function parseSyscall(message: string): SyscallInfo | null {
+  const arch = field(message, 'arch');
+  const syscall = field(message, 'syscall');
+  const pid = field(message, 'pid');
+  if (arch === null || syscall === null || pid === null) return null;
+  const archNr = parseInt(arch, 16);
+  const nr = Number(syscall);
+  const success = field(message, 'success') === 'yes';
+  return {
+    arch: archNr, syscall: nr, success, exit: Number(field(message, 'exit') ?? 0), pid: Number(pid),
+    keys: keysOf(field(message, 'key')), nsOp: success ? NS_OPS.get(archNr)?.get(nr) ?? null : null,
+  };
+}
+
+/** `"nsproc"` → [nsproc]; `(null)` → []; hex (kernel/audit.c:audit_log_key() when the text needs it) → split at \x01. */
+function keysOf(v: string | null): string[] {
+  if (v === null || v === '(null)') return [];
+  if (v.startsWith('"')) return [v.slice(1, -1)];
+  return Buffer.from(v, 'hex').toString('utf8').split('\x01');
+}

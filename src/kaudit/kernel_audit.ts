@@ -74,6 +74,9 @@ export function lostFields(l: Lost): string {
 
 type EventsMessage = Extract<ReaderMessage, { kind: 'events' | 'stopped' }>;
 
+/** The reader thread as the main thread sees it (a node:worker_threads Worker; tests pass a fake). */
+export type ReaderPort = Pick<Worker, 'on' | 'once' | 'postMessage' | 'terminate'>;
+
 export class KernelAudit {
   readonly stats: KernelAuditStats = {
     events: 0, logged: 0, noSyscall: 0, filtered: 0, withoutNsInfo: 0, claimed: 0,
@@ -91,7 +94,7 @@ export class KernelAudit {
   private constructor(
     private readonly opts: KernelAuditOptions,
     private readonly log: AuditLog,
-    private readonly worker: Worker,
+    private readonly worker: ReaderPort,
     private readonly installed: Installed | null,
     private readonly say: (line: string) => void,
   ) {
@@ -114,7 +117,11 @@ export class KernelAudit {
    */
   static async start(opts: KernelAuditOptions, log: AuditLog, say: (line: string) => void): Promise<KernelAudit> {
     const installed = opts.rules ? addRules(opts.stateFile, say) : (warnAboutRules(say), null);
-    const worker = new Worker(new URL('./reader_worker.js', import.meta.url));
+    return KernelAudit.withReader(opts, log, new Worker(new URL('./reader_worker.js', import.meta.url)), installed, say);
+  }
+
+  /** {@link start} past the rules: waits for the reader to listen (tests give a fake reader). */
+  static async withReader(opts: KernelAuditOptions, log: AuditLog, worker: ReaderPort, installed: Installed | null, say: (line: string) => void): Promise<KernelAudit> {
     try {
       const first = await new Promise<ReaderMessage>((resolve, reject) => {
         worker.once('message', resolve);

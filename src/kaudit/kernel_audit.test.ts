@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuditLog } from '../audit/log_writer.js';
+import { fixedClock } from '../audit/clock.js';
+import { tempDir } from '../audit/_test_io.js';
+import type { ModelEvent } from '../model/events.js';
+import { booted } from '../model/_test_util.js';
+import type { KernelEvent } from './assembler.js';
+import { CLAIM_MS } from './held_events.js';
+import { KernelAudit, type KernelAuditHost, type KernelAuditOptions, type ReaderPort } from './kernel_audit.js';
+import type { KernelRecord } from './record.js';
+import type { ReaderMessage } from './reader_worker.js';
+
+/** A reader thread that sends what the test gives it. */
+class FakeReader extends EventEmitter {
+  postMessage(m: { kind: string }): void {
+    if (m.kind === 'stop') queueMicrotask(() => this.emit('message', { kind: 'stopped', events: [], lost: [], high: null } satisfies ReaderMessage));
+  }
+  async terminate(): Promise<number> { return 0; }
+  send(m: ReaderMessage): void { this.emit('message', m); }
+}
+
+const rec = (type: number, serial: number, fields: string): KernelRecord =>
+  ({ type, sec: 1796153311, msec: 663, serial, message: `audit(1796153311.663:${serial}): ${fields}` });
+/** A syscall event as the kernel sends it: SYSCALL, PROCTITLE, EOE. */
+function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', exit = 0): KernelEvent {
+  return {
+    sec: 1796153311, msec: 663, serial, records: [
+      rec(1300, serial, `arch=c000003e syscall=${nr} success=yes exit=${exit} a0=40000000 ppid=1 pid=${pid} key="${key}"`),
+      rec(1327, serial, 'proctitle=756E7368617265'), rec(1320, serial, ''),
+    ],
+  };
+}
+
+let cleanups: (() => void)[] = [];
+afterEach(() => { cleanups.forEach((c) => c()); cleanups = []; });
+
+async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = []) {
+  const t = tempDir();
+  const log = AuditLog.open({ path: t.log, clock: fixedClock({ sec: 1408577535, msec: 306 }), serialSpace: 'beside-kernel' });
+  if (!log.ok) throw new Error(log.error.detail);
+  cleanups.push(() => { log.value.close(); t.cleanup(); });
+  const reader = new FakeReader();
+  const said: string[] = [];
+  const startedKa = KernelAudit.withReader({ rules: false, keys: null, stateFile: '/nonexistent', ...opts }, log.value, reader as unknown as ReaderPort, null, (l) => said.push(l));
+  reader.send({ kind: 'ready', warning: null });
+  const ka = await startedKa;
+  const state = booted({ profile: 'modern' });
+  const rescans: number[][] = [];
+  const host: KernelAuditHost = { state, rescanNow: async (pids) => { rescans.push([...pids]); return rescanned.splice(0); } };
+  ka.attach(host);
+  /** Sends one batch and waits until it is written (the chain runs on promises). */
+  const deliver = async (m: Partial<Extract<ReaderMessage, { kind: 'events' }>>) => {
+    reader.send({ kind: 'events', events: [], lost: [], high: null, ...m });
+    await new Promise((r) => setTimeout(r, 5));
+  };
+  const lines = () => fs.readFileSync(t.log, 'utf8').split('\n').filter((l) => l !== '');
+  cleanups.push(() => void ka.stop());
+  return { ka, deliver, lines, rescans, said };
+}
+
+const initNet = (pid: number): ModelEvent => {
+  const net = booted({ profile: 'modern' }).types.byName.get('net')!;
+  return { kind: 'ns-created', type: net, snum: 0x1009n, oldSnum: 3n, actor: { pid, uid: 0, auid: 4294967295, ses: 4294967295, subj: 'unconfined' } };
+};
+
+describe('KernelAudit', () => {
+  it('an unshare event: rescans its pid and writes the INIT and NS_INFO inside it, after SYSCALL, with its stamp', async () => {
+    const { ka, deliver, lines, rescans } = await setup({}, [initNet(1), { kind: 'ns-info', pid: 1, namespaces: [] }]);
+    await deliver({ events: [syscallEvent(16, 272, 1)], high: 16 });
+    expect(rescans).toEqual([[1]]);
+    expect(lines().map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'type=SYSCALL msg=audit(1796153311.663:16):', 'type=AUDIT_NS_INIT_NET msg=audit(1796153311.663:16):',
+      'type=NS_INFO msg=audit(1796153311.663:16):', 'type=PROCTITLE msg=audit(1796153311.663:16):', 'type=EOE msg=audit(1796153311.663:16):',
+    ]);
+    expect(ka.stats).toMatchObject({ events: 1, logged: 1, claimed: 2, withoutNsInfo: 0 });
+  });
+
+  it('claims the host events held for the pid (the scanner was first) and leaves the others to be logged as nsproc\'s own', async () => {
+    const { ka, deliver, lines } = await setup();
+    ka.hostEvents([initNet(1), initNet(2)]);
+    await deliver({ events: [syscallEvent(20, 272, 1)] });
+    expect(lines().filter((l) => l.includes(':20):')).map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=AUDIT_NS_INIT_NET', 'type=NS_INFO', 'type=PROCTITLE', 'type=EOE']);
+    await new Promise((r) => setTimeout(r, CLAIM_MS * 3));
+    expect(lines().at(-1)).toMatch(/^type=AUDIT_NS_INIT_NET msg=audit\(1408577535\.306:2147483648\): pid=2 /);
+  });
+
+  it('any other syscall event gets NS_INFO from the state, without a rescan; an unknown pid gets none (counted)', async () => {
+    const { ka, deliver, lines, rescans } = await setup();
+    await deliver({ events: [syscallEvent(30, 59, 1, 'exec'), syscallEvent(31, 59, 99999, 'exec')] });
+    expect(rescans).toEqual([]);
+    expect(lines().map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=NS_INFO', 'type=PROCTITLE', 'type=EOE', 'type=SYSCALL', 'type=PROCTITLE', 'type=EOE']);
+    expect(ka.stats).toMatchObject({ logged: 2, withoutNsInfo: 1 });
+  });
+
+  it('--kernel-audit-keys: only events with one of the keys; events without SYSCALL are never logged', async () => {
+    const { ka, deliver, lines } = await setup({ keys: ['nsproc'] });
+    const lone: KernelEvent = { sec: 1, msec: 2, serial: 41, records: [rec(1335, 41, 'op=connect')] };
+    await deliver({ events: [syscallEvent(40, 59, 1, 'exec'), lone, syscallEvent(42, 272, 1)] });
+    expect(lines().filter((l) => l.startsWith('type=SYSCALL')).map((l) => l.split(' ')[1])).toEqual(['msg=audit(1796153311.663:42):']);
+    expect(ka.stats).toMatchObject({ events: 3, logged: 1, filtered: 1, noSyscall: 1 });
+  });
+
+  it('writes lost kernel events as NSPROC_KERNEL_LOST records of its own, and counts them', async () => {
+    const { ka, deliver, lines } = await setup();
+    await deliver({ lost: [{ reason: 'gap', first: 7, last: 9, count: 3 }, { reason: 'kernel_lost', count: 2, total: 5 }, { reason: 'overrun' }] });
+    expect(lines().map((l) => l.replace(/audit\([^)]*\)/, 'audit(…)'))).toEqual([
+      'type=NSPROC_KERNEL_LOST msg=audit(…): reason=gap first=7 last=9 count=3',
+      'type=NSPROC_KERNEL_LOST msg=audit(…): reason=kernel_lost count=2 total=5',
+      'type=NSPROC_KERNEL_LOST msg=audit(…): reason=overrun',
+    ]);
+    expect(ka.stats.lost).toEqual({ gaps: 1, gapSerials: 3, kernelLost: 2, overruns: 1 });
+  });
+});

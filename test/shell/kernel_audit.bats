@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# --kernel-audit (SPEC §8) on the running kernel, as root: the kernel's own syscall events in
+# nsproc's log with NS_INFO and the INIT records of the namespaces they made, under the same
+# audit(TIME:SERIAL), found by Debian's ausearch (fetched, never installed, as ausearch.bats).
+#
+# The kernel's audit settings are the machine's: this file takes a lock (another run of the
+# suite waits), notes the enabled flag and the rules it finds, and puts them back in
+# teardown_file, also after a failure. Processes that were forked before audit was ever
+# enabled on this boot make no syscall records (kernel/auditsc.c:audit_alloc()), so every
+# process a test looks at is started after the mount. Each lives a moment (sleep) so that the
+# host scanner can read its namespaces; `unshare -n true` races its own exit.
+
+load helpers
+
+KA_LOCK=/run/lock/nsproc-kernel-audit-tests.lock
+
+setup_file() {
+  [[ $EUID -eq 0 ]] || skip "needs root (kernel audit rules, CAP_AUDIT_READ)"
+  fetch_ausearch || skip "ausearch unavailable: $AUSEARCH_MISSING"
+  AUDITCTL_BIN=$(find "$AUDIT_TOOLS/root" -type f -name auditctl -path '*sbin/*' | head -n 1)
+  export AUDITCTL_BIN
+  exec {KA_FD}>"$KA_LOCK"
+  flock -w 600 "$KA_FD" || skip "another run holds $KA_LOCK"
+  export KA_FD
+  auditctl -s >/dev/null 2>&1 || skip "no kernel audit here: $(auditctl -s 2>&1 | head -n 1)"
+  KA_ENABLED_BEFORE=$(auditctl -s | awk '$1 == "enabled" { print $2 }')
+  KA_RULES_BEFORE=$(auditctl -l)
+  export KA_ENABLED_BEFORE KA_RULES_BEFORE
+  [[ $KA_ENABLED_BEFORE != 2 ]] || skip "kernel audit is locked (enabled=2)"
+  [[ $KA_RULES_BEFORE != *'key=nsproc'* ]] || skip "rules with the key nsproc are loaded already: $KA_RULES_BEFORE"
+  nsproc_mount --host --kernel-audit-rules
+}
+
+teardown_file() {
+  nsproc_teardown_file
+  [[ -n ${KA_FD:-} ]] || return 0
+  # Whatever happened above: no rule of ours left, the flag as found.
+  local left
+  left=$(auditctl -l | grep -c 'key=nsproc' || true)
+  if ((left > 0)); then
+    echo "rules with key nsproc were left after the daemon stopped:" >&2
+    auditctl -l >&2
+    auditctl -D -k nsproc >/dev/null
+  fi
+  [[ -z ${KA_ENABLED_BEFORE:-} || $(auditctl -s | awk '$1 == "enabled" { print $2 }') == "$KA_ENABLED_BEFORE" ]] ||
+    auditctl -e "$KA_ENABLED_BEFORE" >/dev/null
+  ((left == 0))
+}
+
+auditctl() { LD_LIBRARY_PATH=$AUSEARCH_LIBS "$AUDITCTL_BIN" "$@"; }
+
+# The lines of the audit log with this audit(TIME:SERIAL).
+event_lines() { grep -F "msg=audit($1):" "$AUDIT_LOG"; }
+# The record types of those lines, space-separated.
+event_types() { event_lines "$1" | sed 's/^type=\([^ ]*\) .*/\1/' | tr '\n' ' '; }
+
+# wait_syscall NR PID: waits (10 s at most) for the SYSCALL record of syscall NR by PID and
+# prints its TIME:SERIAL.
+wait_syscall() {
+  local i line
+  for ((i = 0; i < 200; i++)); do
+    line=$(grep -m 1 -E "^type=SYSCALL msg=audit\([0-9.:]+\): arch=c000003e syscall=$1 .* pid=$2 " "$AUDIT_LOG" || true)
+    if [[ -n $line ]]; then
+      sed 's/^type=SYSCALL msg=audit(\([0-9.:]*\)).*/\1/' <<<"$line"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "no SYSCALL record of syscall $1 by pid $2 in $AUDIT_LOG" >&2
+  return 1
+}
+
+# py_ns_id PATH: NS_GET_ID of a namespace file, in hex, read by python3 (not nsproc's code).
+py_ns_id() {
+  python3 -c "import fcntl,struct,os,sys
+fd=os.open(sys.argv[1],os.O_RDONLY)
+print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1"
+}
+
+@test "the daemon added nsproc's rules (b64 and b32: clone, clone3, unshare, setns) and enabled audit" {
+  run auditctl -l
+  assert_contains "$output" "-a always,exit -F arch=b64 -S clone,unshare,setns,clone3 -F key=nsproc"
+  assert_contains "$output" "-a always,exit -F arch=b32 -S clone,unshare,setns,clone3 -F key=nsproc"
+  assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" 1
+}
+
+@test "unshare -n: SYSCALL (272, success=yes), INIT_NET, NS_INFO, PROCTITLE, EOE share one audit(TIME:SERIAL)" {
+  unshare -n sleep 0.5 &
+  local pid=$! stamp id
+  stamp=$(wait_syscall 272 "$pid")
+  id=$(py_ns_id "/proc/$pid/ns/net")
+  wait "$pid"
+  assert_equal "$(event_types "$stamp")" "SYSCALL AUDIT_NS_INIT_NET NS_INFO PROCTITLE EOE " "records of $stamp"
+  assert_match "$(event_lines "$stamp" | head -n 1)" " syscall=272 success=yes exit=0 a0=40000000 .* pid=$pid .* key=\"nsproc\"$"
+  assert_match "$(event_lines "$stamp" | grep '^type=AUDIT_NS_INIT_NET')" "pid=$pid uid=0 .* old_netns=[0-9a-f]+ netns=$id res=1$"
+  assert_match "$(event_lines "$stamp" | grep '^type=NS_INFO')" "^type=NS_INFO msg=audit\($stamp\): pid=$pid netns=$id "
+  echo "$pid $stamp" >"$BATS_FILE_TMPDIR/unshare"
+}
+
+@test "ausearch -p PID, -sc unshare, -k nsproc and -a SERIAL each return the unshare event with its NS_INFO and INIT_NET" {
+  local pid stamp serial lines
+  read -r pid stamp <"$BATS_FILE_TMPDIR/unshare"
+  serial=${stamp#*:}
+  lines=$(event_lines "$stamp")
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -p "$pid"
+  assert_contains "$output" "$lines" "ausearch -p $pid"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -a "$serial"
+  assert_equal "$output" "$lines" "ausearch -a $serial"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -sc unshare
+  assert_contains "$output" "$lines" "ausearch -sc unshare"
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -k nsproc
+  assert_contains "$output" "$lines" "ausearch -k nsproc"
+  # -i: one event, the syscall by name, NS_INFO and INIT_NET inside it.
+  run --separate-stderr ausearch -if "$AUDIT_LOG" -i -a "$serial"
+  assert_equal "$(grep -c '^----$' <<<"$output")" 1 "events ausearch -i prints for $serial"
+  assert_match "$output" "type=SYSCALL .* syscall=unshare success=yes exit=0 a0=CLONE_NEWNET "
+  assert_contains "$output" "type=NS_INFO msg=audit("
+  assert_contains "$output" "type=AUDIT_NS_INIT_NET msg=audit("
+}
+
+@test "setns (nsenter -n -t PID): SYSCALL 308 and NS_INFO naming the joined network namespace, one stamp" {
+  unshare -n sleep 3 &
+  local holder=$! id pid stamp
+  sleep 0.3
+  id=$(py_ns_id "/proc/$holder/ns/net")
+  nsenter -n -t "$holder" sleep 0.5 &
+  pid=$!
+  stamp=$(wait_syscall 308 "$pid")
+  wait "$pid"
+  kill "$holder"
+  assert_match "$(event_types "$stamp")" "^SYSCALL (NS_INFO )+PROCTITLE EOE $" "records of $stamp"
+  assert_match "$(event_lines "$stamp" | grep "^type=NS_INFO .* pid=$pid ")" " netns=$id "
+  run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -sc setns -p "$pid"
+  assert_contains "$output" "$(event_lines "$stamp")" "ausearch -sc setns -p $pid"
+}
+
+@test "clone with CLONE_NEWNET: the child's INIT_NET and NS_INFO in the parent's clone event" {
+  # perl's syscall(): clone(CLONE_NEWNET|SIGCHLD) with no stack is a fork into a new netns.
+  local out parent child stamp
+  out=$(perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { sleep 1; exit 0 } print "$$ $c\n"; waitpid($c, 0)')
+  read -r parent child <<<"$out"
+  stamp=$(wait_syscall 56 "$parent")
+  assert_match "$(event_lines "$stamp" | head -n 1)" " syscall=56 success=yes exit=$child a0=40000011 "
+  assert_match "$(event_types "$stamp")" "^SYSCALL AUDIT_NS_INIT_NET NS_INFO NS_INFO PROCTITLE EOE $" "records of $stamp"
+  assert_match "$(event_lines "$stamp" | grep '^type=AUDIT_NS_INIT_NET')" " pid=$child "
+  assert_equal "$(event_lines "$stamp" | grep -c "^type=NS_INFO .*: pid=\($parent\|$child\) ")" 2 "NS_INFO of parent and child"
+}
+
+@test "a burst of unshares: each has its event in the log, or the loss is recorded (NSPROC_KERNEL_LOST)" {
+  local n=300 before lost got
+  before=$(wc -l <"$AUDIT_LOG")
+  bash -c "for ((i = 0; i < $n; i++)); do unshare -n true; done; echo done > $BATS_FILE_TMPDIR/burst"
+  sleep 2 # the gap grace time (1 s) and the last batches
+  got=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c '^type=SYSCALL .* syscall=272 .* comm="unshare"' || true)
+  lost=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c '^type=NSPROC_KERNEL_LOST ' || true)
+  echo "burst: $got of $n unshare events logged, $lost loss records" >&3
+  ((got == n || lost > 0))
+}
+
+@test "no audit(TIME:SERIAL) is shared by two events, across a restart on the same log" {
+  nsproc_unmount_daemon_only
+  NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit-rules >/dev/null
+  local i
+  for ((i = 0; i < 20; i++)); do unshare -n -u true; done
+  sleep 0.5
+  nsproc_unmount_daemon_only
+  # Every stamp's lines are next to each other: one event each (kernel events are written whole).
+  run awk '{ s = $2; sub(/^msg=audit\(/, "", s); sub(/\):?$/, "", s)
+             if (s != prev && (s in seen)) { print "stamp " s " on line " NR " again (first on line " seen[s] ")"; bad = 1 }
+             if (!(s in seen)) seen[s] = NR; prev = s } END { exit bad }' "$AUDIT_LOG"
+  assert_equal "$status:$output" "0:" "stamps seen twice"
+  # Restarted: its rules were removed at stop and added again; the flag restored at the end.
+  assert_equal "$(grep -c '^type=DAEMON_START ' "$AUDIT_LOG")" 2 "start markers"
+}
+
+nsproc_unmount_daemon_only() { NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" -u "$MNT" >/dev/null; }

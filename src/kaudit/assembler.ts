@@ -5,9 +5,10 @@
  *
  * An event ends with its EOE record: kernel/auditsc.c:audit_log_exit() sends one after
  * the records of every syscall event. An event that never gets one (a record logged outside
- * a syscall, or an EOE the kernel lost) ends once it has been quiet for `quietMs` — the
- * kernel queues all of an event's records together at syscall exit, so a pause that long
- * means no more are coming. Pure: the caller passes the time.
+ * a syscall, or an EOE the kernel lost) ends once it has been quiet for `quietMs`, as auditd
+ * ends it after end_of_event_timeout: the kernel queues the records of a syscall event
+ * together at syscall exit, so a pause that long means no more are coming. Pure: the caller
+ * passes the time.
  */
 import type { KernelRecord } from './record.js';
 import { AUDIT_EOE } from './record_types.js';

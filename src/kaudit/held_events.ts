@@ -3,15 +3,20 @@
  * nsproc's own: the kernel's record of the clone, unshare or setns that caused them may still
  * be on its way (the proc connector reports an exec at once, while the audit record goes
  * through the kauditd thread), and SPEC §8 puts them inside that syscall's event. A kernel
- * event takes ("claims") the held events of its process; the others are logged once held
- * {@link CLAIM_MS}. Order is kept: events leave in the order held, except those claimed,
- * which leave earlier — so an INIT never comes after its namespace's DEL (a DEL is claimed
- * only while its process lives, i.e. when the syscall itself left the namespace). Pure.
+ * event takes ("claims") the held events of its process; the others are logged once the
+ * kernel's stream has caught up with them ({@link CLAIM_MS}, {@link MAX_HOLD_MS}). Order is kept: events leave in the order held, except those claimed,
+ * which leave earlier — so an INIT never comes after its namespace's DEL. Pure.
  */
 import type { ModelEvent } from '../model/events.js';
 
-/** How long a host event waits for the syscall record that explains it. */
+/**
+ * A host event waits until the reader has passed on every kernel record it received up to
+ * CLAIM_MS after the event (the kauditd thread's delay): the record that explains it
+ * would be among them.
+ */
 export const CLAIM_MS = 50;
+/** …and never longer than this (a reader that never catches up). */
+export const MAX_HOLD_MS = 1000;
 
 interface Held {
   readonly event: ModelEvent;
@@ -26,28 +31,33 @@ export class HeldEvents {
   }
 
   /**
-   * Takes, in order, the held events a clone, unshare or setns of these processes explains:
-   * the INITs they made, their NS_INFO, and the DELs of namespaces they left while alive.
+   * Takes, in order, the held events a clone, unshare or setns explains: those `mine` picks,
+   * except a DEL behind a held INIT of its namespace that stays (it must not come first).
+   * @param mine whether the syscall explains this event (kernel_audit.ts: {@link explains})
    */
-  claim(pids: ReadonlySet<number>, alive: (pid: number) => boolean): ModelEvent[] {
+  claim(mine: (e: ModelEvent) => boolean): ModelEvent[] {
     const taken: ModelEvent[] = [];
-    // A DEL stays behind an INIT of its namespace that stays held.
     const initsLeft = new Set<bigint>();
     this.items = this.items.filter(({ event: e }) => {
-      const mine = e.kind === 'ns-info' ? pids.has(e.pid)
-        : e.kind === 'ns-created' ? pids.has(e.actor.pid)
-          : e.kind === 'ns-freed' ? pids.has(e.actor.pid) && alive(e.actor.pid) && !initsLeft.has(e.snum) : false;
-      if (mine) taken.push(e);
+      const take = mine(e) && !(e.kind === 'ns-freed' && initsLeft.has(e.snum));
+      if (take) taken.push(e);
       else if (e.kind === 'ns-created') initsLeft.add(e.snum);
-      return !mine;
+      return !take;
     });
     return taken;
   }
 
-  /** The events held {@link CLAIM_MS} or longer, with all held before them, in order. */
-  due(nowMs: number): ModelEvent[] {
+  /**
+   * The events no kernel event can claim any more, with all held before them, in order.
+   * @param nowMs the time now
+   * @param throughMs the reader has passed on every kernel record it received until then
+   */
+  due(nowMs: number, throughMs: number): ModelEvent[] {
     let n = 0;
-    for (let i = 0; i < this.items.length; i++) if (nowMs - this.items[i]!.atMs >= CLAIM_MS) n = i + 1;
+    for (let i = 0; i < this.items.length; i++) {
+      const at = this.items[i]!.atMs;
+      if (at + CLAIM_MS <= throughMs || nowMs - at >= MAX_HOLD_MS) n = i + 1;
+    }
     return this.items.splice(0, n).map((h) => h.event);
   }
 

@@ -8,14 +8,15 @@ import type { ModelEvent } from '../model/events.js';
 import { booted } from '../model/_test_util.js';
 import type { KernelEvent } from './assembler.js';
 import { CLAIM_MS } from './held_events.js';
-import { KernelAudit, type KernelAuditHost, type KernelAuditOptions, type ReaderPort } from './kernel_audit.js';
+import { explains, KernelAudit, type KernelAuditHost, type KernelAuditOptions, type ReaderPort } from './kernel_audit.js';
 import type { KernelRecord } from './record.js';
 import type { ReaderMessage } from './reader_worker.js';
+import { parseSyscall } from './syscall_record.js';
 
 /** A reader thread that sends what the test gives it. */
 class FakeReader extends EventEmitter {
   postMessage(m: { kind: string }): void {
-    if (m.kind === 'stop') queueMicrotask(() => this.emit('message', { kind: 'stopped', events: [], lost: [], high: null } satisfies ReaderMessage));
+    if (m.kind === 'stop') queueMicrotask(() => this.emit('message', { kind: 'stopped', events: [], lost: [], high: null, through: Date.now() } satisfies ReaderMessage));
   }
   async terminate(): Promise<number> { return 0; }
   send(m: ReaderMessage): void { this.emit('message', m); }
@@ -52,7 +53,7 @@ async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEve
   ka.attach(host);
   /** Sends one batch and waits until it is written (the chain runs on promises). */
   const deliver = async (m: Partial<Extract<ReaderMessage, { kind: 'events' }>>) => {
-    reader.send({ kind: 'events', events: [], lost: [], high: null, ...m });
+    reader.send({ kind: 'events', events: [], lost: [], high: null, through: Date.now(), ...m });
     await new Promise((r) => setTimeout(r, 5));
   };
   const lines = () => fs.readFileSync(t.log, 'utf8').split('\n').filter((l) => l !== '');
@@ -80,9 +81,10 @@ describe('KernelAudit', () => {
   it('claims the host events held for the pid (the scanner was first) and leaves the others to be logged as nsproc\'s own', async () => {
     const { ka, deliver, lines } = await setup();
     ka.hostEvents([initNet(1), initNet(2)]);
-    await deliver({ events: [syscallEvent(20, 272, 1)] });
+    await deliver({ events: [syscallEvent(20, 272, 1)], through: Date.now() - 1000 });
     expect(lines().filter((l) => l.includes(':20):')).map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=AUDIT_NS_INIT_NET', 'type=NS_INFO', 'type=PROCTITLE', 'type=EOE']);
-    await new Promise((r) => setTimeout(r, CLAIM_MS * 3));
+    expect(lines().length).toBe(5); // pid 2's INIT waits: the reader has not caught up with it
+    await deliver({ through: Date.now() + CLAIM_MS });
     expect(lines().at(-1)).toMatch(/^type=AUDIT_NS_INIT_NET msg=audit\(1408577535\.306:2147483648\): pid=2 /);
   });
 
@@ -111,5 +113,37 @@ describe('KernelAudit', () => {
       'type=NSPROC_KERNEL_LOST msg=audit(…): reason=overrun',
     ]);
     expect(ka.stats.lost).toEqual({ gaps: 1, gapSerials: 3, kernelLost: 2, overruns: 1 });
+  });
+});
+
+describe('explains', () => {
+  const types = booted({ profile: 'modern' }).types;
+  const initOf = (name: string, pid: number): ModelEvent =>
+    ({ kind: 'ns-created', type: types.byName.get(name as 'net')!, snum: 9n, oldSnum: 3n, actor: { pid, uid: 0, auid: 0, ses: 0, subj: '?' } });
+  const delOf = (pid: number): ModelEvent => ({ kind: 'ns-freed', type: types.byName.get('net')!, snum: 9n, actor: { pid, uid: 0, auid: 0, ses: 0, subj: '?' } });
+  const sys = (fields: string) => parseSyscall(`audit(1.002:3): arch=c000003e ${fields} pid=10`)!;
+  const unshareNet = sys('syscall=272 success=yes exit=0 a0=40000000 a1=0');
+  const forkLike = sys('syscall=56 success=yes exit=11 a0=1200011 a1=0');
+  const cloneNet = sys('syscall=56 success=yes exit=11 a0=40000011 a1=0');
+  const clone3 = sys('syscall=435 success=yes exit=11 a0=7ffd75dca1f0 a1=58');
+  const setns = sys('syscall=308 success=yes exit=0 a0=3 a1=40000000');
+  it.each([
+    ['unshare net: its INIT_NET', unshareNet, initOf('net', 10), true],
+    ['unshare net: not an INIT_UTS', unshareNet, initOf('uts', 10), false],
+    ['unshare: its NS_INFO', unshareNet, { kind: 'ns-info', pid: 10, namespaces: [] }, true],
+    ['unshare: a DEL of what it left', unshareNet, delOf(10), true],
+    ['a fork: not the child\'s INIT_NET (a later unshare made it)', forkLike, initOf('net', 11), false],
+    ['a fork: not the child\'s NS_INFO', forkLike, { kind: 'ns-info', pid: 11, namespaces: [] }, false],
+    ['clone net: the child\'s INIT_NET', cloneNet, initOf('net', 11), true],
+    ['clone net: the child\'s NS_INFO', cloneNet, { kind: 'ns-info', pid: 11, namespaces: [] }, true],
+    ['clone3 (flags unknown): the child\'s INIT_UTS', clone3, initOf('uts', 11), true],
+    ['setns: its NS_INFO', setns, { kind: 'ns-info', pid: 10, namespaces: [] }, true],
+    ['setns: no INIT', setns, initOf('net', 10), false],
+  ] as const)('%s', (_name, s, e, want) => {
+    expect(explains(s, e as ModelEvent, () => true)).toBe(want);
+  });
+
+  it('a DEL after the caller exited is not the syscall\'s', () => {
+    expect(explains(unshareNet, delOf(10), () => false)).toBe(false);
   });
 });

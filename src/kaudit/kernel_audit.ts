@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { AuditLog, LogItem } from '../audit/log_writer.js';
 import type { ModelEvent } from '../model/events.js';
+import { profileTypes } from '../model/nstypes.js';
 import { allTasks, type ModelState } from '../model/state.js';
 import { nsInfo } from '../model/task_ns.js';
 import type { KernelEvent } from './assembler.js';
@@ -84,9 +85,11 @@ export class KernelAudit {
   };
   private host: KernelAuditHost | null = null;
   private readonly held = new HeldEvents();
-  /** Messages are handled one after another (a rescan is awaited in between). */
+  /** Messages not handled yet: all of them are handled together, with one rescan (which is awaited). */
+  private queued: EventsMessage[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private early: EventsMessage[] = [];
+  /** The reader had passed on every record it received until then (reader_worker.ts). */
+  private through = 0;
   private readonly timer: NodeJS.Timeout;
   private stopped: Promise<void> | null = null;
   private readonly finished: Promise<void>;
@@ -98,14 +101,14 @@ export class KernelAudit {
     private readonly installed: Installed | null,
     private readonly say: (line: string) => void,
   ) {
-    this.timer = setInterval(() => this.enqueue(async () => this.flushDue()), CLAIM_MS / 2);
+    this.timer = setInterval(() => this.write(this.held.due(Date.now(), this.through)), CLAIM_MS / 2);
     this.finished = new Promise((resolve) => {
       worker.on('message', (m: ReaderMessage) => {
-        if (m.kind === 'events' || m.kind === 'stopped') this.enqueue(() => this.handle(m));
-        if (m.kind === 'stopped') this.enqueue(async () => resolve());
+        if (m.kind === 'events' || m.kind === 'stopped') this.receive(m);
+        if (m.kind === 'stopped') resolve();
         if (m.kind === 'fatal') say(`nsproc: kernel audit reader stopped: ${m.message}; kernel events are no longer logged`);
       });
-      worker.on('exit', () => this.enqueue(async () => resolve()));
+      worker.on('exit', () => resolve());
     });
   }
 
@@ -140,9 +143,7 @@ export class KernelAudit {
   /** Host mode is up: kernel events are matched against its processes from now on. */
   attach(host: KernelAuditHost): void {
     this.host = host;
-    const early = this.early;
-    this.early = [];
-    for (const m of early) this.enqueue(() => this.handle(m));
+    this.kick();
   }
 
   /** The host scanner's events: held a moment for a kernel event to claim, then logged. */
@@ -158,6 +159,7 @@ export class KernelAudit {
       const timeout = setTimeout(() => void this.worker.terminate(), 2000);
       await this.finished;
       clearTimeout(timeout);
+      this.kick();
       await this.chain;
       this.write(this.held.drain());
       if (this.installed) undoRules(this.installed, this.opts.stateFile, this.say);
@@ -165,24 +167,23 @@ export class KernelAudit {
     return this.stopped;
   }
 
-  private enqueue(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((e: unknown) => this.say(`nsproc: kernel audit: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  private receive(m: EventsMessage): void {
+    this.queued.push(m);
+    if (this.queued.length === 1) this.kick();
   }
 
-  private async flushDue(): Promise<void> {
-    this.write(this.held.due(Date.now()));
+  /** Handles what is queued (once host mode is attached), after what is being handled now. */
+  private kick(): void {
+    this.chain = this.chain.then(async () => {
+      while (this.host !== null && this.queued.length > 0) await this.handle(this.host, this.queued.splice(0));
+    }).catch((e: unknown) => this.say(`nsproc: kernel audit: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
   }
 
-  private async handle(m: EventsMessage): Promise<void> {
-    if (this.host === null) {
-      this.early.push(m);
-      return;
-    }
-    const host = this.host;
-    if (m.high !== null) this.log.noteKernelSerial(m.high);
-    const items: LogItem[] = m.lost.map((l) => this.lostRecord(l));
+  private async handle(host: KernelAuditHost, ms: readonly EventsMessage[]): Promise<void> {
+    for (const m of ms) if (m.high !== null) this.log.noteKernelSerial(m.high);
+    const items: LogItem[] = ms.flatMap((m) => m.lost.map((l) => this.lostRecord(l)));
     const picked: { e: KernelEvent; sys: SyscallInfo; at: number }[] = [];
-    for (const e of m.events) {
+    for (const e of ms.flatMap((m) => m.events)) {
       this.stats.events++;
       const at = e.records.findIndex((r) => r.type === AUDIT_SYSCALL);
       const sys = at < 0 ? null : parseSyscall(e.records[at]!.message);
@@ -195,7 +196,7 @@ export class KernelAudit {
     if (rescan.size > 0) this.held.hold(await host.rescanNow([...rescan]), Date.now());
     const tasks = allTasks(host.state);
     for (const { e, sys, at } of picked) {
-      const events = sys.nsOp ? this.held.claim(new Set(nsPids(sys)), (pid) => tasks.has(pid)) : [];
+      const events = sys.nsOp ? this.held.claim((x) => explains(sys, x, (pid) => tasks.has(pid))) : [];
       this.stats.claimed += events.length;
       const t = tasks.get(sys.pid);
       if (!events.some((x) => x.kind === 'ns-info' && x.pid === sys.pid)) {
@@ -206,7 +207,9 @@ export class KernelAudit {
       items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after: lines.slice(at + 1) });
       this.stats.logged++;
     }
-    items.push(...this.held.due(Date.now()));
+    // Held host events the reader has passed by are no longer anyone's to claim.
+    this.through = Math.max(this.through, ...ms.map((m) => m.through));
+    items.push(...this.held.due(Date.now(), this.through));
     this.write(items);
   }
 
@@ -229,6 +232,29 @@ export class KernelAudit {
     }
   }
 }
+
+/**
+ * Whether a host event is what this clone, unshare or setns did (SPEC §8: the namespaces it
+ * created, joined or left): its caller's NS_INFO after an unshare or setns, the INITs of the
+ * types it asked for (made by the caller, or for a clone by the child, the first process in
+ * them), a clone's child NS_INFO when it asked for new namespaces, and the DELs of
+ * namespaces an unshare or setns left (its caller still lives: not an exit's).
+ * @param alive whether a pid is a live process now
+ */
+export function explains(sys: SyscallInfo, e: ModelEvent, alive: (pid: number) => boolean): boolean {
+  const asked = (flag: number) => sys.nsFlags === null || (sys.nsFlags & flag) !== 0;
+  if (sys.nsOp === 'clone') {
+    const child = sys.exit;
+    if (e.kind === 'ns-created') return e.actor.pid === child && asked(e.type.flag);
+    return e.kind === 'ns-info' && e.pid === child && (sys.nsFlags === null || (sys.nsFlags & CLONE_NEW_ANY) !== 0);
+  }
+  if (e.kind === 'ns-info') return e.pid === sys.pid;
+  if (e.kind === 'ns-created') return sys.nsOp === 'unshare' && e.actor.pid === sys.pid && asked(e.type.flag);
+  return e.kind === 'ns-freed' && e.actor.pid === sys.pid && alive(sys.pid);
+}
+
+/** Every CLONE_NEW* flag of Linux 6.x (modern's table: CLONE_NEW_MASK). */
+const CLONE_NEW_ANY = profileTypes('modern').cloneNewMask;
 
 /** The processes a clone/unshare/setns changed: the caller, and a clone's child. */
 function nsPids(sys: SyscallInfo): number[] {

@@ -165,7 +165,7 @@ const AUDIT_FILTER_PREPEND = 0x10;
  * string field's text in buf, in field order).
  */
 export function decodeListedRule(p: Buffer): ListedRule {
-  const data = Buffer.from(p); // the datagram's buffer is reused by the next recv
+  const data = Buffer.from(p);
   if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false };
   const alwaysExit = (p.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND) === AUDIT_FILTER_EXIT && p.readUInt32LE(4) === AUDIT_ALWAYS;
   return { data, key: keyOf(p), alwaysExit };

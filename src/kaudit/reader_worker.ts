@@ -6,7 +6,8 @@
  *
  * Loop: recv for up to 50 ms; every round end quiet events and report old gaps; every
  * {@link LOST_POLL_MS} read the kernel's lost counter; post at most {@link BATCH_MS} after
- * the first thing pending (or at once past {@link BATCH_MAX} events).
+ * the first thing pending (or at once past {@link BATCH_MAX} events), and an empty message
+ * when recv found nothing (the main thread learns how far the reader has got).
  */
 import { parentPort } from 'node:worker_threads';
 import type { KernelEvent } from './assembler.js';
@@ -18,9 +19,10 @@ export type ReaderRequest = { readonly kind: 'stop' };
 export type ReaderMessage =
   /** Listening: every record from now on arrives. `warning`: why the kernel's lost counter cannot be read, or null. */
   | { readonly kind: 'ready'; readonly warning: string | null }
-  | { readonly kind: 'events'; readonly events: readonly KernelEvent[]; readonly lost: readonly Lost[]; readonly high: number | null }
+  /** `through`: every record received until then is in this message or an earlier one. */
+  | { readonly kind: 'events'; readonly events: readonly KernelEvent[]; readonly lost: readonly Lost[]; readonly high: number | null; readonly through: number }
   /** The last message before the thread ends (after a stop): events still open are in it. */
-  | { readonly kind: 'stopped'; readonly events: readonly KernelEvent[]; readonly lost: readonly Lost[]; readonly high: number | null }
+  | { readonly kind: 'stopped'; readonly events: readonly KernelEvent[]; readonly lost: readonly Lost[]; readonly high: number | null; readonly through: number }
   | { readonly kind: 'fatal'; readonly message: string };
 
 const LOST_POLL_MS = 1000;
@@ -68,9 +70,12 @@ async function main(): Promise<void> {
       if (stream.pending > 0) {
         if (firstPending === 0) firstPending = now;
         if (r.value.kind !== 'records' || now - firstPending >= BATCH_MS || stream.pending >= BATCH_MAX) {
-          port.postMessage({ kind: 'events', ...stream.take(), high: stream.high } satisfies ReaderMessage);
+          port.postMessage({ kind: 'events', ...stream.take(), high: stream.high, through: now } satisfies ReaderMessage);
           firstPending = 0;
         }
+      } else if (r.value.kind === 'timeout') {
+        // Nothing came for a while: caught up with the kernel (the main thread lets held host events go).
+        port.postMessage({ kind: 'events', events: [], lost: [], high: stream.high, through: now } satisfies ReaderMessage);
       }
       if (r.value.kind !== 'records' || now - lastYield >= 10) {
         // Let the main thread's messages in (stop).
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
       }
     }
     stream.drain();
-    port.postMessage({ kind: 'stopped', ...stream.take(), high: stream.high } satisfies ReaderMessage);
+    port.postMessage({ kind: 'stopped', ...stream.take(), high: stream.high, through: Date.now() } satisfies ReaderMessage);
   } finally {
     mc.value.close();
     if (ctl.ok) ctl.value.close();

@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import { encodeExitRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
 import type { Outcome } from './socket.js';
 
+/** Where a run with --kernel-audit-rules notes what it changed (emptied at boot, as the kernel's rules are). */
+export const KERNEL_AUDIT_STATE = '/run/nsproc/kernel-audit-rules';
+
 /** The key of every rule nsproc adds; rules with this key belong to nsproc. */
 export const NSPROC_KEY = 'nsproc';
 

@@ -143,7 +143,8 @@ export class AuditControl {
         } else if (m.type === NLMSG.done) {
           complete = true;
         } else if (m.type === type) {
-          replies.push(m);
+          // The next recv(2) reuses the buffer the payload points into.
+          replies.push({ ...m, payload: Buffer.from(m.payload) });
           if (want === 'reply' || (m.flags & NLM_F_MULTI) === 0) complete = true;
         }
       }

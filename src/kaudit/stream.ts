@@ -8,8 +8,8 @@ import { EventAssembler, type KernelEvent } from './assembler.js';
 import type { KernelRecord } from './record.js';
 import { SerialGaps } from './serial_gaps.js';
 
-/** An event ends after this much quiet without EOE (see assembler.ts). */
-export const EVENT_QUIET_MS = 500;
+/** An event ends after this much quiet without EOE (see assembler.ts): auditd's end_of_event_timeout default. */
+export const EVENT_QUIET_MS = 2000;
 /** A serial missing this long after a higher one arrived is lost (see serial_gaps.ts). */
 export const GAP_GRACE_MS = 1000;
 

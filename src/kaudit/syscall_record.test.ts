@@ -6,11 +6,16 @@ const CLONE = 'audit(1796153311.651:10): arch=c000003e syscall=56 success=yes ex
 
 describe('parseSyscall', () => {
   it('reads an unshare record (measured on 6.18)', () => {
-    expect(parseSyscall(UNSHARE)).toEqual({ arch: 0xc000003e, syscall: 272, success: true, exit: 0, pid: 8191, keys: ['nsproc'], nsOp: 'unshare' });
+    expect(parseSyscall(UNSHARE)).toEqual({ arch: 0xc000003e, syscall: 272, success: true, exit: 0, pid: 8191, keys: ['nsproc'], nsOp: 'unshare', nsFlags: 0x40000000 });
   });
 
   it('reads a clone: exit is the child pid; ppid= is not taken for pid=', () => {
-    expect(parseSyscall(CLONE)).toMatchObject({ pid: 7927, exit: 8187, nsOp: 'clone' });
+    expect(parseSyscall(CLONE)).toMatchObject({ pid: 7927, exit: 8187, nsOp: 'clone', nsFlags: 0x1200011 });
+  });
+
+  it("reads setns's nstype from a1, and no flags for clone3 (a0 points to them)", () => {
+    expect(parseSyscall('audit(1.002:3): arch=c000003e syscall=308 success=yes exit=0 a0=3 a1=40000000 pid=5')?.nsFlags).toBe(0x40000000);
+    expect(parseSyscall('audit(1.002:3): arch=c000003e syscall=435 success=yes exit=9 a0=7ffd75dca1f0 a1=58 pid=5')?.nsFlags).toBeNull();
   });
 
   it.each([

@@ -11,6 +11,11 @@ export interface SyscallInfo {
   readonly success: boolean;
   /** The return value: for a clone or clone3 that succeeded, the child's pid. */
   readonly exit: number;
+  /**
+   * The CLONE_NEW* flags asked for: clone's and unshare's first argument (a0), setns's nstype
+   * (a1, 0 = any); null for clone3, whose flags are in user memory (a0 is a pointer).
+   */
+  readonly nsFlags: number | null;
   readonly pid: number;
   /** The rule keys (`key="nsproc"`; several are hex, joined by \x01, as auditctl -k twice); [] for `key=(null)`. */
   readonly keys: readonly string[];
@@ -23,8 +28,15 @@ const NS_OPS: ReadonlyMap<number, ReadonlyMap<number, NonNullable<SyscallInfo['n
   NS_SYSCALLS.map((a) => [a.arch, new Map(Object.entries(a.nr).map(([name, nr]) => [nr, name === 'clone3' ? 'clone' : name as 'clone' | 'unshare' | 'setns']))]),
 );
 
+/** clone3's number on every arch (include/uapi/asm-generic/unistd.h). */
+const CLONE3 = 435;
+
+/** One compiled pattern per field name (every SYSCALL record asks for the same few). */
+const PATTERNS = new Map<string, RegExp>();
 const field = (text: string, name: string): string | null => {
-  const m = new RegExp(` ${name}=(\\S+)`).exec(text);
+  let re = PATTERNS.get(name);
+  if (!re) PATTERNS.set(name, (re = new RegExp(` ${name}=(\\S+)`)));
+  const m = re.exec(text);
   return m ? m[1]! : null;
 };
 
@@ -43,9 +55,12 @@ export function parseSyscall(message: string): SyscallInfo | null {
   const archNr = parseInt(arch, 16);
   const nr = Number(syscall);
   const success = field(message, 'success') === 'yes';
+  const nsOp = success ? NS_OPS.get(archNr)?.get(nr) ?? null : null;
+  const arg = (name: string): number => parseInt(field(message, name) ?? '0', 16) >>> 0;
   return {
     arch: archNr, syscall: nr, success, exit: Number(field(message, 'exit') ?? 0), pid: Number(pid),
-    keys: keysOf(field(message, 'key')), nsOp: success ? NS_OPS.get(archNr)?.get(nr) ?? null : null,
+    keys: keysOf(field(message, 'key')), nsOp,
+    nsFlags: nsOp === null || nr === CLONE3 ? null : nsOp === 'setns' ? arg('a1') : arg('a0'),
   };
 }
 

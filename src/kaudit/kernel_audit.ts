@@ -23,7 +23,7 @@ import { CLAIM_MS, HeldEvents } from './held_events.js';
 import { formatKernelRecord } from './record.js';
 import { AUDIT_SYSCALL } from './record_types.js';
 import type { ReaderMessage, ReaderRequest } from './reader_worker.js';
-import { installRules, removeRules, startWarnings, type Installed } from './rules.js';
+import { AUDITCTL_UNDO, installRules, removeRules, startWarnings, type Installed } from './rules.js';
 import { AuditControl } from './socket.js';
 import type { Lost } from './stream.js';
 import { parseSyscall, type SyscallInfo } from './syscall_record.js';
@@ -62,10 +62,10 @@ export interface KernelAuditStats {
 }
 
 /** The record of nsproc's own that tells which kernel events it did not get. */
-export const LOST_RECORD = 'NSPROC_KERNEL_LOST';
+const LOST_RECORD = 'NSPROC_KERNEL_LOST';
 
 /** NSPROC_KERNEL_LOST's fields. */
-export function lostFields(l: Lost): string {
+function lostFields(l: Lost): string {
   switch (l.reason) {
     case 'gap': return `reason=gap first=${l.first} last=${l.last} count=${l.count}`;
     case 'kernel_lost': return `reason=kernel_lost count=${l.count} total=${l.total}`;
@@ -280,7 +280,7 @@ function undoRules(installed: Installed, stateFile: string, say: (line: string) 
   const c = AuditControl.open();
   const r = c.ok ? removeRules(c.value, installed, stateFile) : c;
   if (c.ok) c.value.close();
-  if (!r.ok) say(`nsproc: could not undo the kernel audit rules: ${r.error.detail}; undo by hand: auditctl -D -k nsproc; auditctl -e 0`);
+  if (!r.ok) say(`nsproc: could not undo the kernel audit rules: ${r.error.detail}; undo by hand: ${AUDITCTL_UNDO}`);
 }
 
 function warnAboutRules(say: (line: string) => void): void {

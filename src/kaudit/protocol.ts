@@ -18,7 +18,7 @@ export const AUDIT_MSG = { get: 1000, set: 1001, addRule: 1011, delRule: 1012, l
 
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
-export const NLMSG_HDRLEN = 16;
+const NLMSG_HDRLEN = 16;
 const align4 = (n: number): number => (n + 3) & ~3;
 
 /** One netlink message: `struct nlmsghdr` and what follows it. */

@@ -38,6 +38,7 @@ export const NSPROC_RULES: readonly ExitRule[] = NS_SYSCALLS.map((a) => ({ arch:
 export const AUDITCTL_ADD_RULES: readonly string[] = NS_SYSCALLS.map(
   (a) => `auditctl -a always,exit -F arch=${a.auditctl} -S ${Object.keys(a.nr).join(',')} -k ${NSPROC_KEY}`,
 );
+/** Undoing them by hand (the second only if audit was off before). */
 export const AUDITCTL_UNDO = `auditctl -D -k ${NSPROC_KEY}; auditctl -e 0`;
 
 /** The calls the manager makes (src/kaudit/socket.ts: AuditControl). */

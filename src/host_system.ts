@@ -26,6 +26,8 @@ import { PROFILES, profileTypes, type Profile } from './model/nstypes.js';
 import { hostSnapshot, observe } from './model/ops/observe.js';
 import { actorInfo, allTasks, type ModelState } from './model/state.js';
 import { HostSource } from './host/host_source.js';
+import { KernelAudit } from './kaudit/kernel_audit.js';
+import { KERNEL_AUDIT_STATE } from './kaudit/rules.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
 import { openAuditLog, rotateLine } from './system.js';
@@ -57,11 +59,21 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   const log = opened.log;
   // Test hook: pretend the kernel has no NS_GET_ID (the older kernels' path, SPEC §7).
   const useIds = process.env['NSPROC_TEST_NO_NS_GET_ID'] !== '1';
+  const say = (line: string) => void process.stderr.write(`${line}\n`);
+  // SPEC §8: listening to the kernel's events from before the first scan, so none falls between.
+  let ka: KernelAudit | null = null;
+  try {
+    if (opts.kernelAudit) ka = await KernelAudit.start({ rules: opts.kernelAuditRules, keys: opts.kernelAuditKeys, stateFile: KERNEL_AUDIT_STATE }, log, say);
+  } catch (e) {
+    opened.close();
+    throw e;
+  }
   let started: Awaited<ReturnType<typeof HostSource.start>>;
   try {
     started = await HostSource.start({ profile, useIds, rescanMs: opts.hostRescanMs, selfPid: process.pid },
       (m) => process.stderr.write(`nsproc: host scanner stopped: ${m}; the tree no longer follows the host\n`));
   } catch (e) {
+    await ka?.stop();
     opened.close();
     throw e;
   }
@@ -73,6 +85,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   };
   const logged = log.appendEvents([start, ...events]);
   if (!logged.ok) {
+    await ka?.stop();
     await source.stop();
     opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
@@ -98,6 +111,8 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   // ENOBUFS overruns, told on stderr at most once a second (a fork storm can make many).
   let overrunsTold = 0;
   let toldAt = 0;
+  const rescanNow = async (pids: readonly number[]) => applyBatches(await source.rescan(pids)).events;
+  ka?.attach({ state, rescanNow });
   source.listen((batches) => {
     const overruns = source.stats?.overruns ?? 0;
     if (overruns > overrunsTold && Date.now() - toldAt >= 1000) {
@@ -107,6 +122,8 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     }
     const { events } = applyBatches(batches);
     if (events.length === 0) return;
+    // With the kernel's events, host events wait a moment for the syscall event that explains them.
+    if (ka) return ka.hostEvents(events);
     const r = log.appendEvents(events);
     // The host changed whatever the log says: the state follows it, and the failure is told.
     if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
@@ -117,9 +134,11 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation),
     invalidation,
     applyBatches,
-    rescanNow: async (pids) => applyBatches(await source.rescan(pids)).events,
-    close: () => {
-      void source.stop();
+    rescanNow,
+    close: async () => {
+      // The kernel-audit side first: its last events may still ask the scanner for a rescan.
+      await ka?.stop();
+      await source.stop();
       opened.close();
     },
     rotateLog: () => rotateLine(log),
@@ -127,6 +146,8 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       model: dumpModel(state),
       audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
       host: { serialSource, handles: snapshot.handles, scanner: source.stats, logFailures },
+      kernelAudit: ka?.stats ?? null,
     }),
+    ...(ka ? { counters: () => ({ kernelAudit: ka.stats }) } : {}),
   };
 }

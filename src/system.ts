@@ -33,6 +33,8 @@ export function openAuditLog(opts: DaemonOptions): OpenedLog {
   const log = AuditLog.open({
     path: opts.auditLog, clock: opts.clock, flush: opts.auditFlush,
     maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
+    // SPEC §8: beside the kernel's events, nsproc's own are numbered clear of the kernel's serials.
+    serialSpace: opts.kernelAudit ? 'beside-kernel' : 'model',
   });
   if (!log.ok) {
     lock.value.release();

@@ -87,9 +87,25 @@ describe('debugHooksFromEnv', () => {
       expect(await ask(socket, 'stats')).toMatchObject({ handlers: { getattr: { count: 1 } }, eventLoop: {} });
       expect(await ask(socket, 'stats')).toMatchObject({ handlers: {} });
       expect(await ask(socket, 'bogus')).toMatchObject({ error: expect.stringContaining('unknown request') });
+      expect(await ask(socket, 'stats')).not.toHaveProperty('counters');
     } finally {
       await hooks.stop();
       await expect(fs.access(socket)).rejects.toThrow();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('debugHooksFromEnv with counters', () => {
+  it("debugHooksFromEnv() adds the system's counters to stats (kernel audit events, losses)", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nsproc-debug-'));
+    const socket = path.join(dir, 'd.sock');
+    const hooks = debugHooksFromEnv({ NSPROC_DEBUG_SOCKET: socket }, fakeVfs(), undefined, () => ({ kernelAudit: { lost: { gaps: 1 } } }))!;
+    try {
+      await hooks.start();
+      expect(await ask(socket, 'stats')).toMatchObject({ handlers: {}, counters: { kernelAudit: { lost: { gaps: 1 } } } });
+    } finally {
+      await hooks.stop();
       await fs.rm(dir, { recursive: true, force: true });
     }
   });

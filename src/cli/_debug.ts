@@ -8,7 +8,9 @@
  *   - `dump`  → `{"inspect": …}`: what {@link NsprocSystem.inspect} returns (the
  *     full canonical model dump and the audit log's serial and size);
  *   - `stats` → `{"handlers": {OP: {count, maxMs, totalMs}}, "eventLoop": {maxMs,
- *     p99Ms, meanMs}}`, measured since the previous `stats` (which resets them).
+ *     p99Ms, meanMs}}`, measured since the previous `stats` (which resets them), and the
+ *     system's own counters since start when it has some (`"counters"`: host mode's
+ *     `kernelAudit`, src/kaudit/kernel_audit.ts: events, logged, lost …).
  *   Read-only for the model. It runs on the same thread as the FUSE handlers,
  *   which are synchronous, so a dump is always one state between two requests.
  *   Not a control-file command on purpose: nsctl is the product's contract
@@ -33,6 +35,8 @@ import { isKernelError, type Vfs } from '../procfs/vfs.js';
 
 /** What a system offers for inspection (see src/system.ts). */
 export type Inspect = () => unknown;
+/** A system's counters since start (never reset by `stats`). */
+export type Counters = () => unknown;
 
 export const DEBUG_SOCKET_ENV = 'NSPROC_DEBUG_SOCKET';
 export const FAULT_ENV = 'NSPROC_TEST_FAULT';
@@ -173,9 +177,10 @@ export interface DebugHooks {
  * @param env the daemon's environment
  * @param vfs the system's tree
  * @param inspect the system's dump, if it has one
+ * @param counters the system's counters, if it has some
  * @returns the hooks, or null when neither variable is set
  */
-export function debugHooksFromEnv(env: NodeJS.ProcessEnv, vfs: Vfs, inspect: Inspect | undefined): DebugHooks | null {
+export function debugHooksFromEnv(env: NodeJS.ProcessEnv, vfs: Vfs, inspect: Inspect | undefined, counters?: Counters): DebugHooks | null {
   const socketPath = env[DEBUG_SOCKET_ENV];
   const faults = parseFaults(env[FAULT_ENV]);
   if (!socketPath && faults.size === 0) return null;
@@ -186,7 +191,7 @@ export function debugHooksFromEnv(env: NodeJS.ProcessEnv, vfs: Vfs, inspect: Ins
     start: async () => {
       if (!socketPath || !stats) return;
       await fs.rm(socketPath, { force: true });
-      server = net.createServer((c) => serve(c, stats, inspect));
+      server = net.createServer((c) => serve(c, stats, inspect, counters));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(socketPath, () => resolve());
@@ -202,7 +207,7 @@ export function debugHooksFromEnv(env: NodeJS.ProcessEnv, vfs: Vfs, inspect: Ins
   };
 }
 
-function serve(c: net.Socket, stats: Stats, inspect: Inspect | undefined): void {
+function serve(c: net.Socket, stats: Stats, inspect: Inspect | undefined, counters: Counters | undefined): void {
   let req = '';
   c.setEncoding('utf8');
   c.on('error', () => c.destroy());
@@ -213,7 +218,7 @@ function serve(c: net.Socket, stats: Stats, inspect: Inspect | undefined): void 
     const what = req.slice(0, nl).trim();
     let body: unknown;
     if (what === 'dump') body = { inspect: inspect ? inspect() : null };
-    else if (what === 'stats') body = stats.take();
+    else if (what === 'stats') body = counters ? { ...(stats.take() as object), counters: counters() } : stats.take();
     else body = { error: `unknown request '${what.slice(0, 40)}' (dump, stats)` };
     c.end(`${JSON.stringify(body)}\n`);
   });

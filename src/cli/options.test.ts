@@ -25,7 +25,7 @@ describe('parseDaemonArgs', () => {
       mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
-      host: false, hostRescanMs: 1000,
+      host: false, hostRescanMs: 1000, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
     });
   });
 
@@ -96,4 +96,30 @@ describe('parseSerial', () => {
     expect(parseSerial(v)).toBe(want);
   });
 
+});
+
+describe('parseDaemonArgs --kernel-audit', () => {
+  const err = (argv: string[]) => {
+    const r = parseDaemonArgs(argv, CWD);
+    return r.kind === 'error' ? r.message.split('\n')[0] : r.kind;
+  };
+  it('--kernel-audit logs every SYSCALL event by default; --kernel-audit-rules implies it', () => {
+    expect(ok(['--host', '--kernel-audit'])).toMatchObject({ kernelAudit: true, kernelAuditRules: false, kernelAuditKeys: null });
+    expect(ok(['--host', '--kernel-audit-rules'])).toMatchObject({ kernelAudit: true, kernelAuditRules: true });
+    expect(ok([])).toMatchObject({ kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null });
+  });
+
+  it('--kernel-audit-keys takes all or a list of keys', () => {
+    expect(ok(['--host', '--kernel-audit', '--kernel-audit-keys', 'nsproc,exec']).kernelAuditKeys).toEqual(['nsproc', 'exec']);
+    expect(ok(['--host', '--kernel-audit', '--kernel-audit-keys=all']).kernelAuditKeys).toBeNull();
+  });
+
+  it.each([
+    ['without --host', ['--kernel-audit'], 'nsproc: --kernel-audit reads the running kernel\'s events: it needs --host'],
+    ['keys without --host', ['--kernel-audit-keys', 'x'], 'nsproc: --kernel-audit reads the running kernel\'s events: it needs --host'],
+    ['an empty key', ['--host', '--kernel-audit', '--kernel-audit-keys', 'a,,b'], "nsproc: --kernel-audit-keys must be all or KEY[,KEY…] (keys of 1 to 256 bytes), not 'a,,b'"],
+    ['a fixed clock', ['--host', '--kernel-audit', '--clock', 'fixed:1'], "nsproc: --kernel-audit logs the kernel's events with the kernel's time: --clock must be real"],
+  ])('refuses %s', (_name, argv, message) => {
+    expect(err(argv)).toBe(message);
+  });
 });

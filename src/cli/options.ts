@@ -49,6 +49,12 @@ export interface DaemonOptions {
   readonly host: boolean;
   /** Host mode: milliseconds between full rescans (unshare/setns without exec show up within it). */
   readonly hostRescanMs: number;
+  /** SPEC §8: the kernel's own audit events in the log, with NS_INFO (host mode). */
+  readonly kernelAudit: boolean;
+  /** Add (and at stop remove) nsproc's kernel audit rules; implies kernelAudit. */
+  readonly kernelAuditRules: boolean;
+  /** Which kernel events are logged: null = every one with a SYSCALL record, else only those with one of these keys. */
+  readonly kernelAuditKeys: readonly string[] | null;
 }
 
 export const DEFAULT_HOST_RESCAN_MS = 1000;
@@ -85,6 +91,13 @@ Options (--opt VALUE or --opt=VALUE):
                            docs/host.md) instead of a model; --profile and --serial-start
                            and --pid-max do not apply
   --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS})
+  --kernel-audit           host mode: also log the kernel's own audit events that hold a
+                           SYSCALL record, each with NS_INFO (SPEC §8, docs/audit.md); changes
+                           no audit setting
+  --kernel-audit-rules     --kernel-audit, and add nsproc's rules (clone, clone3, unshare,
+                           setns; key nsproc), enabling audit if off; undone at stop
+  --kernel-audit-keys all|KEY[,KEY…]
+                           which kernel events to log: all (default) or those of these keys
   --foreground             mount.sh: run the daemon in the foreground
   --pid-file PATH          write the daemon pid there once mounted
   --dry-run                check options, print mountpoint= and audit_log=, exit
@@ -120,6 +133,14 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
   '--attr-timeout': (o, v) => secondsSetter(v, '--attr-timeout', (n) => (o.attrTimeout = n)),
   '--entry-timeout': (o, v) => secondsSetter(v, '--entry-timeout', (n) => (o.entryTimeout = n)),
   '--host-rescan-ms': (o, v) => intSetter(v, 10, 3_600_000, '--host-rescan-ms', (n) => (o.hostRescanMs = n)),
+  '--kernel-audit-keys': (o, v) => {
+    if (v === 'all') return void (o.kernelAuditKeys = null);
+    const keys = v.split(',');
+    // auditctl(8) -k: at most AUDIT_MAX_KEY_LEN (256) bytes.
+    if (keys.some((k) => k === '' || Buffer.byteLength(k) > 256)) return `--kernel-audit-keys must be all or KEY[,KEY…] (keys of 1 to 256 bytes), not '${v}'`;
+    o.kernelAuditKeys = keys;
+    return undefined;
+  },
   '--pid-file': (o, v, cwd) => (v === '' ? '--pid-file needs a path' : void (o.pidFile = path.resolve(cwd, v))),
 };
 
@@ -127,6 +148,8 @@ const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>
   '--foreground': (o) => void (o.foreground = true),
   '--dry-run': (o) => void (o.dryRun = true),
   '--host': (o) => void (o.host = true),
+  '--kernel-audit': (o) => void (o.kernelAudit = true),
+  '--kernel-audit-rules': (o) => void (o.kernelAudit = o.kernelAuditRules = true),
 };
 
 function defaults(cwd: string): Mutable<DaemonOptions> {
@@ -134,7 +157,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
-    host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS,
+    host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
   };
 }
 
@@ -184,6 +207,9 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     if (err !== undefined) return usageError(err);
   }
   if (positional === '') return usageError('MOUNTPOINT must not be empty');
+  if ((o.kernelAudit || seen.has('--kernel-audit-keys')) && !o.host) return usageError('--kernel-audit reads the running kernel\'s events: it needs --host');
+  // The kernel's events carry the kernel's time; nsproc's own must be on the same clock.
+  if (o.kernelAudit && o.clock.spec !== 'real') return usageError('--kernel-audit logs the kernel\'s events with the kernel\'s time: --clock must be real');
   if (o.host && (seen.has('--profile') || seen.has('--serial-start') || seen.has('--pid-max'))) {
     return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
   }

@@ -20,11 +20,14 @@ export interface NsprocSystem {
   readonly vfs: Vfs;
   /** The tree's cache invalidation, connected to the mount once it is up (absent: the tree never changes). */
   readonly invalidation?: TreeInvalidation;
-  close(): void;
+  /** Flushes and closes; host mode's may take a moment (its threads, the kernel audit rules it added). */
+  close(): void | Promise<void>;
   /** SIGUSR1: rotate the audit log now; returns what happened, as one line. */
   rotateLog?(): string;
   /** A JSON-ready picture of the whole state, for tests (see ./_debug.ts); read-only. */
   inspect?(): unknown;
+  /** Counters since start, for the debug socket's `stats` (./_debug.ts). */
+  counters?(): unknown;
 }
 
 /** Builds the system to serve: synchronously (the model), or once its first scan is done (host mode). */
@@ -65,7 +68,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
     return say(process.stderr, `nsproc: cannot start the model: ${describe(e)}`, EXIT_START_FAILED);
   }
   // Test-only hooks (debug socket, injected faults); null unless the environment asks.
-  const debug = debugHooksFromEnv(process.env, sys.vfs, sys.inspect?.bind(sys));
+  const debug = debugHooksFromEnv(process.env, sys.vfs, sys.inspect?.bind(sys), sys.counters?.bind(sys));
   let mounted: MountedFs;
   try {
     mounted = await mountVfs(debug?.vfs ?? sys.vfs, opts.mountpoint, {
@@ -75,7 +78,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
     // Async stat only: a sync read of our own mount would hang this process for good.
     await fs.stat(opts.mountpoint);
   } catch (e) {
-    closeQuietly(sys);
+    await closeQuietly(sys);
     return say(process.stderr, `nsproc: cannot mount at ${opts.mountpoint}: ${describe(e)}`, EXIT_START_FAILED);
   }
   keepAliveOnErrors();
@@ -114,14 +117,14 @@ async function stop(mounted: MountedFs, sys: NsprocSystem, pidFile: string | und
   } catch (e) {
     process.stderr.write(`nsproc: unmount failed: ${describe(e)}\n`);
   }
-  closeQuietly(sys);
+  await closeQuietly(sys);
   await debug?.stop().catch(() => undefined);
   if (pidFile !== undefined) await removePidFile(pidFile);
 }
 
-function closeQuietly(sys: NsprocSystem): void {
+async function closeQuietly(sys: NsprocSystem): Promise<void> {
   try {
-    sys.close();
+    await sys.close();
   } catch (e) {
     process.stderr.write(`nsproc: closing the model failed: ${describe(e)}\n`);
   }

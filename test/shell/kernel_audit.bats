@@ -70,6 +70,21 @@ wait_syscall() {
   return 1
 }
 
+# new_netns_id PID: once PID is in a network namespace of its own (after its unshare), that
+# namespace's id.
+new_netns_id() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    if [[ $(readlink "/proc/$1/ns/net") != "$(readlink /proc/self/ns/net)" ]]; then
+      py_ns_id "/proc/$1/ns/net"
+      return
+    fi
+    sleep 0.01
+  done
+  echo "pid $1 never left our network namespace" >&2
+  return 1
+}
+
 # py_ns_id PATH: NS_GET_ID of a namespace file, in hex, read by python3 (not nsproc's code).
 py_ns_id() {
   python3 -c "import fcntl,struct,os,sys
@@ -85,11 +100,12 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
 }
 
 @test "unshare -n: SYSCALL (272, success=yes), INIT_NET, NS_INFO, PROCTITLE, EOE share one audit(TIME:SERIAL)" {
-  unshare -n sleep 0.5 &
+  unshare -n sleep 5 &
   local pid=$! stamp id
+  id=$(new_netns_id "$pid")
   stamp=$(wait_syscall 272 "$pid")
-  id=$(py_ns_id "/proc/$pid/ns/net")
-  wait "$pid"
+  kill "$pid"
+  wait "$pid" || true
   assert_equal "$(event_types "$stamp")" "SYSCALL AUDIT_NS_INIT_NET NS_INFO PROCTITLE EOE " "records of $stamp"
   assert_match "$(event_lines "$stamp" | head -n 1)" " syscall=272 success=yes exit=0 a0=40000000 .* pid=$pid .* key=\"nsproc\"$"
   assert_match "$(event_lines "$stamp" | grep '^type=AUDIT_NS_INIT_NET')" "pid=$pid uid=0 .* old_netns=[0-9a-f]+ netns=$id res=1$"
@@ -98,18 +114,18 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
 }
 
 @test "ausearch -p PID, -sc unshare, -k nsproc and -a SERIAL each return the unshare event with its NS_INFO and INIT_NET" {
-  local pid stamp serial lines
+  local pid stamp serial ev
   read -r pid stamp <"$BATS_FILE_TMPDIR/unshare"
   serial=${stamp#*:}
-  lines=$(event_lines "$stamp")
+  ev=$(event_lines "$stamp")
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -p "$pid"
-  assert_contains "$output" "$lines" "ausearch -p $pid"
+  assert_contains "$output" "$ev" "ausearch -p $pid"
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -a "$serial"
-  assert_equal "$output" "$lines" "ausearch -a $serial"
+  assert_equal "$output" "$ev" "ausearch -a $serial"
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -sc unshare
-  assert_contains "$output" "$lines" "ausearch -sc unshare"
+  assert_contains "$output" "$ev" "ausearch -sc unshare"
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -k nsproc
-  assert_contains "$output" "$lines" "ausearch -k nsproc"
+  assert_contains "$output" "$ev" "ausearch -k nsproc"
   # -i: one event, the syscall by name, NS_INFO and INIT_NET inside it.
   run --separate-stderr ausearch -if "$AUDIT_LOG" -i -a "$serial"
   assert_equal "$(grep -c '^----$' <<<"$output")" 1 "events ausearch -i prints for $serial"
@@ -119,15 +135,15 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
 }
 
 @test "setns (nsenter -n -t PID): SYSCALL 308 and NS_INFO naming the joined network namespace, one stamp" {
-  unshare -n sleep 3 &
+  unshare -n sleep 5 &
   local holder=$! id pid stamp
   sleep 0.3
   id=$(py_ns_id "/proc/$holder/ns/net")
-  nsenter -n -t "$holder" sleep 0.5 &
+  nsenter -n -t "$holder" sleep 3 &
   pid=$!
   stamp=$(wait_syscall 308 "$pid")
-  wait "$pid"
-  kill "$holder"
+  kill "$pid" "$holder"
+  wait "$pid" || true
   assert_match "$(event_types "$stamp")" "^SYSCALL (NS_INFO )+PROCTITLE EOE $" "records of $stamp"
   assert_match "$(event_lines "$stamp" | grep "^type=NS_INFO .* pid=$pid ")" " netns=$id "
   run --separate-stderr ausearch -if "$AUDIT_LOG" --raw -sc setns -p "$pid"
@@ -147,7 +163,7 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
 }
 
 @test "a burst of unshares: each has its event in the log, or the loss is recorded (NSPROC_KERNEL_LOST)" {
-  local n=300 before lost got
+  local n=200 before lost got
   before=$(wc -l <"$AUDIT_LOG")
   bash -c "for ((i = 0; i < $n; i++)); do unshare -n true; done; echo done > $BATS_FILE_TMPDIR/burst"
   sleep 2 # the gap grace time (1 s) and the last batches
@@ -157,20 +173,55 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
   ((got == n || lost > 0))
 }
 
-@test "no audit(TIME:SERIAL) is shared by two events, across a restart on the same log" {
-  nsproc_unmount_daemon_only
-  NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit-rules >/dev/null
-  local i
+@test "kill -9, then a restart on the same log: leftover rules removed, the flag found restored, no audit(TIME:SERIAL) shared" {
+  local out pid i
+  nsproc_unmount_daemon_only 2>/dev/null || true
+  out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit-rules)
+  pid=$(awk '$1 == "pid" { print $2 }' <<<"$out")
   for ((i = 0; i < 20; i++)); do unshare -n -u true; done
-  sleep 0.5
+  sleep 0.3
+  kill -9 "$pid"
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 2 "rules left by the killed daemon"
+  out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit-rules)
+  assert_contains "$(cat "$(awk '$1 == "daemon_log" { print $2 }' <<<"$out")")" "removed 2 audit rules with the key nsproc that a killed nsproc had left"
+  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 2 "rules while the new daemon runs"
+  for ((i = 0; i < 20; i++)); do unshare -n -u true; done
+  sleep 0.3
   nsproc_unmount_daemon_only
-  # Every stamp's lines are next to each other: one event each (kernel events are written whole).
+  assert_equal "$(auditctl -l | grep -c 'key=nsproc' || true)" 0 "rules after its stop"
+  assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" "$KA_ENABLED_BEFORE" "enabled flag after its stop"
+  # Three runs wrote this log. Every stamp's lines are next to each other: one event each
+  # (kernel events are written whole, nsproc's own have one record).
   run awk '{ s = $2; sub(/^msg=audit\(/, "", s); sub(/\):?$/, "", s)
              if (s != prev && (s in seen)) { print "stamp " s " on line " NR " again (first on line " seen[s] ")"; bad = 1 }
              if (!(s in seen)) seen[s] = NR; prev = s } END { exit bad }' "$AUDIT_LOG"
   assert_equal "$status:$output" "0:" "stamps seen twice"
-  # Restarted: its rules were removed at stop and added again; the flag restored at the end.
-  assert_equal "$(grep -c '^type=DAEMON_START ' "$AUDIT_LOG")" 2 "start markers"
+  assert_equal "$(grep -c '^type=DAEMON_START ' "$AUDIT_LOG")" 3 "start markers"
+}
+
+@test "--kernel-audit alone changes no audit setting, and says so at start when audit is off" {
+  nsproc_unmount_daemon_only 2>/dev/null || true
+  local out rules_before
+  rules_before=$(auditctl -l)
+  out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit)
+  local daemon_log
+  daemon_log=$(awk '$1 == "daemon_log" { print $2 }' <<<"$out")
+  nsproc_unmount_daemon_only
+  if [[ $KA_ENABLED_BEFORE == 0 ]]; then
+    assert_contains "$(cat "$daemon_log")" "kernel audit is off (enabled=0): no kernel events will come. To turn it on: auditctl -e 1"
+  fi
+  [[ $rules_before == *always,exit* ]] ||
+    assert_contains "$(cat "$daemon_log")" "nsproc's own would be: auditctl -a always,exit -F arch=b64 -S clone,clone3,unshare,setns -k nsproc; "
+  assert_equal "$(auditctl -l)" "$rules_before" "rules"
+  assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" "$KA_ENABLED_BEFORE" "enabled flag"
+}
+
+@test "without CAP_AUDIT_READ the daemon does not start, and says why" {
+  command -v capsh >/dev/null || skip "no capsh to drop CAP_AUDIT_READ"
+  run capsh --drop=cap_audit_read -- -c "NSPROC_STATE_DIR='$NSPROC_TMP/state-nocap' '$MOUNT_SH' '$NSPROC_TMP/mnt-nocap' --audit-log '$NSPROC_TMP/nocap.log' --host --kernel-audit"
+  assert_equal "$status" 1 "mount.sh status"
+  assert_contains "$output" "kernel audit: joining the audit multicast group was refused: nsproc needs root (CAP_AUDIT_CONTROL, and CAP_AUDIT_READ for the multicast group)"
 }
 
 nsproc_unmount_daemon_only() { NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" -u "$MNT" >/dev/null; }

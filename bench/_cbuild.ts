@@ -13,6 +13,7 @@ export interface CPrograms {
   readonly reader: string;
   readonly ctlClient: string;
   readonly baselineFs: string;
+  readonly unshareLoop: string;
 }
 
 const SRC = path.join(REPO, 'bench/c');
@@ -39,7 +40,9 @@ export async function buildC(): Promise<CPrograms> {
     reader: path.join(BUILD_DIR, 'reader'),
     ctlClient: path.join(BUILD_DIR, 'ctl_client'),
     baselineFs: path.join(BUILD_DIR, 'baseline_fs'),
+    unshareLoop: path.join(BUILD_DIR, 'unshare_loop'),
   };
+  await cc(p.unshareLoop, path.join(SRC, 'unshare_loop.c'), []);
   await cc(p.reader, path.join(SRC, 'reader.c'), []);
   await cc(p.ctlClient, path.join(SRC, 'ctl_client.c'), []);
   await cc(p.baselineFs, path.join(SRC, 'baseline_fs.c'), [

@@ -129,6 +129,15 @@ export async function startNsproc(dir: string, extraArgs: readonly string[] = []
   return { ...s, auditLog };
 }
 
+/** nsproc in host mode on `DIR/nsproc` (the real clock: --kernel-audit refuses a fixed one). */
+export async function startNsprocHost(dir: string, extraArgs: readonly string[], env?: NodeJS.ProcessEnv): Promise<Served & { auditLog: string }> {
+  const mountpoint = path.join(dir, 'nsproc');
+  const auditLog = path.join(dir, 'audit.log');
+  const s = await serve(process.execPath, [DAEMON, mountpoint, '--audit-log', auditLog, '--host', ...extraArgs],
+    mountpoint, (o) => o.includes('nsproc: mounted at'), env);
+  return { ...s, auditLog };
+}
+
 /** Runs a compiled bench script (dist/bench/NAME.js) as its own server. */
 export async function startNodeServer(script: string, args: readonly string[], mountpoint: string): Promise<Served> {
   return serve(process.execPath, [script, ...args], mountpoint, (o) => o.includes('mounted'));

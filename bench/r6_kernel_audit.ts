@@ -1,0 +1,46 @@
+/**
+ * R6, --kernel-audit: the rate of kernel audit events nsproc keeps up with without losing
+ * one, and its CPU per event, beside the same burst with the rules loaded and no reader (the
+ * kernel's cost alone). The load is bench/c/unshare_loop.c: unshare(CLONE_NEWUTS) in a loop
+ * at a set rate, one audited syscall each. The measurement (r6_child.ts) changes the
+ * machine's audit settings, so it runs under flock(1) on the lock the tests take, and puts
+ * them back. Needs root and kernel audit; otherwise the rows say why they are empty.
+ */
+import * as path from 'node:path';
+import type { BenchConfig } from './_config.js';
+import { REPO, run } from './_proc.js';
+import { row, type Row } from './_table.js';
+
+const LOCK = '/run/lock/nsproc-kernel-audit-tests.lock';
+
+interface Result {
+  alone: { rate: number; sysUsPerCall: number };
+  steps: { rate: number; achieved: number; events: number; lost: number; cpuUsPerEvent: number }[];
+}
+
+export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: string) => void): Promise<Row[]> {
+  const child = path.join(REPO, 'dist/bench/r6_child.js');
+  // The smoke run (inside npm test) does not wait for another run's kernel-audit tests.
+  const wait = cfg.smoke ? ['-n'] : ['-w', '600'];
+  const r = await run('flock', [...wait, '-E', '75', LOCK, process.execPath, child, dir, String(cfg.r6.seconds), cfg.r6.rates.join(',')], { timeoutMs: 900_000 });
+  if (r.code !== 0) {
+    const why = r.code === 75 ? `another run holds ${LOCK}` : r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`;
+    log(`R6 skipped: ${why}`);
+    return [row({ id: 'R6.rate', metric: 'R6 --kernel-audit events/s kept up with, no loss', nsproc: null, baseline: null, note: `not measured: ${why}` })];
+  }
+  const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Result;
+  for (const s of res.steps) log(`R6 rate ${s.rate}/s: achieved ${Math.round(s.achieved)}/s, ${s.events} events, ${s.lost} lost, ${s.cpuUsPerEvent.toFixed(1)} µs CPU/event`);
+  const clean = res.steps.filter((s) => s.lost === 0);
+  const best = clean.reduce<Result['steps'][number] | null>((b, s) => (b === null || s.achieved > b.achieved ? s : b), null);
+  const rates = res.steps.map((s) => `${s.rate}/s: ${s.lost} lost`).join(', ');
+  return [
+    row({
+      id: 'R6.rate', metric: 'R6 --kernel-audit unshare events/s kept up with, no loss [vs the burst with no reader]',
+      nsproc: best?.achieved ?? 0, baseline: res.alone.rate, note: `per rate asked: ${rates}`,
+    }),
+    row({
+      id: 'R6.cpu', metric: 'R6 --kernel-audit daemon CPU per kernel event [µs] vs the kernel\'s own per audited unshare',
+      nsproc: best?.cpuUsPerEvent ?? null, baseline: res.alone.sysUsPerCall,
+    }),
+  ];
+}

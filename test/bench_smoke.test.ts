@@ -28,12 +28,12 @@ describe('bench run.js --smoke', () => {
     hasStrace = (await run('strace', ['-V'])).code === 0;
     dir = await makeTempDir();
     const r = await run(process.execPath, [RUNNER, '--smoke', '--out', path.join(dir, 'results')], {
-      timeoutMs: 105_000, env: { ...process.env, NSPROC_BENCH_TMP: dir },
+      timeoutMs: 85_000, env: { ...process.env, NSPROC_BENCH_TMP: dir },
     });
     output = `${r.stdout}\n${r.stderr}`;
     expect(r.code, output).toBe(0);
     report = JSON.parse(await fs.readFile(path.join(dir, 'results/latest.json'), 'utf8')) as Report;
-  }, 110_000);
+  }, 90_000);
 
   afterAll(async () => {
     if (dir) await removeTempDir(dir);

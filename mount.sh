@@ -81,11 +81,13 @@ need_fuse_device() {
 
 # --- mounts and daemons ------------------------------------------------------------------
 
-# The absolute path the kernel will show: symlinks in the parent resolved.
+# The absolute path the kernel will show: symlinks in the parent resolved, and the
+# mountpoint itself if it is a symlink (the daemon follows it too: run_daemon.ts).
 canonical() {
   local p=$1
   [[ $p == /* ]] || p=$PWD/$p
   while [[ $p == */ && $p != / ]]; do p=${p%/}; done
+  [[ -L $p ]] && { realpath -m -- "$p"; return; }
   [[ $p == / ]] && { echo /; return; }
   local parent
   parent=$(realpath -m -- "$(dirname -- "$p")")
@@ -314,12 +316,25 @@ mount_cmd() {
   sed -n 's/^nsproc: host mode: /host /p' "$log"
 }
 
+# FUSE with allow_other, the shipped fusermount (not setuid), /dev/fuse, the lock dir and
+# signals to a root daemon all need root: say so before anything fails half-way.
+need_root() {
+  (( EUID == 0 )) || die 1 "mount.sh needs root (uid 0), not uid $EUID: it mounts with FUSE allow_other and the shipped fusermount, which is not setuid"
+}
+
 main() {
   if [[ ${1:-} == -u || ${1:-} == --unmount ]]; then
     shift
+    need_root
     unmount_cmd "$@"
     return
   fi
+  local arg
+  for arg in "$@"; do
+    # The usage text needs no root once built.
+    [[ ($arg == --help || $arg == -h) && -f $DAEMON ]] && exec node "$DAEMON" --help
+  done
+  need_root
   need_node
   need_deps
   need_build

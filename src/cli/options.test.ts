@@ -83,6 +83,26 @@ describe('parseDaemonArgs', () => {
     expect(r.kind === 'error' ? r.exitCode : r.kind).toBe(2);
   });
 
+  // Rules between options: one message each, also with --dry-run (mount.sh asks that first).
+  it.each([
+    ['a serial boot uses (v5: 1..7)', ['--serial-start', '7', '--dry-run'], '--serial-start must be at least 8 in v5 (boot uses 1..7), not 7'],
+    ['a serial boot uses (modern: 1..9)', ['--profile', 'modern', '--serial-start', '9'], '--serial-start must be at least 10 in modern (boot uses 1..9), not 9'],
+    ['a newline in the mountpoint', ['/tmp/a\nb'], 'MOUNTPOINT must not hold a newline or another control character: "/tmp/a\\nb"'],
+    ['a tab in the audit log', ['--audit-log', 'a\tb.log'], '--audit-log must not hold a newline or another control character: "/home/me/a\\tb.log"'],
+    ['an audit log inside the mountpoint', ['/m', '--audit-log', '/m/sub/x.log'], '--audit-log /m/sub/x.log is inside the mountpoint /m; put it outside'],
+    ['the mountpoint as the audit log', ['/m', '--audit-log', '/m'], '--audit-log /m is inside the mountpoint /m; put it outside'],
+  ])('parseDaemonArgs() rejects %s', (_name, argv, message) => {
+    expect(parseDaemonArgs(argv, CWD)).toEqual({ kind: 'error', exitCode: 2, message: `nsproc: ${message}\nTry '--help' for the options.` });
+  });
+
+  it.each([
+    ['the first free serial', ['--serial-start', '8'], { serialStart: 8n }],
+    ['a log beside the mountpoint, named like it', ['/m', '--audit-log', '/m.log'], { auditLog: '/m.log' }],
+    ['a log whose name starts with .. beside the mountpoint', ['/m/a', '--audit-log', '/m/..x.log'], { auditLog: '/m/..x.log' }],
+  ] as const)('parseDaemonArgs() accepts %s', (_name, argv, want) => {
+    expect(ok([...argv])).toMatchObject(want);
+  });
+
   it('parseDaemonArgs() returns the help text for --help, whatever follows', () => {
     const r = parseDaemonArgs(['--help', '--bogus'], CWD);
     expect(r.kind).toBe('help');

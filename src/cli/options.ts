@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Profile } from '../model/nstypes.js';
 import { SERIAL_MAX } from '../model/namespaces.js';
 import { DEFAULT_PID_MAX, RESERVED_PIDS } from '../model/pids.js';
+import { firstFreeSerial } from '../model/boot.js';
 import { DEFAULT_NUM_LOGS } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
@@ -75,10 +76,11 @@ MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}. mount.sh prints the daemon's pid, 
 daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-\${TMPDIR:-/tmp}/nsproc-state-UID}/.
 Options (--opt VALUE or --opt=VALUE):
   --profile v5|modern      kernel to model (default v5)
-  --audit-log PATH         audit log file (default ./audit.log)
+  --audit-log PATH         audit log file, outside MOUNTPOINT (default ./audit.log)
   --audit-flush write|sync acknowledge after write(2), or after fsync too (default write)
   --serial-start N         serial of the first namespace made after boot, decimal or 0x
-                           hex, up to 2^64-1 (default: right after boot's, 8 in v5, 10 in modern)
+                           hex, up to 2^64-1 (default and lowest: right after boot's, 8 in v5,
+                           10 in modern)
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
   --pid-max N              like kernel.pid_max (default ${DEFAULT_PID_MAX})
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
@@ -214,7 +216,36 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
   }
   if (positional !== undefined) o.mountpoint = path.resolve(cwd, positional);
-  return { kind: 'ok', options: o };
+  const err = checkTogether(o);
+  return err === undefined ? { kind: 'ok', options: o } : usageError(err);
+}
+
+/** What no single option can check: the rules that tie options together. */
+function checkTogether(o: DaemonOptions): string | undefined {
+  // Boot's serials are fixed (SPEC §2); the first new one comes after them.
+  const first = firstFreeSerial(o.profile);
+  if (o.serialStart !== undefined && o.serialStart < first) {
+    return `--serial-start must be at least ${first} in ${o.profile} (boot uses 1..${first - 1n}), not ${o.serialStart}`;
+  }
+  // mount.sh prints each path on one line, and a control character in a mount point is
+  // mangled by the tools that read mount tables.
+  for (const [what, p] of [['MOUNTPOINT', o.mountpoint], ['--audit-log', o.auditLog]] as const) {
+    if (/[\x00-\x1f\x7f]/.test(p)) return `${what} must not hold a newline or another control character: ${JSON.stringify(p)}`;
+  }
+  return auditLogInside(o.mountpoint, o.auditLog);
+}
+
+/**
+ * A log inside the mountpoint would be created there before the mount (and make the
+ * directory non-empty for every later mount), or be written through the mount itself.
+ * @param mountpoint absolute
+ * @param auditLog absolute
+ * @returns the usage error, or undefined when the log is outside
+ */
+export function auditLogInside(mountpoint: string, auditLog: string): string | undefined {
+  const rel = path.relative(mountpoint, auditLog);
+  const inside = rel !== '..' && !rel.startsWith('../') && !path.isAbsolute(rel);
+  return inside ? `--audit-log ${auditLog} is inside the mountpoint ${mountpoint}; put it outside` : undefined;
 }
 
 function usageError(message: string): ParseOutcome {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Vfs } from '../procfs/vfs.js';
 import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
 import type { TreeInvalidation } from '../procfs/tree_invalidation.js';
-import { parseDaemonArgs, type DaemonOptions } from './options.js';
+import { auditLogInside, parseDaemonArgs, type DaemonOptions } from './options.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
 import { serveSignals } from './signals.js';
 
@@ -50,7 +50,9 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   const parsed = parseDaemonArgs(argv, process.cwd());
   if (parsed.kind === 'help') return say(process.stdout, parsed.text, 0);
   if (parsed.kind === 'error') return say(process.stderr, parsed.message, parsed.exitCode);
-  const opts = parsed.options;
+  const opts = { ...parsed.options, mountpoint: await followSymlink(parsed.options.mountpoint) };
+  const inside = auditLogInside(opts.mountpoint, opts.auditLog);
+  if (inside !== undefined) return say(process.stderr, `nsproc: ${inside}`, 2);
   // mount.sh reads these two lines to learn what the daemon will use.
   if (opts.dryRun) return say(process.stdout, `mountpoint=${opts.mountpoint}\naudit_log=${opts.auditLog}`, 0);
   // An open inspector (node --inspect, NODE_OPTIONS) lets any local user run code in this
@@ -90,6 +92,16 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   });
   process.stdout.write(`nsproc: mounted at ${opts.mountpoint} (pid ${process.pid}, audit log ${opts.auditLog})\n`);
   return 'serving';
+}
+
+/**
+ * A symlink as MOUNTPOINT is followed (fusermount refuses to mount on one), so the kernel,
+ * mount.sh and lsns's PATH column all name the directory. lstat only: a dead mount there
+ * (ENOTCONN on stat) is left for the mount's `force` to clear.
+ */
+async function followSymlink(p: string): Promise<string> {
+  const st = await fs.lstat(p).catch(() => null);
+  return st?.isSymbolicLink() === true ? fs.realpath(p).catch(() => p) : p;
 }
 
 function say(stream: NodeJS.WriteStream, text: string, status: number): number {

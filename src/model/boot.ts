@@ -29,6 +29,16 @@ export interface Booted {
 }
 
 /**
+ * The first serial after boot's (8 in v5, 10 in modern): the default and the lowest
+ * `--serial-start`, so that boot's serials stay as SPEC §2 says.
+ * @example
+ * firstFreeSerial('v5') // 8n
+ */
+export function firstFreeSerial(profile: Profile): bigint {
+  return BigInt(profileTypes(profile).bootSerials.at(-1)!.bootSerial + 1);
+}
+
+/**
  * @example
  * const { state } = boot({ profile: 'v5' }).value;
  * // state.initial.net.snum === 7n; allTasks(state).get(1).comm === 'init'
@@ -36,7 +46,7 @@ export interface Booted {
 export function boot(opts: BootOptions = {}): Result<Booted> {
   const types = profileTypes(opts.profile ?? 'v5');
   const pidMax = opts.pidMax ?? DEFAULT_PID_MAX;
-  const firstFree = BigInt(types.bootSerials.at(-1)!.bootSerial + 1);
+  const firstFree = firstFreeSerial(types.profile);
   const serialStart = opts.serialStart ?? firstFree;
   if (serialStart < firstFree || serialStart > SERIAL_MAX) {
     return fail('EINVAL', `serial start must be between ${firstFree} (after the boot serials) and ${SERIAL_MAX}`);

@@ -135,7 +135,56 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   run --separate-stderr "$MOUNT_SH" "$mnt" --bogus
   assert_equal "$status" 2
   assert_contains "$stderr" "unknown option '--bogus'"
-  [[ ! -e $mnt ]]
+  local n
+  for n in 1 7; do
+    run --separate-stderr "$MOUNT_SH" "$mnt" --serial-start "$n"
+    assert_equal "$status:$stderr" "2:nsproc: --serial-start must be at least 8 in v5 (boot uses 1..7), not $n"$'\n'"Try '--help' for the options."
+  done
+  run --separate-stderr "$MOUNT_SH" "$mnt" --audit-log "$mnt/x.log"
+  assert_equal "$status" 2
+  assert_contains "$stderr" "nsproc: --audit-log $mnt/x.log is inside the mountpoint $mnt; put it outside"
+  run --separate-stderr "$MOUNT_SH" "$mnt"$'\nx'
+  assert_equal "$status" 2
+  assert_contains "$stderr" 'nsproc: MOUNTPOINT must not hold a newline or another control character: "'"$mnt"'\nx"'
+  [[ ! -e $mnt && ! -e $mnt$'\nx' ]]
+}
+
+@test "mount.sh needs root: another uid gets a clear message (exit 1) for mount and -u, and nothing is built or created" {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-user.XXXXXX")
+  chmod 755 "$dir"
+  cp "$MOUNT_SH" "$dir/mount.sh"
+  run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/mount.sh" "$dir/mnt"
+  assert_equal "$status:$stderr" "1:nsproc: mount.sh needs root (uid 0), not uid 65534: it mounts with FUSE allow_other and the shipped fusermount, which is not setuid"
+  run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/mount.sh" -u "$dir/mnt"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "mount.sh needs root"
+  assert_equal "$(ls -A "$dir")" mount.sh
+  rm -rf "$dir"
+}
+
+@test "mount.sh on a symlink to a directory: mounts on the directory; -u through the symlink stops it" {
+  fresh_tmp
+  mkdir "$NSPROC_TMP/real"
+  ln -s real "$NSPROC_TMP/link"
+  "$MOUNT_SH" "$NSPROC_TMP/link" --audit-log "$NSPROC_TMP/audit.log" >"$NSPROC_TMP/mount.out"
+  assert_equal "$(sed -n 's/^mountpoint //p' "$NSPROC_TMP/mount.out")" "$NSPROC_TMP/real"
+  assert_equal "$(cat "$NSPROC_TMP/link/1/ns/net_snum")" 7
+  is_mounted "$NSPROC_TMP/real"
+  run --separate-stderr "$MOUNT_SH" -u "$NSPROC_TMP/link"
+  assert_equal "$status:$output" "0:unmounted $NSPROC_TMP/real"
+  ! is_mounted "$NSPROC_TMP/real"
+}
+
+@test "mount.sh on a mountpoint with a space, a backslash and UTF-8 in its name: mounts, nsctl answers, -u stops it" {
+  fresh_tmp
+  MNT="$NSPROC_TMP/a b\\c ü"
+  "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log" >"$NSPROC_TMP/mount.out"
+  assert_equal "$(sed -n 's/^mountpoint //p' "$NSPROC_TMP/mount.out")" "$MNT"
+  assert_equal "$(nsctl -m "$MNT" clone 1 0)" 4
+  run --separate-stderr "$MOUNT_SH" -u "$MNT"
+  assert_equal "$status:$output" "0:unmounted $MNT"
+  ! is_mounted "$MNT"
 }
 
 @test "mount.sh --profile modern --serial-start 0x100 --clock fixed:EPOCH: the options reach the daemon" {

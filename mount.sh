@@ -195,11 +195,28 @@ stop_daemons() {
 # One mount.sh at a time starts a daemon for a mountpoint, whatever its state dir: the lock
 # is held from the first check until the mount answers (or the start failed), and the daemon
 # does not inherit it. A second mount.sh waits, then finds the mount served and refuses.
+# The holder removes the lock file when it is done, so a waiter checks that it locked the
+# file that is still there (else it locked a removed one) and tries again.
 LOCK_DIR=/run/nsproc
+MOUNT_LOCK=
 lock_mountpoint() {
+  local lock
+  lock=$LOCK_DIR/$(state_key "$1").lock
   mkdir -p -m 0700 "$LOCK_DIR" || die 1 "cannot create $LOCK_DIR for the mountpoint locks"
-  exec 8>"$LOCK_DIR/$(state_key "$1").lock"
-  flock -w $((TIMEOUT + 15)) 8 || die 1 "another mount.sh has been starting a daemon at $1 for over $((TIMEOUT + 15)) s; not starting a second"
+  while :; do
+    exec 8>>"$lock"
+    flock -w $((TIMEOUT + 15)) 8 || die 1 "another mount.sh has been starting a daemon at $1 for over $((TIMEOUT + 15)) s; not starting a second"
+    [[ $(stat -L -c %d:%i /dev/fd/8) == "$(stat -c %d:%i "$lock" 2>/dev/null)" ]] && break
+  done
+  MOUNT_LOCK=$lock
+  trap unlock_mountpoint EXIT
+}
+
+unlock_mountpoint() {
+  [[ -n $MOUNT_LOCK ]] || return 0
+  rm -f "$MOUNT_LOCK"
+  MOUNT_LOCK=
+  exec 8>&-
 }
 
 # --- commands ----------------------------------------------------------------------------
@@ -304,13 +321,13 @@ mount_cmd() {
   rm -f "$pidfile"
   for arg in "$@"; do
     # The mount lock is let go here: the daemon lives on in this terminal.
-    [[ $arg == --foreground ]] && exec node "$DAEMON" --pid-file "$pidfile" "$@" 8>&-
+    [[ $arg == --foreground ]] && { unlock_mountpoint; exec node "$DAEMON" --pid-file "$pidfile" "$@"; }
   done
   # setsid: own session, so the terminal's ^C and hangup do not reach it.
   nohup setsid node "$DAEMON" --pid-file "$pidfile" "$@" </dev/null >"$log" 2>&1 8>&- &
   bg=$!
   wait_for_mount "$bg" "$mnt" "$pidfile" "$log"
-  exec 8>&-
+  unlock_mountpoint
   pid=$(pid_in "$pidfile")
   printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"  # Host mode (--host) says what it found and where serials come from.
   sed -n 's/^nsproc: host mode: /host /p' "$log"

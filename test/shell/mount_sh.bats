@@ -264,4 +264,8 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   assert_equal "$(grep -c 'nsproc: mounted at' "$(sed -n 's/^daemon_log //p' "$NSPROC_TMP/out$win")")" 1 "the winner's daemon log"
   assert_equal "$(nsctl clone 1 0)" 4
   assert_equal "$(pgrep -fc -- "--pid-file $NSPROC_TMP/state")" 1 "daemons of this mountpoint"
+  # The mountpoint's lock file (named like the state files) is gone with the last mount.sh.
+  local key
+  key=$(basename "$(sed -n 's/^daemon_log //p' "$NSPROC_TMP/out$win")" .log)
+  [[ ! -e /run/nsproc/$key.lock ]]
 }

@@ -27,6 +27,7 @@ teardown() {
     rmdir "$LOGFS"
   fi
   if [[ -n ${OTHERFS:-} ]]; then umount "$OTHERFS" 2>/dev/null || umount -l "$OTHERFS"; rmdir "$OTHERFS"; fi
+  if [[ -n ${BOUND:-} ]]; then umount "$BOUND" 2>/dev/null || umount -l "$BOUND"; BOUND=; fi
 }
 
 USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
@@ -247,4 +248,14 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   # The real mount still answers through a symlink to it.
   ln -s "$MNT" "$d/link"
   assert_match "$(nsctl -m "$d/link" clone 1 0)" '^[0-9]+$'
+}
+
+@test "nsctl refuses a file mounted over MNT/nsctl: the control file is hidden, nothing is written" {
+  nsproc_mount
+  echo keep >"$NSPROC_TMP/decoy"
+  mount --bind "$NSPROC_TMP/decoy" "$MNT/nsctl" || skip "cannot bind-mount here"
+  BOUND=$MNT/nsctl
+  run --separate-stderr "$NSCTL_BIN" clone 1 0
+  assert_equal "$status:$stderr" "1:nsctl: ENOENT: $MNT/nsctl is not the control file of the nsproc mount at $MNT; nothing was written"
+  assert_equal "$(cat "$NSPROC_TMP/decoy")" keep
 }

@@ -8,8 +8,6 @@
 
 load helpers
 
-as_user() { setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- "$@"; }
-
 # gone PATH: stat, ls and cd all fail with "No such file or directory".
 gone() {
   run stat -c %i "$1"
@@ -33,23 +31,13 @@ warm() {
 listed() { ls "$MNT" | grep -qx "$1"; }
 
 setup_file() {
-  [[ $(id -u) == 0 ]] || skip "needs root to create a host user"
-  command -v useradd >/dev/null && command -v setpriv >/dev/null || skip "needs useradd and setpriv"
-  local u
-  for u in $(sed -n 's/^\(nsproc-t[0-9]*\):.*/\1/p' /etc/passwd); do
-    # Ours by name (a stale one, whose run had this pid) or its run is gone: delete it.
-    [[ $u != "nsproc-t$$" ]] && kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
-  done
-  export TUSER=nsproc-t$$
-  useradd -M -N -s /usr/sbin/nologin "$TUSER"
-  export TUID TGID
-  TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
+  throwaway_user_create nsproc-t
   nsproc_mount --pid-max 400
 }
 
 teardown_file() {
   nsproc_teardown_file
-  if [[ -n ${TUSER:-} ]]; then userdel "$TUSER"; fi
+  throwaway_user_delete
 }
 
 @test "freshness: clone — a pid looked up before it existed appears at once, listed" {

@@ -101,6 +101,31 @@ nsproc_teardown_file() {
   nsproc_unmount_all
 }
 
+# --- a throw-away host user (root only) ----------------------------------------------------
+
+# as_user CMD ARGS…: runs CMD as the test user (TUID/TGID), no supplementary groups.
+as_user() { setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- "$@"; }
+
+# throwaway_user_create PREFIX: creates the host user PREFIX<this run's pid> and exports
+# TUSER, TUID and TGID; skips the file without root, useradd or setpriv. Users of PREFIX
+# left by a run killed before its teardown are deleted first: those whose run is gone, and
+# a stale one that carries this run's own pid.
+throwaway_user_create() {
+  [[ $(id -u) == 0 ]] || skip "needs root to create a host user"
+  command -v useradd >/dev/null && command -v setpriv >/dev/null || skip "needs useradd and setpriv"
+  local prefix=$1 u
+  for u in $(sed -n "s/^\\(${prefix}[0-9]*\\):.*/\\1/p" /etc/passwd); do
+    [[ $u != "$prefix$$" ]] && kill -0 "${u#"$prefix"}" 2>/dev/null || userdel "$u" 2>/dev/null || true
+  done
+  export TUSER=$prefix$$
+  useradd -M -N -s /usr/sbin/nologin "$TUSER"
+  export TUID TGID
+  TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
+}
+
+# throwaway_user_delete: deletes the user throwaway_user_create made, if it made one.
+throwaway_user_delete() { if [[ -n ${TUSER:-} ]]; then userdel "$TUSER"; fi; }
+
 # nsctl against the current mount (NSPROC_MNT).
 nsctl() { "$NSCTL_BIN" "$@"; }
 

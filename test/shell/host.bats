@@ -6,22 +6,11 @@
 
 load helpers
 
-as_user() { setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- "$@"; }
-
 setup_file() {
-  [[ $(id -u) == 0 ]] || skip "needs root to create a host user"
-  command -v useradd >/dev/null && command -v setpriv >/dev/null || skip "needs useradd and setpriv"
-  local u
-  for u in $(sed -n 's/^\(nsproc-h[0-9]*\):.*/\1/p' /etc/passwd); do
-    kill -0 "${u#nsproc-h}" 2>/dev/null || userdel "$u" 2>/dev/null || true
-  done
-  export TUSER=nsproc-h$$
-  useradd -M -N -s /usr/sbin/nologin "$TUSER"
-  export TUID TGID
-  TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
+  throwaway_user_create nsproc-h
   nsproc_mount --host
   # A process of the user, in a user namespace of its own (no privilege needed), and a root one.
-  setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- unshare -U sleep 300 </dev/null >/dev/null 2>&1 &
+  as_user unshare -U sleep 300 </dev/null >/dev/null 2>&1 &
   UPID=$!
   sleep 300 </dev/null >/dev/null 2>&1 &
   RPID=$!
@@ -36,7 +25,7 @@ setup_file() {
 teardown_file() {
   kill "${UPID:-}" "${RPID:-}" 2>/dev/null || true
   nsproc_teardown_file
-  if [[ -n ${TUSER:-} ]]; then userdel "$TUSER"; fi
+  throwaway_user_delete
 }
 
 pyid() {

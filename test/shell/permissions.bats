@@ -7,22 +7,8 @@
 
 load helpers
 
-# as_user CMD ARGS…: runs CMD as the test user, no supplementary groups.
-as_user() { setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- "$@"; }
-
 setup_file() {
-  [[ $(id -u) == 0 ]] || skip "needs root to create a host user"
-  command -v useradd >/dev/null && command -v setpriv >/dev/null || skip "needs useradd and setpriv"
-  # Users left by a run that was killed before its teardown (their bats process is gone).
-  local u
-  for u in $(sed -n 's/^\(nsproc-t[0-9]*\):.*/\1/p' /etc/passwd); do
-    # Ours by name (a stale one, whose run had this pid) or its run is gone: delete it.
-    [[ $u != "nsproc-t$$" ]] && kill -0 "${u#nsproc-t}" 2>/dev/null || userdel "$u" 2>/dev/null || true
-  done
-  export TUSER=nsproc-t$$
-  useradd -M -N -s /usr/sbin/nologin "$TUSER"
-  export TUID TGID
-  TUID=$(id -u "$TUSER") TGID=$(id -g "$TUSER")
+  throwaway_user_create nsproc-t
   nsproc_mount
   # The user's task, and a child it made (both uid TUID).
   UTASK=$("$NSCTL_BIN" clone 1 net)
@@ -33,7 +19,7 @@ setup_file() {
 
 teardown_file() {
   nsproc_teardown_file
-  if [[ -n ${TUSER:-} ]]; then userdel "$TUSER"; fi
+  throwaway_user_delete
 }
 
 @test "permissions: the host user reads its own task's ns/ (ls, readlink, stat -L, *_snum)" {

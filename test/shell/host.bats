@@ -10,7 +10,8 @@ setup_file() {
   throwaway_user_create nsproc-h
   nsproc_mount --host
   # A process of the user, in a user namespace of its own (no privilege needed), and a root one.
-  as_user unshare -U sleep 300 </dev/null >/dev/null 2>&1 &
+  # setpriv itself in the background (not as_user, a function: $! would name a root subshell).
+  setpriv --reuid="$TUID" --regid="$TGID" --clear-groups -- unshare -U sleep 300 </dev/null >/dev/null 2>&1 &
   UPID=$!
   sleep 300 </dev/null >/dev/null 2>&1 &
   RPID=$!

@@ -9,16 +9,15 @@
 import {
   AF_NETLINK, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, setRecvTimeout, socket,
 } from './sys/libc.js';
+import { NLMSG_DONE, decodeMessages, encodeMessage } from './sys/netlink.js';
 
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;
 const CN_VAL_PROC = 1;
-const NLMSG_DONE = 3;
 const PROC_CN_MCAST_LISTEN = 1;
-const NLMSG_HDRLEN = 16;
 const CN_MSG_LEN = 20;
-/** struct proc_event: what, cpu, timestamp_ns, then event_data. */
-const EVENT_DATA = NLMSG_HDRLEN + CN_MSG_LEN + 16;
+/** struct proc_event (after struct cn_msg): what, cpu, timestamp_ns, then event_data. */
+const EVENT_DATA = CN_MSG_LEN + 16;
 
 /** enum proc_cn_event values nsproc reads. */
 export const PROC_EVENT = { fork: 0x1, exec: 0x2, uid: 0x4, gid: 0x40, comm: 0x200, exit: 0x80000000 } as const;
@@ -59,14 +58,12 @@ export class ProcConnector {
     addr.writeUInt32LE(CN_IDX_PROC, 8);
     const b = bind(s, addr);
     if (!b.ok) fail('bind', b.errno);
-    const msg = Buffer.alloc(NLMSG_HDRLEN + CN_MSG_LEN + 4);
-    msg.writeUInt32LE(msg.length, 0);
-    msg.writeUInt16LE(NLMSG_DONE, 4);
-    msg.writeUInt32LE(CN_IDX_PROC, NLMSG_HDRLEN);
-    msg.writeUInt32LE(CN_VAL_PROC, NLMSG_HDRLEN + 4);
-    msg.writeUInt16LE(4, NLMSG_HDRLEN + 16); // cn_msg.len: the op that follows
-    msg.writeUInt32LE(PROC_CN_MCAST_LISTEN, NLMSG_HDRLEN + CN_MSG_LEN);
-    const w = send(s, msg);
+    const cn = Buffer.alloc(CN_MSG_LEN + 4); // struct cn_msg, then the op
+    cn.writeUInt32LE(CN_IDX_PROC, 0);
+    cn.writeUInt32LE(CN_VAL_PROC, 4);
+    cn.writeUInt16LE(4, 16); // cn_msg.len: the op that follows
+    cn.writeUInt32LE(PROC_CN_MCAST_LISTEN, CN_MSG_LEN);
+    const w = send(s, encodeMessage(NLMSG_DONE, 0, 0, cn));
     if (!w.ok) fail('PROC_CN_MCAST_LISTEN', w.errno);
     return new ProcConnector(s);
   }
@@ -96,19 +93,14 @@ function socketOrThrow(): number {
 /** The proc events in one datagram (netlink messages back to back, each NLMSG_ALIGNed). */
 export function parseMessages(b: Buffer): ProcEvent[] {
   const out: ProcEvent[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= b.length;) {
-    const len = b.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > b.length) break;
-    if (len >= EVENT_DATA && off + EVENT_DATA + 8 <= b.length) {
-      const what = b.readUInt32LE(off + NLMSG_HDRLEN + CN_MSG_LEN);
-      const d = off + EVENT_DATA;
-      if (what === PROC_EVENT.fork) {
-        out.push({ what, pid: b.readUInt32LE(d), tgid: b.readUInt32LE(d + 4), childPid: b.readUInt32LE(d + 8), childTgid: b.readUInt32LE(d + 12) });
-      } else if (what !== 0) {
-        out.push({ what, pid: b.readUInt32LE(d), tgid: b.readUInt32LE(d + 4) });
-      }
+  for (const { payload: p } of decodeMessages(b)) {
+    if (p.length < EVENT_DATA + 8) continue;
+    const what = p.readUInt32LE(CN_MSG_LEN);
+    if (what === PROC_EVENT.fork && p.length >= EVENT_DATA + 16) {
+      out.push({ what, pid: p.readUInt32LE(EVENT_DATA), tgid: p.readUInt32LE(EVENT_DATA + 4), childPid: p.readUInt32LE(EVENT_DATA + 8), childTgid: p.readUInt32LE(EVENT_DATA + 12) });
+    } else if (what !== 0 && what !== PROC_EVENT.fork) {
+      out.push({ what, pid: p.readUInt32LE(EVENT_DATA), tgid: p.readUInt32LE(EVENT_DATA + 4) });
     }
-    off += (len + 3) & ~3;
   }
   return out;
 }

@@ -6,6 +6,9 @@
  * No I/O: src/kaudit/socket.ts sends and receives these bytes. Host byte order
  * (little endian: nsproc runs on x86_64).
  */
+import { NLMSG_DONE, encodeMessage, type NlMessage } from '../host/sys/netlink.js';
+
+export { decodeMessages, type NlMessage } from '../host/sys/netlink.js';
 
 /** socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT). */
 export const NETLINK_AUDIT = 9;
@@ -13,22 +16,11 @@ export const NETLINK_AUDIT = 9;
 export const AUDIT_NLGRP_READLOG = 1;
 
 /** Netlink message types nsproc sends or reads (uapi/linux/netlink.h, uapi/linux/audit.h). */
-export const NLMSG = { error: 2, done: 3 } as const;
+export const NLMSG = { error: 2, done: NLMSG_DONE } as const;
 export const AUDIT_MSG = { get: 1000, set: 1001, addRule: 1011, delRule: 1012, listRules: 1013 } as const;
 
 const NLM_F_REQUEST = 0x1;
 const NLM_F_ACK = 0x4;
-const NLMSG_HDRLEN = 16;
-const align4 = (n: number): number => (n + 3) & ~3;
-
-/** One netlink message: `struct nlmsghdr` and what follows it. */
-export interface NlMessage {
-  readonly type: number;
-  readonly flags: number;
-  readonly seq: number;
-  readonly pid: number;
-  readonly payload: Buffer;
-}
 
 /**
  * A request to the kernel, with NLM_F_ACK so that every request is answered
@@ -37,29 +29,7 @@ export interface NlMessage {
  * encodeRequest(AUDIT_MSG.get, 1, Buffer.alloc(0)); // 16 bytes: len 16, type 1000, flags 5, seq 1
  */
 export function encodeRequest(type: number, seq: number, payload: Buffer): Buffer {
-  // NLMSG_SPACE(): libaudit pads the whole message to 4 bytes and counts the padding in nlmsg_len.
-  const b = Buffer.alloc(align4(NLMSG_HDRLEN + payload.length));
-  b.writeUInt32LE(b.length, 0);
-  b.writeUInt16LE(type, 4);
-  b.writeUInt16LE(NLM_F_REQUEST | NLM_F_ACK, 6);
-  b.writeUInt32LE(seq >>> 0, 8);
-  payload.copy(b, NLMSG_HDRLEN);
-  return b;
-}
-
-/** The messages of one datagram (each NLMSG_ALIGNed); a truncated last one is dropped. */
-export function decodeMessages(b: Buffer): NlMessage[] {
-  const out: NlMessage[] = [];
-  for (let off = 0; off + NLMSG_HDRLEN <= b.length;) {
-    const len = b.readUInt32LE(off);
-    if (len < NLMSG_HDRLEN || off + len > b.length) break;
-    out.push({
-      type: b.readUInt16LE(off + 4), flags: b.readUInt16LE(off + 6), seq: b.readUInt32LE(off + 8),
-      pid: b.readUInt32LE(off + 12), payload: b.subarray(off + NLMSG_HDRLEN, off + len),
-    });
-    off += align4(len);
-  }
-  return out;
+  return encodeMessage(type, NLM_F_REQUEST | NLM_F_ACK, seq, payload);
 }
 
 /** NLMSG_ERROR's `error`: 0 for an acknowledgement, else the negative errno. */

@@ -31,8 +31,12 @@ import { KERNEL_AUDIT_STATE } from './kaudit/rules.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
 import { openAuditLog, rotateLine } from './system.js';
+import { NSPROC_VERSION } from './version.js';
 
-const VERSION = '0.1.0';
+/** The kernel's id of this boot (random(4)): with the node, what makes a serial unique across a fleet. */
+function kernelBootId(): string {
+  return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+}
 
 export interface HostSystem extends NsprocSystem {
   readonly state: ModelState;
@@ -81,7 +85,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   const serialSource = snapshot.batch.namespaces.some((n) => n.id !== null) ? 'ns_get_id' : 'counter';
   const { state, events } = hostSnapshot({ profile, serialSource, snapshot: snapshot.batch, selfPid: process.pid });
   const start: ModelEvent = {
-    kind: 'daemon-start', version: VERSION, kernel: os.release(), serialSource, actor: actorInfo(allTasks(state).get(process.pid)!),
+    kind: 'daemon-start', version: NSPROC_VERSION, kernel: os.release(), serialSource, bootId: kernelBootId(), actor: actorInfo(allTasks(state).get(process.pid)!),
   };
   const logged = log.appendEvents([start, ...events]);
   if (!logged.ok) {

@@ -4,7 +4,8 @@
  * place that knows all the parts; the daemon mounts what this returns.
  */
 import { lockAuditLog } from './audit/log_lock.js';
-import { AuditLog } from './audit/log_writer.js';
+import { randomUUID } from 'node:crypto';
+import { AuditLog, FIRST_EVENT_SERIAL } from './audit/log_writer.js';
 import { auditMaxSizeBytes, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
 import { hostUserName, type QueryContext } from './control/query_context.js';
@@ -12,6 +13,9 @@ import { runBatch } from './control/run_batch.js';
 import { boot } from './model/boot.js';
 import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
+import type { ActorInfo, DaemonStartEvent } from './model/events.js';
+import { actorInfo, allTasks } from './model/state.js';
+import { NSPROC_VERSION } from './version.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
 
@@ -35,6 +39,9 @@ export function openAuditLog(opts: DaemonOptions): OpenedLog {
     maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
     // SPEC §8: beside the kernel's events, nsproc's own are numbered clear of the kernel's serials.
     serialSpace: opts.kernelAudit ? 'beside-kernel' : 'model',
+    node: opts.node,
+    // A model's DAEMON_START takes the serial before boot's 5..10, which stay as in the seed.
+    ...(fleetIdentity(opts) ? { firstSerial: FIRST_EVENT_SERIAL - 1 } : {}),
   });
   if (!log.ok) {
     lock.value.release();
@@ -52,7 +59,8 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   if (!booted.ok) throw new Error(formatError(booted.error));
   const opened = openAuditLog(opts);
   const log = opened.log;
-  const logged = log.appendEvents(booted.value.events);
+  const start = fleetIdentity(opts) ? [modelStart(opts, actorInfo(allTasks(booted.value.state).get(1)!))] : [];
+  const logged = log.appendEvents([...start, ...booted.value.events]);
   if (!logged.ok) {
     opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
@@ -70,6 +78,26 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
       model: dumpModel(state),
       audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
     }),
+  };
+}
+
+/**
+ * A model writes DAEMON_START only when asked for a fleet identity (a node name or a boot id):
+ * plain model logs stay as they were, the seed's boot records first.
+ */
+function fleetIdentity(opts: DaemonOptions): boolean {
+  return !opts.host && (opts.node !== null || opts.bootId !== undefined);
+}
+
+/**
+ * The model's DAEMON_START. Its subject is the model's init, as for boot's records: nothing of
+ * the machine running the daemon enters a model's log, so `--clock fixed:` and `--boot-id`
+ * make it reproducible byte for byte.
+ */
+function modelStart(opts: DaemonOptions, init: ActorInfo): DaemonStartEvent {
+  return {
+    kind: 'daemon-start', version: NSPROC_VERSION, kernel: `model-${opts.profile}`, serialSource: 'model',
+    bootId: opts.bootId ?? randomUUID(), actor: init,
   };
 }
 

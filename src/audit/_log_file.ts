@@ -20,8 +20,8 @@ const ROTATED_MODE = 0o400;
 const NL = 0x0a;
 /** How far back {@link cutPartialRecord} reads at a time, looking for the last newline. */
 const TAIL_CHUNK = 65536;
-/** Every line of the log starts with this (format.ts: `type=NAME msg=audit(…)`). */
-const RECORD_START = Buffer.from('type=');
+/** Every line of the log starts with one of these (format.ts: `type=NAME msg=audit(…)`, or `node=NAME type=…`). */
+const RECORD_STARTS = [Buffer.from('type='), Buffer.from('node=')];
 
 /** An open log file; see the module comment for its invariant. */
 export class LogFile {
@@ -165,8 +165,8 @@ export function cutPartialRecord(io: LogIo, path: string): Result<number> {
         break;
       }
     }
-    const head = readAt(io, fd, lineStart, Math.min(RECORD_START.length, size - lineStart));
-    if (!RECORD_START.subarray(0, head.length).equals(head)) {
+    const head = readAt(io, fd, lineStart, Math.min(RECORD_STARTS[0]!.length, size - lineStart));
+    if (!RECORD_STARTS.some((start) => start.subarray(0, head.length).equals(head))) {
       return fail('EINVAL', `the audit log ${path} ends with a partial line that is not an audit record; not appending to it`);
     }
     io.ftruncateSync(fd, lineStart);

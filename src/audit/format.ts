@@ -7,7 +7,8 @@
  * No I/O, no clock: the caller supplies the stamp.
  */
 import type { ActorInfo, ModelEvent, NsInfoEvent } from '../model/events.js';
-import { auditField, DAEMON_START_AUDIT, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
+import type { DaemonStartEvent } from '../model/events.js';
+import { auditField, DAEMON_ROTATE_AUDIT, DAEMON_START_AUDIT, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
 
 /** The `audit(SEC.MSEC:SERIAL)` of one audit event; every record of the event shares it. */
 export interface AuditStamp {
@@ -137,12 +138,19 @@ export function formatRecords(event: ModelEvent, stamp: AuditStamp): string[] {
       const body = `${actorFields(event.actor)} msg='${event.text}'`;
       return [line(VIRT_CONTROL_AUDIT.name, stamp, body), line(NS_INFO_AUDIT.name, stamp, nsInfoFields(event.info))];
     }
-    case 'daemon-start': {
-      // auditd's own: `op=start ver=… format=… kernel=… auid=… pid=… uid=… ses=… subj=… res=success`, plus the serial source.
-      const a = event.actor;
-      const body = `op=start ver=${event.version} format=raw kernel=${event.kernel} ns_serials=${event.serialSource} `
-        + `auid=${a.auid} pid=${a.pid} uid=${a.uid} ses=${a.ses} subj=${a.subj} res=success`;
-      return [line(DAEMON_START_AUDIT.name, stamp, body)];
-    }
+    case 'daemon-start':
+      return [line(DAEMON_START_AUDIT.name, stamp, daemonFields('start', event))];
+    case 'daemon-rotate':
+      return [line(DAEMON_ROTATE_AUDIT.name, stamp, daemonFields('rotate-logs', event))];
   }
+}
+
+/**
+ * auditd's own DAEMON_START/DAEMON_ROTATE fields (`op=… ver=… format=… kernel=… auid=… pid=…
+ * uid=… ses=… subj=… res=success`), with where serials come from and the boot they belong to.
+ */
+function daemonFields(op: 'start' | 'rotate-logs', e: Omit<DaemonStartEvent, 'kind'>): string {
+  const a = e.actor;
+  return `op=${op} ver=${e.version} format=raw kernel=${e.kernel} ns_serials=${e.serialSource} boot_id=${e.bootId} `
+    + `auid=${a.auid} pid=${a.pid} uid=${a.uid} ses=${a.ses} subj=${a.subj} res=success`;
 }

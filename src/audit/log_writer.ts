@@ -5,7 +5,7 @@
  * Lifecycle: `AuditLog.open()` → `appendEvents()` … → `close()`. One instance
  * per boot of the model; it owns the audit serial counter and the file.
  */
-import type { ModelEvent } from '../model/events.js';
+import type { DaemonRotateEvent, ModelEvent } from '../model/events.js';
 import { fail, ok, type Result } from '../model/errno.js';
 import { realClock, type AuditClock } from './clock.js';
 import { formatRecords, line, type AuditStamp } from './format.js';
@@ -83,6 +83,13 @@ export interface OwnRecord {
 /** What one batch appends: model events and own records (each its own event), kernel events. */
 export type LogItem = ModelEvent | KernelEntry | OwnRecord;
 
+/** One batch's bytes, and what the log's counters become once they are written. */
+interface EncodedBatch {
+  readonly bytes: Buffer;
+  readonly serial: number;
+  readonly identity: DaemonRotateEvent | null;
+}
+
 /** auditd.conf(5) default num_logs. */
 export const DEFAULT_NUM_LOGS = 5;
 
@@ -102,11 +109,27 @@ export interface AuditLogOptions {
   readonly firstSerial?: number;
   /** Default `model`. */
   readonly serialSpace?: SerialSpace;
+  /**
+   * auditd's `name_format`/`name`: the node name every line begins with (`node=NAME `),
+   * or null (default) for none. Checked by {@link validNodeName}.
+   */
+  readonly node?: string | null;
   /** File system calls; tests inject failures here. */
   readonly io?: LogIo;
 }
 
-type Settings = Required<Omit<AuditLogOptions, 'path' | 'io'>>;
+type Settings = Required<Omit<AuditLogOptions, 'path' | 'io' | 'node'>> & { readonly prefix: string };
+
+/**
+ * A node name that every reader can take back out of `node=NAME type=…`: auditd's parsers
+ * split fields at blanks and `=`, and quotes or control bytes would forge or split a line.
+ * @example
+ * validNodeName('hostA'); // true
+ * validNodeName('host A'); // false
+ */
+export function validNodeName(name: string): boolean {
+  return name !== '' && Buffer.byteLength(name) <= 255 && !/[\s=\\'"\x00-\x1f\x7f]/.test(name);
+}
 
 const NEWLINE = 0x0a;
 /** A batch buffer larger than this is not kept for the next batch. */
@@ -129,7 +152,9 @@ function settings(o: AuditLogOptions): Settings | string {
     numLogs: o.numLogs ?? DEFAULT_NUM_LOGS,
     firstSerial: o.serialSpace === 'beside-kernel' ? OWN_SERIAL_BASE : o.firstSerial ?? FIRST_EVENT_SERIAL,
     serialSpace: o.serialSpace ?? 'model',
+    prefix: o.node == null ? '' : `node=${o.node} `,
   };
+  if (o.node != null && !validNodeName(o.node)) return `node name ${JSON.stringify(o.node)}`;
   if (s.flush !== 'write' && s.flush !== 'sync') return `flush mode "${String(s.flush)}"`;
   if (!natural(s.maxSizeBytes)) return `max size ${s.maxSizeBytes}`;
   if (!natural(s.numLogs) || s.numLogs > MAX_NUM_LOGS) return `num_logs ${s.numLogs}`;
@@ -156,6 +181,8 @@ export class AuditLog {
   private kernelHigh: number | null = null;
   /** Where a batch's lines are encoded; reused by the next batch (bounded by SCRATCH_KEEP). */
   private scratch: Buffer = Buffer.alloc(0);
+  /** The last DAEMON_START written: each new file after a rotation begins with its identity. */
+  private identity: DaemonRotateEvent | null = null;
 
   private constructor(private readonly s: Settings, private readonly file: LogFile) {
     this.serial = (s.firstSerial - 1) >>> 0;
@@ -216,17 +243,40 @@ export class AuditLog {
   appendEvents(events: readonly LogItem[]): Result<void> {
     if (!this.file.isOpen) return fail('EBADF', `audit log ${this.path} is closed`);
     if (events.length === 0) return ok(undefined);
-    // Each line goes straight into one reusable buffer: no per-event arrays, spreads or one
-    // large join (bench R2: those and the formatting were a third of a 1000-command batch).
+    let batch = this.encode(events, null);
+    const r = this.rotateBefore(batch.bytes.length);
+    if (!r.ok) return r;
+    // The new file's first record says whose records it holds; it takes the batch's first serial.
+    if (r.value && this.identity !== null) batch = this.encode(events, this.identity);
+    return this.write(batch);
+  }
+
+  /**
+   * Encodes a batch: each line straight into one reusable buffer, no per-event arrays, spreads
+   * or one large join (bench R2: those and the formatting were a third of a 1000-command batch).
+   * @param head a DAEMON_ROTATE to put first (the head of a new file), or null
+   */
+  private encode(events: readonly LogItem[], head: DaemonRotateEvent | null): EncodedBatch {
     let serial = this.serial;
     let out = this.scratch;
     let end = 0;
+    let identity = this.identity;
+    const prefix = this.s.prefix;
     const put = (line: string): void => {
       // A UTF-16 code unit is at most 3 bytes of UTF-8; then the newline.
-      if (out.length - end < line.length * 3 + 1) out = grown(out, end, line.length * 3 + 1);
+      const need = (prefix.length + line.length) * 3 + 1;
+      if (out.length - end < need) out = grown(out, end, need);
+      if (prefix !== '') end += out.write(prefix, end);
       end += out.write(line, end);
       out[end++] = NEWLINE;
     };
+    const own = (e: ModelEvent | OwnRecord): void => {
+      serial = this.s.serialSpace === 'model' ? nextSerial(serial) : nextOwnSerial(serial, this.kernelHigh);
+      const { sec, msec } = this.s.clock.now();
+      if (e.kind === 'own-record') put(line(e.typeName, { sec, msec, serial }, e.fields));
+      else formatRecords(e, { sec, msec, serial }).forEach(put);
+    };
+    if (head !== null) own(head);
     for (const e of events) {
       if (e.kind === 'kernel-event') {
         e.before.forEach(put);
@@ -234,18 +284,19 @@ export class AuditLog {
         e.after.forEach(put);
         continue;
       }
-      serial = this.s.serialSpace === 'model' ? nextSerial(serial) : nextOwnSerial(serial, this.kernelHigh);
-      const { sec, msec } = this.s.clock.now();
-      if (e.kind === 'own-record') put(line(e.typeName, { sec, msec, serial }, e.fields));
-      else formatRecords(e, { sec, msec, serial }).forEach(put);
+      if (e.kind === 'daemon-start') identity = { ...e, kind: 'daemon-rotate' };
+      own(e);
     }
     if (out.length <= SCRATCH_KEEP) this.scratch = out;
-    const buf = out.subarray(0, end);
-    const r = this.rotateBefore(buf.length);
-    if (!r.ok) return r;
-    const w = this.file.append(buf, this.s.flush === 'sync');
+    return { bytes: out.subarray(0, end), serial, identity };
+  }
+
+  /** Appends an encoded batch; only once it is on disk do its serials and identity count. */
+  private write(batch: EncodedBatch): Result<void> {
+    const w = this.file.append(batch.bytes, this.s.flush === 'sync');
     if (!w.ok) return w;
-    this.serial = serial;
+    this.serial = batch.serial;
+    this.identity = batch.identity;
     return ok(undefined);
   }
 
@@ -257,7 +308,11 @@ export class AuditLog {
   rotateNow(): Result<'rotated' | 'disabled'> {
     if (this.s.numLogs < 2) return ok('disabled');
     const r = this.file.rotate(this.s.numLogs);
-    return r.ok ? ok('rotated') : r;
+    if (!r.ok) return r;
+    if (this.identity === null) return ok('rotated');
+    // The new file's head; if it cannot be written, the file is new but does not say whose it is.
+    const w = this.write(this.encode([], this.identity));
+    return w.ok ? ok('rotated') : fail(w.error.errno, `rotated, but the new file's DAEMON_ROTATE record could not be written: ${w.error.detail}`);
   }
 
   /** Files kept when rotating (auditd num_logs). */
@@ -275,10 +330,11 @@ export class AuditLog {
    * here the check runs before a batch so that a batch is never split across
    * files. A non-empty file is rotated when the batch would take it past the limit.
    */
-  private rotateBefore(batchBytes: number): Result<void> {
+  private rotateBefore(batchBytes: number): Result<boolean> {
     const { maxSizeBytes, numLogs } = this.s;
     const size = this.file.size;
-    if (!rotationEnabled(maxSizeBytes, numLogs) || size === 0 || size + batchBytes <= maxSizeBytes) return ok(undefined);
-    return this.file.rotate(numLogs);
+    if (!rotationEnabled(maxSizeBytes, numLogs) || size === 0 || size + batchBytes <= maxSizeBytes) return ok(false);
+    const r = this.file.rotate(numLogs);
+    return r.ok ? ok(true) : r;
   }
 }

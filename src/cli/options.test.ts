@@ -26,6 +26,7 @@ describe('parseDaemonArgs', () => {
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
       host: false, hostRescanMs: 1000, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
+      nameFormat: 'none', name: undefined, node: null, bootId: undefined,
     });
   });
 
@@ -140,6 +141,39 @@ describe('parseDaemonArgs --kernel-audit', () => {
     ['an empty key', ['--host', '--kernel-audit', '--kernel-audit-keys', 'a,,b'], "nsproc: --kernel-audit-keys must be all or KEY[,KEY…] (keys of 1 to 256 bytes), not 'a,,b'"],
     ['a fixed clock', ['--host', '--kernel-audit', '--clock', 'fixed:1'], "nsproc: --kernel-audit logs the kernel's events with the kernel's time: --clock must be real"],
   ])('refuses %s', (_name, argv, message) => {
+    expect(err(argv)).toBe(message);
+  });
+});
+
+describe('parseDaemonArgs fleet identity (--name-format, --name, --boot-id)', () => {
+  const err = (argv: string[]) => {
+    const r = parseDaemonArgs(argv, CWD);
+    return r.kind === 'error' ? `${r.exitCode} ${r.message.split('\n')[0]}` : r.kind;
+  };
+  it('names no node by default; --name alone means --name-format user', () => {
+    expect(ok([])).toMatchObject({ nameFormat: 'none', name: undefined, node: null, bootId: undefined });
+    expect(ok(['--name', 'hostA'])).toMatchObject({ nameFormat: 'user', name: 'hostA', node: 'hostA' });
+    expect(ok(['--name-format', 'user', '--name=hostB'])).toMatchObject({ nameFormat: 'user', node: 'hostB' });
+  });
+
+  it.each(['none', 'hostname', 'fqd', 'numeric'] as const)('--name-format %s leaves the lookup to the daemon', (f) => {
+    expect(ok(['--name-format', f])).toMatchObject({ nameFormat: f, node: null });
+  });
+
+  it('--boot-id takes a UUID in either case and keeps it lowercase', () => {
+    expect(ok(['--boot-id', '0D4C2A6E-3B1F-4E8A-9C57-2F6B1D8E4A90']).bootId).toBe('0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90');
+  });
+
+  it.each([
+    ['an unknown format', ['--name-format', 'short'], "2 nsproc: --name-format must be one of none, hostname, fqd, numeric, user, not 'short'"],
+    ['user without a name', ['--name-format', 'user'], '2 nsproc: --name-format user needs --name NAME'],
+    ['a name with another format', ['--name-format', 'hostname', '--name', 'x'], '2 nsproc: --name is the name of --name-format user, not of hostname'],
+    ['a name with a blank', ['--name', 'host A'], `2 nsproc: --name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not "host A"`],
+    ['a name with a control character', ['--name', 'a\tb'], `2 nsproc: --name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not "a\\tb"`],
+    ['an empty name', ['--name='], `2 nsproc: --name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not ""`],
+    ['a boot id that is not a UUID', ['--boot-id', '0d4c2a6e3b1f4e8a9c572f6b1d8e4a90'], '2 nsproc: --boot-id must be a UUID like 0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90, not "0d4c2a6e3b1f4e8a9c572f6b1d8e4a90"'],
+    ['a boot id in host mode', ['--host', '--boot-id', '0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90'], "2 nsproc: --host names the running kernel's boot (/proc/sys/kernel/random/boot_id): drop --boot-id"],
+  ])('refuses %s (usage error, exit 2)', (_name, argv, message) => {
     expect(err(argv)).toBe(message);
   });
 });

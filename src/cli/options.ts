@@ -9,11 +9,15 @@ import type { Profile } from '../model/nstypes.js';
 import { SERIAL_MAX } from '../model/namespaces.js';
 import { DEFAULT_PID_MAX, RESERVED_PIDS } from '../model/pids.js';
 import { firstFreeSerial } from '../model/boot.js';
-import { DEFAULT_NUM_LOGS } from '../audit/log_writer.js';
+import { DEFAULT_NUM_LOGS, validNodeName } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
 
 export type AuditFlush = 'write' | 'sync';
+
+/** auditd.conf(5) `name_format`: what `node=` each log line begins with. */
+export type NameFormat = 'none' | 'hostname' | 'fqd' | 'numeric' | 'user';
+const NAME_FORMATS: readonly NameFormat[] = ['none', 'hostname', 'fqd', 'numeric', 'user'];
 
 /** Everything the daemon and `createSystem()` need; paths are absolute. */
 export interface DaemonOptions {
@@ -56,6 +60,17 @@ export interface DaemonOptions {
   readonly kernelAuditRules: boolean;
   /** Which kernel events are logged: null = every one with a SYSCALL record, else only those with one of these keys. */
   readonly kernelAuditKeys: readonly string[] | null;
+  /** SPEC §9: which node name the log's lines carry (see ./node_name.ts); default none, or user with --name. */
+  readonly nameFormat: NameFormat;
+  /** `--name`: the node name of `--name-format user`. */
+  readonly name: string | undefined;
+  /**
+   * The node name itself, resolved from nameFormat by the daemon before the system starts
+   * (./node_name.ts); null for none. The parser sets only what needs no lookup.
+   */
+  readonly node: string | null;
+  /** Model mode's boot id (`--boot-id`, lowercase); undefined: a random one per start. Host mode has the kernel's. */
+  readonly bootId: string | undefined;
 }
 
 export const DEFAULT_HOST_RESCAN_MS = 1000;
@@ -100,6 +115,13 @@ Options (--opt VALUE or --opt=VALUE):
                            setns; key nsproc), enabling audit if off; undone at stop
   --kernel-audit-keys all|KEY[,KEY…]
                            which kernel events to log: all (default) or those of these keys
+  --name-format none|hostname|fqd|numeric|user
+                           begin every log line with node=NAME, NAME as auditd.conf's
+                           name_format takes it (default none; user with --name)
+  --name NAME              the node name of --name-format user (no blank, '=', quote,
+                           backslash or control character; at most 255 bytes)
+  --boot-id UUID           model mode: the boot id that DAEMON_START names (default: a
+                           random one per start); with --clock fixed: the log is reproducible
   --foreground             mount.sh: run the daemon in the foreground
   --pid-file PATH          write the daemon pid there once mounted
   --dry-run                check options, print mountpoint= and audit_log=, exit
@@ -143,6 +165,12 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
     o.kernelAuditKeys = keys;
     return undefined;
   },
+  '--name-format': (o, v) => (NAME_FORMATS.includes(v as NameFormat) ? void (o.nameFormat = v as NameFormat)
+    : `--name-format must be one of ${NAME_FORMATS.join(', ')}, not '${v}'`),
+  '--name': (o, v) => (validNodeName(v) ? void (o.name = v)
+    : `--name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not ${JSON.stringify(v)}`),
+  '--boot-id': (o, v) => (UUID.test(v) ? void (o.bootId = v.toLowerCase())
+    : `--boot-id must be a UUID like 0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90, not ${JSON.stringify(v)}`),
   '--pid-file': (o, v, cwd) => (v === '' ? '--pid-file needs a path' : void (o.pidFile = path.resolve(cwd, v))),
 };
 
@@ -160,6 +188,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
     host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
+    nameFormat: 'none', name: undefined, node: null, bootId: undefined,
   };
 }
 
@@ -215,10 +244,29 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
   if (o.host && (seen.has('--profile') || seen.has('--serial-start') || seen.has('--pid-max'))) {
     return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
   }
+  if (o.host && o.bootId !== undefined) return usageError('--host names the running kernel\'s boot (/proc/sys/kernel/random/boot_id): drop --boot-id');
+  const named = nodeNaming(o, seen.has('--name-format'));
+  if (named !== undefined) return usageError(named);
   if (positional !== undefined) o.mountpoint = path.resolve(cwd, positional);
   const err = checkTogether(o);
   return err === undefined ? { kind: 'ok', options: o } : usageError(err);
 }
+
+/**
+ * auditd's `name_format` and `name` together: `--name` alone means `user`; `user` needs a
+ * name, and a name with another format would be ignored (auditd ignores it silently: here it
+ * is an error, so nobody believes their lines are named when they are not).
+ */
+function nodeNaming(o: Mutable<DaemonOptions>, formatGiven: boolean): string | undefined {
+  if (!formatGiven && o.name !== undefined) o.nameFormat = 'user';
+  if (o.nameFormat === 'user' && o.name === undefined) return '--name-format user needs --name NAME';
+  if (o.nameFormat !== 'user' && o.name !== undefined) return `--name is the name of --name-format user, not of ${o.nameFormat}`;
+  if (o.nameFormat === 'user') o.node = o.name!;
+  return undefined;
+}
+
+/** RFC 4122 text form, any version: what /proc/sys/kernel/random/boot_id prints. */
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** What no single option can check: the rules that tie options together. */
 function checkTogether(o: DaemonOptions): string | undefined {

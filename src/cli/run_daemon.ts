@@ -13,6 +13,7 @@ import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
 import type { TreeInvalidation } from '../procfs/tree_invalidation.js';
 import { auditLogInside, parseDaemonArgs, type DaemonOptions } from './options.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
+import { resolveNodeName } from './node_name.js';
 import { serveSignals } from './signals.js';
 
 /** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
@@ -50,7 +51,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   const parsed = parseDaemonArgs(argv, process.cwd());
   if (parsed.kind === 'help') return say(process.stdout, parsed.text, 0);
   if (parsed.kind === 'error') return say(process.stderr, parsed.message, parsed.exitCode);
-  const opts = { ...parsed.options, mountpoint: await followSymlink(parsed.options.mountpoint) };
+  let opts = { ...parsed.options, mountpoint: await followSymlink(parsed.options.mountpoint) };
   const inside = auditLogInside(opts.mountpoint, opts.auditLog);
   if (inside !== undefined) return say(process.stderr, `nsproc: ${inside}`, 2);
   // mount.sh reads these two lines to learn what the daemon will use.
@@ -60,6 +61,10 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   if (inspector.url() !== undefined) {
     return say(process.stderr, 'nsproc: refusing to start: the Node inspector is open (--inspect in the command line or NODE_OPTIONS)', EXIT_START_FAILED);
   }
+  // The node name every log line will begin with, looked up once, as auditd does at start.
+  const named = await resolveNodeName(opts.nameFormat, opts.name);
+  if ('error' in named) return say(process.stderr, `nsproc: ${named.error}`, EXIT_START_FAILED);
+  opts = { ...opts, node: named.node };
   // Every path is absolute now; do not keep the caller's directory busy.
   process.chdir('/');
 

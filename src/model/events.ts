@@ -53,17 +53,29 @@ export interface VirtControlEvent {
 }
 
 /**
- * Host mode's start marker (SPEC §7), as auditd writes DAEMON_START when it starts:
- * which kernel, and where namespace serials come from.
+ * The audit daemon's start marker, as auditd writes DAEMON_START when it starts: which kernel,
+ * where namespace serials come from, and whose records follow (the boot, SPEC §9). Host mode
+ * always writes it; model mode when a fleet identity (node name, boot id) is asked for.
  */
 export interface DaemonStartEvent {
   readonly kind: 'daemon-start';
   readonly actor: ActorInfo;
   readonly version: string;
-  /** The running kernel's release (uname -r). */
+  /** The running kernel's release (uname -r), or `model-<profile>` for a model. */
   readonly kernel: string;
-  /** `ns_get_id`: the kernel's NS_GET_ID; `counter`: nsproc's own, in the order first seen. */
-  readonly serialSource: 'ns_get_id' | 'counter';
+  /** `ns_get_id`: the kernel's NS_GET_ID; `counter`: nsproc's own, in the order first seen; `model`: the model's. */
+  readonly serialSource: 'ns_get_id' | 'counter' | 'model';
+  /** The boot whose records follow: the kernel's boot_id, or a model start's own UUID. */
+  readonly bootId: string;
 }
 
-export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent | DaemonStartEvent;
+/**
+ * auditd writes DAEMON_ROTATE at the head of each new log file; here it repeats the start
+ * marker's identity, so every file of a rotated set says whose records it holds.
+ */
+export interface DaemonRotateEvent extends Omit<DaemonStartEvent, 'kind'> {
+  readonly kind: 'daemon-rotate';
+}
+
+export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent | DaemonStartEvent
+  | DaemonRotateEvent;

@@ -116,8 +116,10 @@ export const KDEVTMPFS_MNT_SERIAL = 6;
 
 /** AUDIT_NS_INFO (SPEC §6). */
 export const NS_INFO_AUDIT: AuditType = { name: 'NS_INFO', num: 1329 };
-/** AUDIT_DAEMON_START (include/uapi/linux/audit.h): host mode's start marker. */
+/** AUDIT_DAEMON_START (include/uapi/linux/audit.h): the start marker. */
 export const DAEMON_START_AUDIT: AuditType = { name: 'DAEMON_START', num: 1200 };
+/** AUDIT_DAEMON_ROTATE: the head of each new log file after a rotation. */
+export const DAEMON_ROTATE_AUDIT: AuditType = { name: 'DAEMON_ROTATE', num: 1205 };
 /** AUDIT_VIRT_CONTROL (include/uapi/linux/audit.h). */
 export const VIRT_CONTROL_AUDIT: AuditType = { name: 'VIRT_CONTROL', num: 2500 };
 

@@ -38,10 +38,11 @@ describe('host mode', () => {
     await m?.stop();
   });
 
-  it('starts with DAEMON_START naming the serial source, then INITs, then NS_INFO for this test process', async () => {
+  it('starts with DAEMON_START naming the serial source and the kernel\'s boot, then INITs, then NS_INFO for this test process', async () => {
     const all = await records(m);
     expect(all[0]!.type).toBe('DAEMON_START');
     expect(field(all[0]!, 'ns_serials')).toBe('ns_get_id');
+    expect(field(all[0]!, 'boot_id')).toBe((await fs.readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
     const ownNet = await pyNsId('/proc/self/ns/net');
     const info = all.find(rec('NS_INFO', { pid: String(process.pid) }));
     expect(info && field(info, 'netns')).toBe(ownNet);

@@ -19,6 +19,9 @@
  * | NSPROC_BENCH_R4_RECORDS        | 200000               | 2000     |
  * | NSPROC_BENCH_R6_SECONDS        | 2 (s per rate)       | (not run) |
  * | NSPROC_BENCH_R6_RATES          | 1000,2000,5000,10000,20000,50000 | (not run) |
+ * | NSPROC_BENCH_R8_SIZES          | 1000000,10000000     | 2000,20000 |
+ * | NSPROC_BENCH_R8_HOSTS          | 100                  | 5        |
+ * | NSPROC_BENCH_R8_MIGRATIONS     | 5                    | 2        |
  * | NSPROC_BENCH_TMP               | os.tmpdir()          |          |
  */
 import { DEFAULT_CACHE_TIMEOUT } from '../src/procfs/tree_invalidation.js';
@@ -32,6 +35,8 @@ export interface BenchConfig {
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
   readonly r6: { seconds: number; rates: number[] };
+  /** R8: aggregated log sizes (records; the last one is the goal's), hosts, migrating containers. */
+  readonly r8: { sizes: number[]; hosts: number; migrations: number };
   readonly tmp: string | undefined;
 }
 
@@ -76,6 +81,11 @@ export function benchConfig(smoke: boolean): BenchConfig {
     r6: {
       seconds: num('NSPROC_BENCH_R6_SECONDS', 2),
       rates: list('NSPROC_BENCH_R6_RATES', [1000, 2000, 5000, 10000, 20000, 50000]),
+    },
+    r8: {
+      sizes: list('NSPROC_BENCH_R8_SIZES', smoke ? [2000, 20000] : [1_000_000, 10_000_000]),
+      hosts: num('NSPROC_BENCH_R8_HOSTS', smoke ? 5 : 100),
+      migrations: num('NSPROC_BENCH_R8_MIGRATIONS', smoke ? 2 : 5),
     },
     tmp: process.env['NSPROC_BENCH_TMP'] || undefined,
   };

@@ -6,7 +6,7 @@
  * and auditd's raw writer prefixes `type=NAME msg=` (src/auditd-event.c:format_raw()).
  * No I/O, no clock: the caller supplies the stamp.
  */
-import type { ActorInfo, ModelEvent, NsInfoEvent } from '../model/events.js';
+import type { ActorInfo, ContainerSeenEvent, ModelEvent, NsInfoEvent, NsRef } from '../model/events.js';
 import type { DaemonStartEvent } from '../model/events.js';
 import { auditField, DAEMON_ROTATE_AUDIT, DAEMON_START_AUDIT, NS_INFO_AUDIT, VIRT_CONTROL_AUDIT } from '../model/nstypes.js';
 
@@ -73,9 +73,35 @@ function actorFields(a: ActorInfo): string {
 
 /** NS_INFO body: `pid=` first (V5 change log: "Log AUDIT_NS_INFO with PID"), then table order. */
 function nsInfoFields(e: NsInfoEvent): string {
-  let s = `pid=${e.pid}`;
-  for (const r of e.namespaces) s += ` ${auditField(r.type)}=${snumHex(r.snum)}`;
+  return `pid=${e.pid}${nsFields(e.namespaces)}`;
+}
+
+/** ` <t>ns=HEX` for each namespace, in the order given (table order). */
+function nsFields(namespaces: readonly NsRef[]): string {
+  let s = '';
+  for (const r of namespaces) s += ` ${auditField(r.type)}=${snumHex(r.snum)}`;
   return s;
+}
+
+/** nsproc's own record of a container's process (SPEC §9): not a kernel record type, hence the prefix. */
+export const CONTAINER_RECORD = 'NSPROC_CONTAINER';
+
+/**
+ * A text from outside, as kernel/audit.c:audit_log_untrustedstring() writes it: in double
+ * quotes, or as upper-case hex without quotes when it holds a quote, a blank, a control or
+ * non-ASCII byte (audit_string_contains_control()), which ausearch -i decodes.
+ */
+function untrustedField(text: string): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.every((b) => b > 0x20 && b < 0x7f && b !== 0x22)) return `"${text}"`;
+  return bytes.toString('hex').toUpperCase();
+}
+
+/** NSPROC_CONTAINER body: `pid= runtime= container= [pod=] cgroup= <t>ns=…`. */
+function containerFields(e: ContainerSeenEvent): string {
+  const c = e.container;
+  const pod = c.pod === null ? '' : ` pod=${c.pod}`;
+  return `pid=${e.pid} runtime=${c.runtime} container=${c.id}${pod} cgroup=${untrustedField(c.cgroup)}${nsFields(e.namespaces)}`;
 }
 
 /**
@@ -142,6 +168,8 @@ export function formatRecords(event: ModelEvent, stamp: AuditStamp): string[] {
       return [line(DAEMON_START_AUDIT.name, stamp, daemonFields('start', event))];
     case 'daemon-rotate':
       return [line(DAEMON_ROTATE_AUDIT.name, stamp, daemonFields('rotate-logs', event))];
+    case 'container-seen':
+      return [line(CONTAINER_RECORD, stamp, containerFields(event))];
   }
 }
 

@@ -189,7 +189,7 @@ describe('lsns()', () => {
     const rows = JSON.parse(table(scenario('modern', A), '-J --output-all -l -t user').join('\n')).namespaces;
     expect(rows[1]).toEqual({
       ns: 4026531841, type: 'user', path: '/mnt/4/ns/user', nprocs: 2, pid: 4, ppid: 1, command: 'init', uid: 0, user: 'root',
-      netnsid: null, nsfs: null, pns: 4026531837, ons: 4026531837, snum: 'a',
+      netnsid: null, nsfs: null, pns: 4026531837, ons: 4026531837, snum: 'a', container: null,
     });
   });
 

@@ -13,7 +13,8 @@
  * prints them without PID, PPID, COMMAND or PATH, with UID from
  * NS_GET_OWNER_UID (user namespaces; 0 for the others, where it fails).
  * PATH is `<mountpoint>/<pid>/ns/<type>`. NETNSID and NSFS are always empty:
- * the model has no netlink peers and no nsfs mounts.
+ * the model has no netlink peers and no nsfs mounts. CONTAINER is the PID's
+ * container (host mode, from its cgroup); empty without one, and in model mode.
  */
 import { fail, ok, type Result } from '../model/errno.js';
 import { liveParent, namespaceUsage, ppidOf, type NsUsage } from '../model/query.js';
@@ -48,6 +49,7 @@ function cell(id: LsnsColumnId, row: NsRow, proc: Task | null, ctx: QueryContext
     case 'PNS': return String(ns.parent?.inum ?? 0);
     case 'ONS': return String(ns.owner?.inum ?? 0);
     case 'SNUM': return ns.snum.toString(16);
+    case 'CONTAINER': return proc?.host?.container?.id ?? null;
   }
 }
 

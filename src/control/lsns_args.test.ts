@@ -68,7 +68,7 @@ describe('parseLsnsArgs()', () => {
     ['two NAMESPACEs', '1 2'],
     ['an unknown option', '-x'],
     ['-Q (filters are not supported)', '-Q NS==1'],
-    ['too many columns', `-o ${Array(29).fill('NS').join(',')}`],
+    ['too many columns', `-o ${Array(31).fill('NS').join(',')}`],
     ['an unterminated quote', "-o 'NS"],
   ])('parseLsnsArgs() fails with EINVAL for %s', (_name, args) => {
     const r = parseLsnsArgs(args);

@@ -16,7 +16,8 @@ import type { JsonType } from './_scols.js';
 
 /** The column names, as headers and `-o` names. */
 export type LsnsColumnId =
-  | 'NS' | 'TYPE' | 'PATH' | 'NPROCS' | 'PID' | 'PPID' | 'COMMAND' | 'UID' | 'USER' | 'NETNSID' | 'NSFS' | 'PNS' | 'ONS' | 'SNUM';
+  | 'NS' | 'TYPE' | 'PATH' | 'NPROCS' | 'PID' | 'PPID' | 'COMMAND' | 'UID' | 'USER' | 'NETNSID' | 'NSFS' | 'PNS' | 'ONS' | 'SNUM'
+  | 'CONTAINER';
 
 /** One row of the column table. */
 export interface LsnsColumnInfo {
@@ -27,7 +28,7 @@ export interface LsnsColumnInfo {
   readonly help: string;
 }
 
-/** sys-utils/lsns.c infos[]: name, width hint, SCOLS_FL_RIGHT, JSON type; SNUM is nsproc's. */
+/** sys-utils/lsns.c infos[]: name, width hint, SCOLS_FL_RIGHT, JSON type; SNUM and CONTAINER are nsproc's. */
 export const LSNS_COLUMNS: readonly LsnsColumnInfo[] = [
   { id: 'NS', whint: 10, right: true, json: 'number', help: 'namespace identifier (inode number)' },
   { id: 'TYPE', whint: 5, right: false, json: 'string', help: 'kind of namespace' },
@@ -43,6 +44,7 @@ export const LSNS_COLUMNS: readonly LsnsColumnInfo[] = [
   { id: 'PNS', whint: 10, right: true, json: 'number', help: 'parent namespace identifier (inode number)' },
   { id: 'ONS', whint: 10, right: true, json: 'number', help: 'owner namespace identifier (inode number)' },
   { id: 'SNUM', whint: 0, right: true, json: 'string', help: 'namespace serial number (hex, as *_snum and audit records)' },
+  { id: 'CONTAINER', whint: 0, right: false, json: 'string', help: 'container of the PID, from its cgroup (host mode)' },
 ];
 
 /** lsns.c's LSNS_TREE_*: none (`-l`), process (the default), owner (`-T`), parent (`-T parent`). */

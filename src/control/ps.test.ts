@@ -46,33 +46,33 @@ const A = 'clone 1 pid,net,time;setcred 4 uid=1000 comm=sh;clone 4 0;unshare 1 p
 describe('ps()', () => {
   it.each<[string, Profile, string, string, string[]]>([
     ['a tree with NSpid, uid and every serial in hex (modern)', 'modern', A, '', [
-      'PID PPID NSPID  UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CGROUPNS TIMENS TIMENS_FC COMMAND',
-      '  1    0 1        0     7     2     1     4        d      3     5        8      9         9 init',
-      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c └─sh',
-      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c   └─sh',
-      '  2    0 2        0     7     2     1     4        4      3     5        8      9         9 kthreadd',
-      '  3    2 3        0     7     2     1     4        4      3     6        8      9         9 └─kdevtmpfs',
+      'PID PPID NSPID  UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CGROUPNS TIMENS TIMENS_FC CONTAINER COMMAND',
+      '  1    0 1        0     7     2     1     4        d      3     5        8      9         9           init',
+      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c           └─sh',
+      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c             └─sh',
+      '  2    0 2        0     7     2     1     4        4      3     5        8      9         9           kthreadd',
+      '  3    2 3        0     7     2     1     4        4      3     6        8      9         9           └─kdevtmpfs',
     ]],
     ['v5 after boot: no cgroup or time columns, PIDNS_FC kept', 'v5', '', '', [
-      'PID PPID NSPID UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS COMMAND',
-      '  1    0 1       0     7     2     1     4        4      3     5 init',
-      '  2    0 2       0     7     2     1     4        4      3     5 kthreadd',
-      '  3    2 3       0     7     2     1     4        4      3     6 └─kdevtmpfs',
+      'PID PPID NSPID UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CONTAINER COMMAND',
+      '  1    0 1       0     7     2     1     4        4      3     5           init',
+      '  2    0 2       0     7     2     1     4        4      3     5           kthreadd',
+      '  3    2 3       0     7     2     1     4        4      3     6           └─kdevtmpfs',
     ]],
     ['-p 4: that task and its descendants', 'modern', A, '-p 4 -n', [
-      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c sh',
-      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c └─sh',
+      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c           sh',
+      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c           └─sh',
     ]],
     ['-l: flat, by pid', 'v5', '', '-l -n', [
-      '  1    0 1       0     7     2     1     4        4      3     5 init',
-      '  2    0 2       0     7     2     1     4        4      3     5 kthreadd',
-      '  3    2 3       0     7     2     1     4        4      3     6 kdevtmpfs',
+      '  1    0 1       0     7     2     1     4        4      3     5           init',
+      '  2    0 2       0     7     2     1     4        4      3     5           kthreadd',
+      '  3    2 3       0     7     2     1     4        4      3     6           kdevtmpfs',
     ]],
     ['a reparented task sits under its new parent', 'v5', 'clone 1 0;clone 4 0;exit 4', '-n', [
-      '  1    0 1       0     7     2     1     4        4      3     5 init',
-      '  5    1 5       0     7     2     1     4        4      3     5 └─init',
-      '  2    0 2       0     7     2     1     4        4      3     5 kthreadd',
-      '  3    2 3       0     7     2     1     4        4      3     6 └─kdevtmpfs',
+      '  1    0 1       0     7     2     1     4        4      3     5           init',
+      '  5    1 5       0     7     2     1     4        4      3     5           └─init',
+      '  2    0 2       0     7     2     1     4        4      3     5           kthreadd',
+      '  3    2 3       0     7     2     1     4        4      3     6           └─kdevtmpfs',
     ]],
   ])('ps(): %s', (_name, profile, script, args, want) => {
     expect(table(scenario(profile, script), args)).toEqual(want);
@@ -80,7 +80,7 @@ describe('ps()', () => {
 
   it('-J: key "tasks", NSPID a number array, serials strings, children nested', () => {
     const out = JSON.parse(table(scenario('modern', A), '-J -p 4').join('\n'));
-    expect(out.tasks[0]).toMatchObject({ pid: 4, ppid: 1, nspid: [4, 1], uid: 1000, pidns: 'a', timens_fc: 'c', command: 'sh' });
+    expect(out.tasks[0]).toMatchObject({ pid: 4, ppid: 1, nspid: [4, 1], uid: 1000, pidns: 'a', timens_fc: 'c', container: null, command: 'sh' });
     expect(out.tasks[0].children[0]).toMatchObject({ pid: 5, nspid: [5, 2] });
   });
 

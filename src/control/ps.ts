@@ -8,7 +8,10 @@
  * namespace type in `ns/` order with the serial in hex (header: the audit field
  * name, `NETNS` for `netns=`), and `<TYPE>NS_FC` for `pid_for_children` (every
  * profile: the model keeps it in v5 too) and `time_for_children` (modern),
- * then COMMAND (comm) with the tree. Tasks are in pid order under their parent.
+ * then CONTAINER (host mode: the container id or name its cgroup names, as in
+ * NSPROC_CONTAINER's `container=`; empty outside containers and in model mode),
+ * then COMMAND (comm) with the tree: the namespaces' columns stay together, and
+ * the one variable-width text with the tree art stays last, as in ps(1). Tasks are in pid order under their parent.
  * `-l` lists flat in pid order, `-p PID` shows that task and its descendants;
  * `-n`, `-r` and `-J` (key "tasks", NSPID a number array) are as in lsns.
  */
@@ -78,6 +81,7 @@ function psColumns(s: ModelState, tree: boolean): PsColumn[] {
     col('NSPID', 0, false, 'array-number', (t) => t.nrs.join(',')),
     col('UID', 0, true, 'number', (t) => String(t.cred.uid)),
     ...nsCols,
+    col('CONTAINER', 0, false, 'string', (t) => t.host?.container?.id ?? ''),
     { ...col('COMMAND', 0, false, 'string', (t) => t.comm), tree },
   ];
 }
@@ -85,7 +89,7 @@ function psColumns(s: ModelState, tree: boolean): PsColumn[] {
 /**
  * @example
  * ps(state, { pid: null, list: false, raw: false, json: false, noHeadings: false })
- * // ['  PID  PPID NSPID UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS COMMAND', '    1     0 1       0     7 …']
+ * // ['  PID  PPID NSPID UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CONTAINER COMMAND', '    1     0 1       0     7 …']
  */
 export function ps(s: ModelState, q: PsQuery): Result<string[]> {
   let roots = taskForest(s);

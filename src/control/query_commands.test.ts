@@ -77,7 +77,7 @@ describe('runBatch() with queries', () => {
       '4',
       '4026531842      3   1 /m/1/ns/net',
       '4026531843      1   4 /m/4/ns/net',
-      '  4    1 4       0     8     2     1     4        4      3     5 init',
+      '  4    1 4       0     8     2     1     4        4      3     5           init',
       'ok',
       '',
     ].join('\n'));

@@ -8,7 +8,10 @@
  * - processes: `/proc/<pid>/status`, `loginuid`, `sessionid`, `attr/current`, `ns/*`;
  * - namespaces held only by an open file (`/proc/<pid>/fd/*`) or a bind mount
  *   (nsfs lines of `/proc/self/mountinfo`): {@link Scanner.scanHolders};
- * - owners and parents: NS_GET_USERNS and NS_GET_PARENT on every new namespace.
+ * - owners and parents: NS_GET_USERNS and NS_GET_PARENT on every new namespace;
+ * - the container a process is in: `/proc/<pid>/cgroup` (cgroup_container.ts), read with
+ *   the process and compared at every full scan (a process moved into a container's cgroup
+ *   makes no proc connector event).
  * A namespace is known by `id:<hex>` (NS_GET_ID) or, without it, `<type>:<inum>`.
  * It is freed once no process holds it and its nsfs file handle fails with ESTALE
  * (Linux 6.18); without handles, once no process, fd, mount or owned/child
@@ -17,6 +20,7 @@
 import * as fs from 'node:fs';
 import type { HostBatch, ObservedNs, ObservedProc } from '../model/host_observation.js';
 import { profileTypes, type NsName, type Profile } from '../model/nstypes.js';
+import { containerOf } from './cgroup_container.js';
 import { closeNsFd, nsAlive, nsGetId, nsInum, nsOwnerUid, nsRelative } from './nsfs.js';
 import { linkInum, listPids, parseStatus, readAuditId, readLink, readProcFile, readSubj } from './proc_read.js';
 
@@ -48,6 +52,8 @@ interface ProcView {
   readonly keys: readonly string[] | null;
   /** What was last read of it. */
   readonly facts: ObservedProc;
+  /** The text of its /proc/<pid>/cgroup as last read ('' for kernel threads and when unreadable). */
+  readonly cgroup: string;
 }
 
 export interface ScanStats {
@@ -93,7 +99,7 @@ export class Scanner {
       const view = this.procs.get(pid);
       // Kernel threads make no system calls from user space: once read, their namespaces stay
       // (kdevtmpfs's unshare in drivers/base/devtmpfs.c happens as it starts, before its first read).
-      if (!view || (!view.facts.kthread && this.linksChanged(pid, view))) this.readProc(pid);
+      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readCgroup(pid) !== view.cgroup))) this.readProc(pid);
     }
     if (holders) this.scanHolders();
     for (const l of this.lingering.values()) l.due = 0;
@@ -111,20 +117,22 @@ export class Scanner {
     const st = typeof text === 'string' ? parseStatus(text) : null;
     if (!st || st.dead) {
       // Gone meanwhile: its new namespaces still get their records, with the facts last read (at its fork or exec).
-      const last = this.procs.get(pid)?.facts;
-      if (last && seen.keys) this.record(pid, { ...last, ns: this.nsRecord(seen.keys) }, seen);
+      const last = this.procs.get(pid);
+      if (last && seen.keys) this.record(pid, { ...last.facts, ns: this.nsRecord(seen.keys) }, seen, last.cgroup);
       return this.markGone(pid);
     }
+    // Kernel threads stay in the root cgroup (kthreadd's): not read.
+    const cgroup = st.kthread ? '' : readCgroup(pid);
     const facts: ObservedProc = {
       pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uid, gid: st.gid, capEff: st.capEff,
       auid: readAuditId(pid, 'loginuid'), ses: readAuditId(pid, 'sessionid'), subj: readSubj(pid), kthread: st.kthread,
-      status: st.lines, ns: seen.keys ? this.nsRecord(seen.keys) : null,
+      status: st.lines, ns: seen.keys ? this.nsRecord(seen.keys) : null, container: containerOf(cgroup),
     };
-    this.record(pid, facts, seen);
+    this.record(pid, facts, seen, cgroup);
   }
 
-  private record(pid: number, facts: ObservedProc, seen: { inums: number[]; keys: string[] | null }): void {
-    this.setView(pid, { inums: seen.inums, keys: seen.keys, facts });
+  private record(pid: number, facts: ObservedProc, seen: { inums: number[]; keys: string[] | null }, cgroup: string): void {
+    this.setView(pid, { inums: seen.inums, keys: seen.keys, facts, cgroup });
     this.pending.procs.set(pid, facts);
   }
 
@@ -360,6 +368,12 @@ export class Scanner {
     this.stats.overruns++;
     this.fullScan(false);
   }
+}
+
+/** /proc/<pid>/cgroup's text; '' when it cannot be read (gone, or a kernel without cgroups). */
+function readCgroup(pid: number): string {
+  const t = readProcFile(`/proc/${pid}/cgroup`);
+  return typeof t === 'string' ? t : '';
 }
 
 function emptyPending() {

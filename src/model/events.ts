@@ -3,6 +3,7 @@
  * `src/model/ops/`. Events carry values, not live objects, so the audit writer
  * can format them after the model has moved on (a freed namespace, an exited task).
  */
+import type { ObservedContainer } from './host_observation.js';
 import type { NsType } from './nstypes.js';
 
 /** The acting task as audit records name it (SPEC §6): pid from the initial pid namespace. */
@@ -77,5 +78,17 @@ export interface DaemonRotateEvent extends Omit<DaemonStartEvent, 'kind'> {
   readonly kind: 'daemon-rotate';
 }
 
+/**
+ * NSPROC_CONTAINER (host mode, SPEC §9): the first process seen of a container, or one of it
+ * whose namespaces differ from those last recorded for that container; its own event.
+ */
+export interface ContainerSeenEvent {
+  readonly kind: 'container-seen';
+  readonly pid: number;
+  readonly container: ObservedContainer;
+  /** The process's namespaces, in table order (as NS_INFO). */
+  readonly namespaces: readonly NsRef[];
+}
+
 export type ModelEvent = NsCreatedEvent | NsFreedEvent | NsInfoEvent | VirtControlEvent | DaemonStartEvent
-  | DaemonRotateEvent;
+  | DaemonRotateEvent | ContainerSeenEvent;

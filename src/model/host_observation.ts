@@ -47,6 +47,22 @@ export interface ObservedProc {
   readonly status: string;
   /** `ns/` entry name → namespace key; null when the daemon may not read /proc/<pid>/ns (EACCES). */
   readonly ns: Readonly<Record<string, string>> | null;
+  /** The container its cgroup names (src/host/cgroup_container.ts), or null: none, or unreadable. */
+  readonly container: ObservedContainer | null;
+}
+
+/** Who made the container a process is in (SPEC §9), as its cgroup path names it. */
+export type ContainerRuntime = 'docker' | 'podman' | 'containerd' | 'kubernetes' | 'crio' | 'lxc' | 'nspawn' | 'libvirt';
+
+/** The container a process is in, read from `/proc/<pid>/cgroup`. */
+export interface ObservedContainer {
+  readonly runtime: ContainerRuntime;
+  /** The runtime's 64-hex id (docker, podman, containerd, crio, kubernetes), or the name (lxc, nspawn, libvirt). */
+  readonly id: string;
+  /** The Kubernetes pod's uid (runtime `kubernetes` only), as the API server writes it; else null. */
+  readonly pod: string | null;
+  /** The cgroup path that named it: the third field of that `/proc/<pid>/cgroup` line. */
+  readonly cgroup: string;
 }
 
 /** One step of what the host did: applied as a whole by ops/observe.ts. */

@@ -7,6 +7,7 @@ import type { NsName, NsType, ProfileTypes } from './nstypes.js';
 import type { ActorInfo } from './events.js';
 import type { Journal } from './journal.js';
 import type { InumAllocator } from './inum.js';
+import type { ObservedContainer } from './host_observation.js';
 
 /** Pid namespace life (kernel: PIDNS_ADDING): `new` until its first task (pid 1), `dead` once that init exited. */
 export type PidNsState = 'new' | 'running' | 'dead';
@@ -89,6 +90,8 @@ export interface HostTaskFacts {
   readonly status: string;
   /** The daemon may not read /proc/<pid>/ns: the tree answers EACCES and the slots are empty. */
   readonly nsDenied: boolean;
+  /** The container its cgroup names (SPEC §9), or null. */
+  readonly container: ObservedContainer | null;
 }
 
 /** A reference that keeps a namespace alive with no task (an open ns file, a bind mount). */
@@ -129,6 +132,11 @@ export interface HostState {
   readonly lastSeen: Map<Namespace, ActorInfo>;
   /** The process each namespace was found through (ObservedNs.via), for records when no process was seen in it. */
   readonly foundVia: Map<Namespace, number>;
+  /**
+   * Per container (`runtime:id`), the serials of the namespaces its last NSPROC_CONTAINER named:
+   * a process of it with another set gets a record again. Kept for the daemon's run.
+   */
+  readonly containers: Map<string, string>;
 }
 
 /** The init pid namespace's map: every live task by its pid as the initial pid namespace sees it. */

@@ -153,8 +153,8 @@ describe.skipIf(liveReason !== null)('nsctl lsns against the host\'s lsns(8)', (
     expect(headerWords(await lsns(args))).toEqual(headerWords(await host(words)));
   });
 
-  it('--output-all is util-linux\'s columns plus SNUM at the end', async () => {
-    expect(headerWords(await lsns('--output-all'))).toEqual([...headerWords(await host(['--output-all'])), 'SNUM']);
+  it('--output-all is util-linux\'s columns plus SNUM and CONTAINER at the end', async () => {
+    expect(headerWords(await lsns('--output-all'))).toEqual([...headerWords(await host(['--output-all'])), 'SNUM', 'CONTAINER']);
   });
 
   it.each([

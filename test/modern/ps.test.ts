@@ -18,13 +18,13 @@ afterAll(async () => { await m?.stop(); });
 describe('nsctl ps', () => {
   it('prints the task tree with NSpid, uid, each namespace\'s serial in hex and comm', async () => {
     expect(await bashOk(m, 'nsctl ps')).toBe([
-      'PID PPID NSPID  UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CGROUPNS TIMENS TIMENS_FC COMMAND',
-      '  1    0 1        0     7     2     1     4        4      3     5        8      9         d init',
-      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c ├─sh',
-      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c │ └─sh',
-      '  6    1 6        0     7     2     1     4        4      3     5        8      d         d └─init',
-      '  2    0 2        0     7     2     1     4        4      3     5        8      9         9 kthreadd',
-      '  3    2 3        0     7     2     1     4        4      3     6        8      9         9 └─kdevtmpfs',
+      'PID PPID NSPID  UID NETNS UTSNS IPCNS PIDNS PIDNS_FC USERNS MNTNS CGROUPNS TIMENS TIMENS_FC CONTAINER COMMAND',
+      '  1    0 1        0     7     2     1     4        4      3     5        8      9         d           init',
+      '  4    1 4,1   1000     b     2     1     a        a      3     5        8      c         c           ├─sh',
+      '  5    4 5,2   1000     b     2     1     a        a      3     5        8      c         c           │ └─sh',
+      '  6    1 6        0     7     2     1     4        4      3     5        8      d         d           └─init',
+      '  2    0 2        0     7     2     1     4        4      3     5        8      9         9           kthreadd',
+      '  3    2 3        0     7     2     1     4        4      3     6        8      9         9           └─kdevtmpfs',
       '',
     ].join('\n'));
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatRecords } from '../../audit/format.js';
-import type { HostBatch, ObservedNs, ObservedProc } from '../host_observation.js';
+import type { HostBatch, ObservedContainer, ObservedNs, ObservedProc } from '../host_observation.js';
 import type { ModelEvent } from '../events.js';
 import { allTasks, type ModelState } from '../state.js';
 import { lookup } from '../../procfs/tree.js';
@@ -19,10 +19,10 @@ const initial = Object.entries(INIT_IDS).map(([t, id], i) => ns(t as ObservedNs[
 const keyOf = (t: string) => initial.find((n) => n.type === t)!.key;
 const initialSlots = Object.fromEntries(ENTRIES.map((e) => [e, keyOf(TYPE_OF(e))]));
 
-function proc(pid: number, ppid: number, slots: Record<string, string> | null = initialSlots, uid = 0): ObservedProc {
+function proc(pid: number, ppid: number, slots: Record<string, string> | null = initialSlots, uid = 0, container: ObservedContainer | null = null): ObservedProc {
   return {
     pid, ppid, comm: `p${pid}`, nspid: [pid], uid, gid: uid, capEff: 0x1ffffffffffn, auid: 4294967295, ses: 4294967295, subj: '?',
-    kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, ns: slots,
+    kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, ns: slots, container,
   };
 }
 
@@ -61,7 +61,7 @@ describe('hostSnapshot()', () => {
   it('hostSnapshot() serves the host\'s status lines, and EACCES under ns/ of a process it could not read', () => {
     const s = start();
     const st = allTasks(s).get(1)!;
-    expect(st.host).toEqual({ status: 'Name:\tp1\nPid:\t1\n', nsDenied: true });
+    expect(st.host).toEqual({ status: 'Name:\tp1\nPid:\t1\n', nsDenied: true, container: null });
     expect(lookup(s, '/1/ns/net')).toMatchObject({ errno: 'EACCES' });
     expect(lookup(s, '/100/ns/net_snum')).toMatchObject({ kind: 'snum', ns: { snum: 3n } });
   });
@@ -132,6 +132,60 @@ describe('observe()', () => {
   it('observe() never frees the daemon\'s own namespaces', () => {
     const s = start();
     expect(observe(s, batch({ freed: [keyOf('net')] })).events).toEqual([]);
+  });
+});
+
+describe('observe(): containers', () => {
+  const ID = 'ab'.repeat(32);
+  const docker: ObservedContainer = { runtime: 'docker', id: ID, pod: null, cgroup: `/system.slice/docker-${ID}.scope` };
+  const pod: ObservedContainer = { runtime: 'kubernetes', id: ID, pod: '7d0a6c3e-51b2-4f8a-9c1d-2e3f4a5b6c7d', cgroup: '/kubepods/pod7d0a6c3e-51b2-4f8a-9c1d-2e3f4a5b6c7d/' + ID };
+
+  it('observe(): the first process of a container gets NSPROC_CONTAINER after its INIT and NS_INFO, with its serials in table order', () => {
+    const s = start();
+    const net = ns('net', 0x2a0n, 4026532300, 200);
+    const r = observe(s, batch({ namespaces: [net], procs: [proc(200, 101, { ...initialSlots, net: net.key }, 0, docker)] }));
+    expect(lines(r.events)).toEqual([
+      'AUDIT_NS_INIT_NET pid=200 uid=0 auid=4294967295 ses=4294967295 subj=? old_netns=3 netns=2a0 res=1',
+      'NS_INFO pid=200 netns=2a0 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2',
+      `NSPROC_CONTAINER pid=200 runtime=docker container=${ID} cgroup="/system.slice/docker-${ID}.scope" netns=2a0 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2`,
+    ]);
+    expect(allTasks(s).get(200)!.host!.container).toEqual(docker);
+  });
+
+  it('observe(): a second process of the container in the same namespaces gets none; one in other namespaces gets one again', () => {
+    const s = start();
+    observe(s, batch({ procs: [proc(200, 101, initialSlots, 0, docker)] }));
+    expect(observe(s, batch({ procs: [proc(201, 200, initialSlots, 0, docker)] })).events).toEqual([]);
+    const uts = ns('uts', 0x777n, 4026532400, 202);
+    const r = observe(s, batch({ namespaces: [uts], procs: [proc(202, 200, { ...initialSlots, uts: uts.key }, 0, docker)] }));
+    expect(lines(r.events).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['AUDIT_NS_INIT_UTS pid=202', 'NS_INFO pid=202', 'NSPROC_CONTAINER pid=202']);
+  });
+
+  it('observe(): a running process moved into a container\'s cgroup gets the record (no NS_INFO: its namespaces did not change)', () => {
+    const s = start();
+    expect(lines(observe(s, batch({ procs: [proc(101, 100, initialSlots, 0, pod)] })).events)).toEqual([
+      `NSPROC_CONTAINER pid=101 runtime=kubernetes container=${ID} pod=${pod.pod} cgroup="${pod.cgroup}" netns=3 utsns=1 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2`,
+    ]);
+  });
+
+  it('observe(): a cgroup path with a blank is written in hex, as the kernel writes untrusted strings', () => {
+    const s = start();
+    const odd = { ...docker, cgroup: '/a b/docker-x.scope' };
+    expect(lines(observe(s, batch({ procs: [proc(101, 100, initialSlots, 0, odd)] })).events)[0]).toContain(`cgroup=${Buffer.from(odd.cgroup).toString('hex').toUpperCase()} netns=3`);
+  });
+
+  it('observe(): a process of a container whose ns/ the daemon may not read gets no record (nothing to name); its container shows', () => {
+    const s = start();
+    expect(observe(s, batch({ procs: [proc(300, 100, null, 1000, docker)] })).events).toEqual([]);
+    expect(allTasks(s).get(300)!.host!.container).toEqual(docker);
+  });
+
+  it('hostSnapshot(): a process already in a container at start gets its record after its NS_INFO', () => {
+    const { events } = hostSnapshot({
+      profile: 'modern', serialSource: 'ns_get_id', selfPid: 100,
+      snapshot: batch({ namespaces: initial, procs: [proc(100, 1), proc(150, 1, initialSlots, 0, docker)] }),
+    });
+    expect(lines(events).slice(-3).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['NS_INFO pid=100', 'NS_INFO pid=150', 'NSPROC_CONTAINER pid=150']);
   });
 });
 

@@ -13,6 +13,10 @@
  *   its DEL, naming the last process seen in it.
  * Serials are the kernel's NS_GET_ID where the observation has one, else the
  * model's own counter in the order first seen, never reused.
+ * A process whose cgroup names a container (an attribute the adapter read, as
+ * its status lines) gets a container-seen event after its NS_INFO when it is
+ * the first seen of that container, or its namespaces differ from the ones
+ * last recorded for that container (SPEC §9).
  */
 import { AUDIT_UNSET } from '../boot.js';
 import type { ActorInfo, ModelEvent } from '../events.js';
@@ -20,7 +24,7 @@ import type { HostBatch, ObservedNs, ObservedProc } from '../host_observation.js
 import { InumAllocator } from '../inum.js';
 import { profileTypes, type NsName, type Profile } from '../nstypes.js';
 import { DEFAULT_PID_MAX } from '../pids.js';
-import { actorInfo, allTasks, type Cred, type ModelState, type Namespace, type NsSlots, type SerialSource, type Task } from '../state.js';
+import { actorInfo, allTasks, globalPid, type Cred, type ModelState, type Namespace, type NsSlots, type SerialSource, type Task } from '../state.js';
 import { nsInfo } from '../task_ns.js';
 
 export interface HostStart {
@@ -54,7 +58,7 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
   const initialKeys = new Set(Object.values(init.ns));
   const host = {
     serialSource: start.serialSource, byKey: new Map<string, Namespace>(), lastSeen: new Map<Namespace, ActorInfo>(),
-    foundVia: new Map<Namespace, number>(),
+    foundVia: new Map<Namespace, number>(), containers: new Map<string, string>(),
   };
   const s: ModelState = {
     types, pidMax: DEFAULT_PID_MAX, nextSerial: 1n, inums: new InumAllocator(), initial: {}, namespaces: new Set(),
@@ -68,7 +72,12 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
   for (const p of procs) upsertTask(s, p);
   for (const p of procs) linkParent(s, allTasks(s).get(p.pid)!, p.ppid);
   const events: ModelEvent[] = created.map((ns) => ({ kind: 'ns-created', type: ns.type, snum: ns.snum, oldSnum: 0n, actor: firstActor(s, ns) }));
-  for (const p of procs) if (p.ns) events.push(nsInfo(s, allTasks(s).get(p.pid)!));
+  for (const p of procs) {
+    if (!p.ns) continue;
+    const t = allTasks(s).get(p.pid)!;
+    events.push(nsInfo(s, t));
+    noteContainer(s, t, events);
+  }
   for (const t of allTasks(s).values()) noteSeen(s, t);
   return { state: s, events };
 }
@@ -99,6 +108,7 @@ export function observe(s: ModelState, batch: HostBatch): Observed {
     }
     const slotsChanged = before ? !sameSlots(before, after) : p.ns !== null;
     if (p.ns && slotsChanged) events.push(nsInfo(s, t));
+    noteContainer(s, t, events);
     if (!existing || slotsChanged || oldCred!.uid !== t.cred.uid || oldCred!.gid !== t.cred.gid) changed.add(p.pid);
     noteSeen(s, t);
   }
@@ -172,7 +182,7 @@ function upsertTask(s: ModelState, p: ObservedProc): Task {
   const tasks = allTasks(s);
   const { ns, forChildren } = slotsFrom(s, p);
   const cred: Cred = { uid: p.uid, gid: p.gid, caps: p.capEff, auid: p.auid, ses: p.ses, subj: p.subj };
-  const host = { status: p.status, nsDenied: p.ns === null };
+  const host = { status: p.status, nsDenied: p.ns === null, container: p.container };
   const t = tasks.get(p.pid);
   if (t) {
     t.comm = p.comm;
@@ -206,6 +216,21 @@ function removeTask(s: ModelState, pid: number): boolean {
   t.state = 'exited';
   t.parent?.children?.delete(t);
   return true;
+}
+
+/**
+ * NSPROC_CONTAINER for `t` if it is in a container whose last record (if any) named other
+ * namespaces. Without readable namespaces there is nothing to record; a later process may.
+ */
+function noteContainer(s: ModelState, t: Task, events: ModelEvent[]): void {
+  const c = t.host?.container;
+  if (!c || t.host!.nsDenied) return;
+  const { namespaces } = nsInfo(s, t);
+  const key = `${c.runtime}:${c.id}`;
+  const serials = namespaces.map((r) => r.snum.toString(16)).join(' ');
+  if (hostOf(s).containers.get(key) === serials) return;
+  hostOf(s).containers.set(key, serials);
+  events.push({ kind: 'container-seen', pid: globalPid(t), container: c, namespaces });
 }
 
 /** Records `t` as the last process seen in each of its namespaces. */

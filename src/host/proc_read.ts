@@ -51,12 +51,37 @@ export function parseStatus(text: string): ProcStatus {
   };
 }
 
-/** A /proc file's text, or the errno code ('ENOENT' once the process is gone). */
+/** Where {@link readProcFile} reads; grown when a file is larger (it stays that large). */
+let scratch = Buffer.allocUnsafe(16384);
+
+/**
+ * A /proc file's text, or the errno code ('ENOENT' once the process is gone).
+ * open, read until 0, close, into one reused buffer: readFileSync's fstat and fresh
+ * buffer made reading every process's `cgroup` 1.4× as dear (1.17 against 0.82 ms for 76).
+ */
 export function readProcFile(path: string): string | { code: string } {
+  let fd: number;
   try {
-    return fs.readFileSync(path, 'utf8');
+    fd = fs.openSync(path, fs.constants.O_RDONLY);
   } catch (e) {
     return { code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  }
+  try {
+    let end = 0;
+    for (;;) {
+      if (end === scratch.length) {
+        const next = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(next);
+        scratch = next;
+      }
+      const n = fs.readSync(fd, scratch, end, scratch.length - end, null);
+      if (n === 0) return scratch.toString('utf8', 0, end);
+      end += n;
+    }
+  } catch (e) {
+    return { code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

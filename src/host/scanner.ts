@@ -10,8 +10,9 @@
  *   (nsfs lines of `/proc/self/mountinfo`): {@link Scanner.scanHolders};
  * - owners and parents: NS_GET_USERNS and NS_GET_PARENT on every new namespace;
  * - the container a process is in: `/proc/<pid>/cgroup` (cgroup_container.ts), read with
- *   the process and compared at every full scan (a process moved into a container's cgroup
- *   makes no proc connector event).
+ *   the process (runtimes put a container's process in its cgroup before its exec), and
+ *   compared at the full scans that also look at holders (a process moved without an
+ *   exec makes no proc connector event).
  * A namespace is known by `id:<hex>` (NS_GET_ID) or, without it, `<type>:<inum>`.
  * It is freed once no process holds it and its nsfs file handle fails with ESTALE
  * (Linux 6.18); without handles, once no process, fd, mount or owned/child
@@ -89,7 +90,7 @@ export class Scanner {
     this.handles = opts.useIds && probeHandles();
   }
 
-  /** Everything: every process, and with `holders` the fds and bind mounts too. */
+  /** Everything: every process, and with `holders` the fds, bind mounts and each process's cgroup too. */
   fullScan(holders: boolean): void {
     this.stats.fullScans++;
     const pids = listPids();
@@ -99,7 +100,9 @@ export class Scanner {
       const view = this.procs.get(pid);
       // Kernel threads make no system calls from user space: once read, their namespaces stay
       // (kdevtmpfs's unshare in drivers/base/devtmpfs.c happens as it starts, before its first read).
-      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readCgroup(pid) !== view.cgroup))) this.readProc(pid);
+      // A process moved into another cgroup without an exec makes no event: looked for with the holders
+      // (worker.ts: every 10th scan), as one more read per process costs each rescan about a third more.
+      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
     }
     if (holders) this.scanHolders();
     for (const l of this.lingering.values()) l.due = 0;

@@ -139,6 +139,9 @@ describe('explains', () => {
     ['clone3 (flags unknown): the child\'s INIT_UTS', clone3, initOf('uts', 11), true],
     ['setns: its NS_INFO', setns, { kind: 'ns-info', pid: 10, namespaces: [] }, true],
     ['setns: no INIT', setns, initOf('net', 10), false],
+    // SPEC §9: NSPROC_CONTAINER is an event of nsproc's own, whatever syscall came with it.
+    ['clone net: not the child\'s NSPROC_CONTAINER', cloneNet, { kind: 'container-seen', pid: 11, container: { runtime: 'lxc', id: 'web', pod: null, cgroup: '/lxc.payload.web' }, namespaces: [] }, false],
+    ['unshare: not its NSPROC_CONTAINER', unshareNet, { kind: 'container-seen', pid: 10, container: { runtime: 'lxc', id: 'web', pod: null, cgroup: '/lxc.payload.web' }, namespaces: [] }, false],
   ] as const)('%s', (_name, s, e, want) => {
     expect(explains(s, e as ModelEvent, () => true)).toBe(want);
   });

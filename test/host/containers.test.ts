@@ -135,7 +135,13 @@ describe('host mode: containers from cgroups', () => {
       expect(field(r, 'netns'), c.name).toBe(await pyNsId(`/proc/${pid}/ns/net`));
     }
 
-    // The near misses were read by the scans that found the containers moved after them.
+    // A scan that started after the misses were moved has read them: the one that sees this move
+    // (made once the records above were written, so by a later scan than theirs).
+    const sentinel = `system.slice/docker-${hex('a')}.scope`;
+    await mkdirs(sentinel);
+    const last = await sleeper();
+    await move(last, sentinel);
+    await waitRecord(m, rec('NSPROC_CONTAINER', { pid: String(last), container: hex('a') }), 'the sentinel\'s NSPROC_CONTAINER');
     const all = await records(m);
     expect(all.filter((r) => r.type === 'NSPROC_CONTAINER' && misses.includes(Number(field(r, 'pid'))))).toEqual([]);
     expect(pairingViolations(all)).toEqual([]);

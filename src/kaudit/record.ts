@@ -6,6 +6,7 @@
  * are dropped). Every record of one audit event shares its `audit(…)` stamp.
  */
 import { rawLine } from '../audit/format.js';
+import { parseStamp } from '../audit/record_text.js';
 import { recordTypeName } from './record_types.js';
 
 export interface KernelRecord {
@@ -18,8 +19,6 @@ export interface KernelRecord {
   readonly message: string;
 }
 
-const STAMP = /^audit\((\d+)\.(\d{3}):(\d+)\): ?/;
-
 /**
  * @param type the netlink message type
  * @param payload the message's payload
@@ -31,11 +30,9 @@ export function parseRecord(type: number, payload: Buffer): KernelRecord | null 
   let end = payload.length;
   while (end > 0 && payload[end - 1] === 0) end--;
   const message = payload.toString('utf8', 0, end);
-  const m = STAMP.exec(message);
-  if (!m) return null;
-  const serial = Number(m[3]);
-  if (serial > 0xffffffff) return null;
-  return { type, sec: Number(m[1]), msec: Number(m[2]), serial, message };
+  const s = parseStamp(message);
+  if (!s) return null;
+  return { type, sec: s.sec, msec: s.msec, serial: s.serial, message };
 }
 
 /**

@@ -6,7 +6,7 @@ const CLONE = 'audit(1796153311.651:10): arch=c000003e syscall=56 success=yes ex
 
 describe('parseSyscall', () => {
   it('reads an unshare record (measured on 6.18)', () => {
-    expect(parseSyscall(UNSHARE)).toEqual({ arch: 0xc000003e, syscall: 272, success: true, exit: 0, pid: 8191, keys: ['nsproc'], nsOp: 'unshare', nsFlags: 0x40000000 });
+    expect(parseSyscall(UNSHARE)).toEqual({ arch: 0xc000003e, syscall: 272, success: true, exit: 0, pid: 8191, auid: 4294967295, uid: 0, comm: 'unshare', exe: '/usr/bin/unshare', name: 'unshare', keys: ['nsproc'], nsOp: 'unshare', nsFlags: 0x40000000 });
   });
 
   it('reads a clone: exit is the child pid; ppid= is not taken for pid=', () => {

@@ -1,0 +1,84 @@
+/**
+ * Reading auditd record text: the `audit(SEC.MSEC:SERIAL): ` stamp that
+ * kernel/audit.c:audit_log_start() prints (`"audit(%llu.%03lu:%u): "`), `name=value` fields,
+ * and the kernel's untrusted strings. One reader for every part that reads records: the
+ * kernel audit reader (src/kaudit/) and the trail (src/trail/). The inverse of format.ts.
+ */
+
+/** A record's stamp, and where its fields begin. */
+export interface ParsedStamp {
+  readonly sec: number;
+  /** 0..999, always three digits in the text. */
+  readonly msec: number;
+  /** audit_serial(): unsigned 32-bit. */
+  readonly serial: number;
+  /** The index just past `): ` (or `):` when nothing follows). */
+  readonly end: number;
+}
+
+const ZERO = 48;
+/** Seconds fit a double exactly up to 2^53; the kernel's are far below 10^15. */
+const MAX_SEC_DIGITS = 15;
+
+/**
+ * The `audit(SEC.MSEC:SERIAL): ` stamp at `from`, read by hand (it is on every line a reader sees).
+ * @param text a record's text, `audit(…): fields`, or a log line with the stamp at `from`
+ * @param from where `audit(` is expected
+ * @returns the stamp, or null when the text there is not one (two-digit milliseconds, a serial past 32 bits, …)
+ * @example
+ * parseStamp('audit(1408577535.306:81): pid=1'); // { sec: 1408577535, msec: 306, serial: 81, end: 26 }
+ */
+export function parseStamp(text: string, from = 0): ParsedStamp | null {
+  if (!text.startsWith('audit(', from)) return null;
+  let i = from + 6;
+  let sec = 0;
+  const secStart = i;
+  for (let c = text.charCodeAt(i) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++i) - ZERO) sec = sec * 10 + c;
+  if (i === secStart || i - secStart > MAX_SEC_DIGITS || text.charCodeAt(i) !== 46 /* . */) return null;
+  const m0 = text.charCodeAt(i + 1) - ZERO, m1 = text.charCodeAt(i + 2) - ZERO, m2 = text.charCodeAt(i + 3) - ZERO;
+  if (!(m0 >= 0 && m0 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9) || text.charCodeAt(i + 4) !== 58 /* : */) return null;
+  i += 5;
+  let serial = 0;
+  const serialStart = i;
+  for (let c = text.charCodeAt(i) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++i) - ZERO) serial = serial * 10 + c;
+  if (i === serialStart || i - serialStart > 10 || serial > 0xffffffff) return null;
+  if (text.charCodeAt(i) !== 41 /* ) */ || text.charCodeAt(i + 1) !== 58 /* : */) return null;
+  const end = text.charCodeAt(i + 2) === 32 ? i + 3 : i + 2;
+  return { sec, msec: m0 * 100 + m1 * 10 + m2, serial, end };
+}
+
+/**
+ * The value of the first ` name=` field in `text` that has one (up to the next blank), as the
+ * kernel and nsproc print fields: `name=value`, blank-separated.
+ * @param text a record's text
+ * @param name the field's name
+ * @param from where to start looking
+ * @returns the value as printed (quotes kept), or null when there is no such field
+ * @example
+ * fieldValue('audit(1.002:3): arch=c000003e syscall=272 ppid=7 pid=8', 'pid'); // '8'
+ */
+export function fieldValue(text: string, name: string, from = 0): string | null {
+  const key = ` ${name}=`;
+  for (let at = text.indexOf(key, from); at >= 0; at = text.indexOf(key, at + 1)) {
+    const start = at + key.length;
+    let end = start;
+    while (end < text.length && text.charCodeAt(end) > 32) end++;
+    if (end > start) return text.slice(start, end);
+  }
+  return null;
+}
+
+/**
+ * A string the kernel printed with audit_log_untrustedstring() (kernel/audit.c): `"text"` when
+ * it needs no escaping, else the bytes in hex without quotes; `(null)` when there was none.
+ * @returns the text, or null for `(null)` or hex that is not hex
+ * @example
+ * untrustedString('"unshare"'); // 'unshare'
+ * untrustedString('2F746D702F612062'); // '/tmp/a b'
+ */
+export function untrustedString(v: string): string | null {
+  if (v === '(null)') return null;
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1);
+  if (v.length % 2 !== 0 || !/^[0-9A-Fa-f]*$/.test(v)) return null;
+  return Buffer.from(v, 'hex').toString('utf8');
+}

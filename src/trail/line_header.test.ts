@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { parseHeader } from './line_header.js';
+
+describe('parseHeader', () => {
+  it('reads node=, type= and the stamp, and where the fields begin', () => {
+    const line = 'node=hostA type=NS_INFO msg=audit(1408577535.306:16): pid=4 netns=c';
+    expect(parseHeader(line)).toEqual({ node: 'hostA', type: 'NS_INFO', sec: 1408577535, msec: 306, serial: 16, body: line.indexOf('pid=') });
+  });
+
+  it('reads a line without node= (a log of --name-format none)', () => {
+    expect(parseHeader('type=EOE msg=audit(1.002:3):')).toMatchObject({ node: '', type: 'EOE', serial: 3 });
+  });
+
+  it.each([
+    ['node= and nothing else', 'node=hostA', 'truncated'],
+    ['a line cut inside the stamp', 'node=hostA type=NS_INFO msg=audit(1408577535.3', 'truncated'],
+    ['a type without msg=', 'type=NS_INFO', 'truncated'],
+    ['a stamp with two-digit milliseconds', 'type=NS_INFO msg=audit(1.02:3): pid=1', 'truncated'],
+    ['NUL bytes', '\0\0\0\x01garbage', 'garbage'],
+    ['bytes that were not UTF-8', '\ufffd\ufffdx', 'garbage'],
+    ['a line of other text', 'Dec  3 11:00:00 host kernel: hello', 'not-a-record'],
+  ])('says what is wrong with %s', (_name, line, why) => {
+    expect(parseHeader(line)).toBe(why);
+  });
+});

@@ -1,0 +1,227 @@
+/**
+ * The fields of the records the trail reads, as src/audit/format.ts and the host and kernel
+ * audit parts write them (SPEC §6, §8, §9). Each decoder takes the whole line and the index
+ * of its first field, reads only what the trail needs, and returns null for a record whose
+ * fields are not all there (a line cut short, or mangled).
+ */
+import { fieldValue } from '../audit/record_text.js';
+import { NS_FIELD } from './record_kinds.js';
+
+/** One `<t>ns=HEX` field: the type's index in the table and the serial as printed (lowercase hex). */
+export interface NsField {
+  readonly typeIdx: number;
+  readonly serial: string;
+}
+
+/** Who a record names as its subject: `pid= uid= auid=` (ses and subj are not needed). */
+export interface Actor {
+  readonly pid: number;
+  readonly uid: number;
+  readonly auid: number;
+}
+
+const HEX = /^[0-9a-f]{1,16}$/;
+const DEC = /^\d{1,10}$/;
+
+const num = (line: string, name: string, from: number): number | null => {
+  const v = fieldValue(line, name, from - 1);
+  return v !== null && DEC.test(v) ? Number(v) : null;
+};
+
+/**
+ * The decimal value of `name=` exactly at `p`, read by hand (the fields nsproc writes come in a
+ * fixed order: reading them in place is several times faster than looking each one up).
+ * Sets `end` to the index after it; returns -1 when the text there is not that field.
+ */
+let end = 0;
+function decAt(line: string, p: number, name: string): number {
+  if (!line.startsWith(name, p) || line.charCodeAt(p + name.length) !== 61 /* = */) return -1;
+  let i = p + name.length + 1;
+  const start = i;
+  let v = 0;
+  for (let c = line.charCodeAt(i) - 48; c >= 0 && c <= 9; c = line.charCodeAt(++i) - 48) v = v * 10 + c;
+  if (i === start || i - start > 10 || (i < line.length && line.charCodeAt(i) !== 32)) return -1;
+  end = i;
+  return v;
+}
+
+/** `pid= uid= auid= ses= subj=` in nsproc's order; sets `end` past subj's value. */
+function actorAt(line: string, body: number): Actor | null {
+  const pid = decAt(line, body, 'pid');
+  const uid = pid < 0 ? -1 : decAt(line, end + 1, 'uid');
+  const auid = uid < 0 ? -1 : decAt(line, end + 1, 'auid');
+  const ses = auid < 0 ? -1 : decAt(line, end + 1, 'ses');
+  if (ses < 0 || !line.startsWith('subj=', end + 1)) return null;
+  const sp = line.indexOf(' ', end + 6);
+  end = sp < 0 ? line.length : sp;
+  return { pid, uid, auid };
+}
+
+/** The same fields anywhere in the record (a writer that put them in another order). */
+function actor(line: string, body: number): Actor | null {
+  const pid = num(line, 'pid', body);
+  const uid = num(line, 'uid', body);
+  const auid = num(line, 'auid', body);
+  return pid === null || uid === null || auid === null ? null : { pid, uid, auid };
+}
+
+/** A `name=HEX` value exactly at `p` (sets `end`), or null. */
+function hexAt(line: string, p: number, name: string): string | null {
+  if (!line.startsWith(name, p) || line.charCodeAt(p + name.length) !== 61) return null;
+  const start = p + name.length + 1;
+  let sp = line.indexOf(' ', start);
+  if (sp < 0) sp = line.length;
+  const v = line.slice(start, sp);
+  if (!HEX.test(v)) return null;
+  end = sp;
+  return v;
+}
+
+/** AUDIT_NS_INIT_<T>: `pid uid auid ses subj old_<t>ns=HEX <t>ns=HEX res=1`. */
+export interface InitFields extends Actor {
+  readonly serial: string;
+  readonly old: string;
+}
+
+export function initFields(line: string, body: number, field: string): InitFields | null {
+  if (!line.endsWith(' res=1')) return null;
+  const a = actorAt(line, body);
+  const old = a === null ? null : hexAt(line, end + 1, `old_${field}`);
+  const serial = old === null ? null : hexAt(line, end + 1, field);
+  if (a !== null && old !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial, old };
+  const b = actor(line, body);
+  const o = fieldValue(line, `old_${field}`, body - 1);
+  const v = fieldValue(line, field, body - 1);
+  if (b === null || o === null || v === null || !HEX.test(o) || !HEX.test(v)) return null;
+  return { pid: b.pid, uid: b.uid, auid: b.auid, serial: v, old: o };
+}
+
+/** AUDIT_NS_DEL_<T>: `pid uid auid ses subj <t>ns=HEX res=1`. */
+export interface DelFields extends Actor {
+  readonly serial: string;
+}
+
+export function delFields(line: string, body: number, field: string): DelFields | null {
+  if (!line.endsWith(' res=1')) return null;
+  const a = actorAt(line, body);
+  const serial = a === null ? null : hexAt(line, end + 1, field);
+  if (a !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial };
+  const b = actor(line, body);
+  const v = fieldValue(line, field, body - 1);
+  if (b === null || v === null || !HEX.test(v)) return null;
+  return { pid: b.pid, uid: b.uid, auid: b.auid, serial: v };
+}
+
+/** NS_INFO: `pid=P` then `<t>ns=HEX` per type; `tail` is the index of the first namespace field. */
+export interface NsInfoHead {
+  readonly pid: number;
+  readonly tail: number;
+}
+
+export function nsInfoHead(line: string, body: number): NsInfoHead | null {
+  const pid = decAt(line, body, 'pid');
+  return pid < 0 || end >= line.length ? null : { pid, tail: end + 1 };
+}
+
+/**
+ * `<t>ns=HEX` fields (NS_INFO's tail, NSPROC_CONTAINER's end), each type at most once.
+ * @returns them in the order given, or null when a field is not one (a cut or mangled line)
+ */
+export function nsFields(text: string, start = 0, stopAtOther = false): NsField[] | null {
+  const out: NsField[] = [];
+  let p = start;
+  while (p < text.length) {
+    let sp = text.indexOf(' ', p);
+    if (sp < 0) sp = text.length;
+    const eq = text.indexOf('=', p);
+    const typeIdx = eq > p && eq < sp ? NS_FIELD.get(text.slice(p, eq)) : undefined;
+    const serial = typeIdx === undefined ? '' : text.slice(eq + 1, sp);
+    if (typeIdx === undefined || !HEX.test(serial) || out.some((f) => f.typeIdx === typeIdx)) {
+      if (stopAtOther) { p = sp + 1; continue; }
+      return null;
+    }
+    out.push({ typeIdx, serial });
+    p = sp + 1;
+  }
+  return out.length > 0 ? out : null;
+}
+
+/**
+ * VIRT_CONTROL: `pid uid auid ses subj msg='TEXT'`, TEXT libvirt's (src/conf/domain_audit.c):
+ * `virt=lxc op=start reason=booted vm="NAME" uuid=UUID vm-pid=PID` and so on.
+ */
+export interface VirtFields extends Actor {
+  readonly text: string;
+  /** TEXT's `key=value` pairs, `vm="NAME"` without its quotes. */
+  readonly f: ReadonlyMap<string, string>;
+}
+
+export function virtFields(line: string, body: number): VirtFields | null {
+  const a = actorAt(line, body) ?? actor(line, body);
+  const at = line.indexOf(" msg='", body - 1);
+  if (a === null || at < 0 || !line.endsWith("'")) return null;
+  const text = line.slice(at + 6, -1);
+  return { ...a, text, f: keyValues(text) };
+}
+
+/** `a=1 b="x y" c=2` → {a: 1, b: x y, c: 2}; words without `=` are skipped. */
+export function keyValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const re = /([A-Za-z0-9_-]+)=("[^"]*"|\S*)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const v = m[2]!;
+    out.set(m[1]!, v.startsWith('"') ? v.slice(1, -1) : v);
+  }
+  return out;
+}
+
+/** DAEMON_START / DAEMON_ROTATE: `op=start|rotate-logs … boot_id=UUID …`. */
+export interface DaemonFields {
+  readonly op: string;
+  readonly bootId: string | null;
+}
+
+export function daemonFields(line: string, body: number): DaemonFields | null {
+  const op = line.startsWith('op=', body) ? line.slice(body + 3, line.indexOf(' ', body) >>> 0) : fieldValue(line, 'op', body - 1);
+  if (op === null || op === '') return null;
+  return { op, bootId: fieldValue(line, 'boot_id', body - 1) };
+}
+
+/** NSPROC_CONTAINER: `pid=P runtime=R container=ID [pod=UID] cgroup="/path" <t>ns=HEX …`. */
+export interface ContainerFields {
+  readonly pid: number;
+  readonly runtime: string;
+  readonly id: string;
+  readonly cgroup: string;
+  readonly ns: readonly NsField[];
+}
+
+export function containerFields(line: string, body: number): ContainerFields | null {
+  const pid = num(line, 'pid', body);
+  const runtime = fieldValue(line, 'runtime', body - 1);
+  const id = fieldValue(line, 'container', body - 1);
+  const cg = line.indexOf(' cgroup="', body - 1);
+  const cgEnd = cg < 0 ? -1 : line.indexOf('"', cg + 9);
+  if (pid === null || runtime === null || id === null || cgEnd < 0) return null;
+  const ns = nsFields(line, cgEnd + 2, true);
+  return ns === null ? null : { pid, runtime, id, cgroup: line.slice(cg + 9, cgEnd), ns };
+}
+
+/** NSPROC_KERNEL_LOST (src/kaudit/kernel_audit.ts), NSPROC_LOG_LOST: what was lost, as the record says it. */
+export function lostText(line: string, body: number): string {
+  return line.slice(body);
+}
+
+/** NSPROC_NS_UNSEEN: `pid=P syscall=NAME types=net,mnt comm= exe=`. */
+export interface UnseenFields {
+  readonly pid: number;
+  readonly syscall: string;
+  readonly types: string;
+}
+
+export function unseenFields(line: string, body: number): UnseenFields | null {
+  const pid = num(line, 'pid', body);
+  const syscall = fieldValue(line, 'syscall', body - 1);
+  const types = fieldValue(line, 'types', body - 1);
+  return pid === null || syscall === null || types === null ? null : { pid, syscall, types };
+}

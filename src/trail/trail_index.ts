@@ -1,0 +1,394 @@
+/**
+ * The trail index: reads records one at a time, in input order, and keeps what the trail
+ * needs (state.ts) — per (node, boot) the namespaces alive and the processes last seen, the
+ * containers and their parts (containers.ts) — and the lines of the trail asked for (only
+ * those: with no selector nothing is kept but the containers' counts).
+ *
+ * Records of one node go through its serials first (node_serials.ts: copies dropped, gaps
+ * and wraps noted). Kernel events (a SYSCALL record first, SPEC §8) are assembled by their
+ * stamp: the SYSCALL record says who (comm, exe, auid) for the nsproc records that follow
+ * it, and the event is counted, by syscall, in the trail of the namespaces its process is in.
+ */
+import { parseSyscall, type SyscallInfo } from '../kaudit/syscall_record.js';
+import { auditField, NS_TYPES } from '../model/nstypes.js';
+import { Containers } from './containers.js';
+import { newCounts } from './input_counts.js';
+import { GARBAGE, parseHeader, type LineHeader } from './line_header.js';
+import { NodeSerials, type SerialVerdict } from './node_serials.js';
+import * as F from './record_fields.js';
+import { recordKind, type RecordKind } from './record_kinds.js';
+import { selectsNs, type Selector } from './selector.js';
+import { keep, MAX_LOSSES, type At, type Boot, type Container, type Entry, type LossKind, type Ns, type NsSet, type Proc } from './state.js';
+
+interface NodeState {
+  readonly name: string;
+  readonly serials: NodeSerials;
+  boot: Boot | null;
+  readonly boots: Boot[];
+  /** The event being read (its records share a stamp). */
+  ev: EventCtx | null;
+}
+
+interface EventCtx {
+  readonly boot: Boot;
+  readonly at: At;
+  syscall: SyscallInfo | null;
+}
+
+/** Kernel events of one syscall on one boot, inside the traced namespaces. */
+export interface KernelTally {
+  count: number;
+  readonly first: At;
+  last: At;
+}
+
+const FIELDS = NS_TYPES.map(auditField);
+/** A boot's processes are swept when they are twice as many as after the last sweep, and at least this many. */
+const SWEEP_MIN = 1024;
+const HEX = /^[0-9a-f]{1,16}$/;
+
+export class TrailIndex {
+  readonly counts = newCounts();
+  readonly nodes = new Map<string, NodeState>();
+  readonly entries: Entry[] = [];
+  /** Namespaces --ns or --pid asked for. */
+  readonly traced: Ns[] = [];
+  /** boot → syscall name → tally, for kernel events in the trail. */
+  readonly kernel = new Map<Boot, Map<string, KernelTally>>();
+  readonly containers: Containers;
+  /** --pid: the process's namespaces at its last appearance. */
+  pidLast: NsSet | null = null;
+  private seq = 0;
+  private readonly sweepAt = new Map<Boot, number>();
+
+  /**
+   * @param sel what the trail is of
+   * @param onEnded called with each container whose life ended (stopped, namespaces freed), then forgotten
+   * @param nodes --node: only these nodes' records are read (null: all)
+   */
+  constructor(readonly sel: Selector, onEnded: (c: Container) => void, private readonly nodeFilter: ReadonlySet<string> | null) {
+    this.containers = new Containers(this, onEnded);
+  }
+
+  /** One line of the input (`cut`: the file ended inside it; `dirty`: its chunk holds bytes that are not text). */
+  line(line: string, cut: boolean, dirty: boolean): void {
+    if (line === '') return;
+    if (cut) { this.counts.cut++; return; }
+    const h = parseHeader(line);
+    if (typeof h === 'string') {
+      if (h === 'truncated') this.counts.truncated++;
+      else if (h === 'garbage') this.counts.garbage++;
+      else this.counts.notRecords++;
+      return;
+    }
+    if (dirty && GARBAGE.test(line)) { this.counts.garbage++; return; }
+    if (this.nodeFilter !== null && !this.nodeFilter.has(h.node)) return;
+    this.counts.records++;
+    const kind = recordKind(h.type);
+    const node = this.nodes.get(h.node) ?? this.newNode(h.node);
+    const t = h.sec * 1000 + h.msec;
+    const v = node.serials.check(kind !== null && kind.kind !== 'syscall', t, h.serial, line);
+    if (v.kind === 'duplicate') { this.counts.duplicates++; return; }
+    const at: At = { t, serial: h.serial, seq: this.seq++ };
+    if (v.kind !== 'same-event' || node.ev === null) {
+      if (node.ev !== null) this.finishEvent(node.ev);
+      const boot = this.bootFor(node, kind, v, h, line, at);
+      node.ev = { boot, at, syscall: null };
+      if (v.kind === 'wrapped') this.counts.wrapped++;
+      if (v.kind === 'gap') this.loss(boot, at, 'gap', `audit serials ${v.first}..${v.last} missing (${v.last - v.first + 1} events)`);
+    }
+    const ev = node.ev;
+    ev.boot.last = at;
+    if (kind !== null) this.record(kind, ev, at, h, line);
+  }
+
+  /** The end of the input: the events under way are complete. */
+  finish(): void {
+    for (const node of this.nodes.values()) {
+      if (node.ev !== null) this.finishEvent(node.ev);
+      node.ev = null;
+    }
+  }
+
+  /** Every (node, boot) in the input, in the order first seen. */
+  boots(): Boot[] {
+    return [...this.nodes.values()].flatMap((n) => n.boots);
+  }
+
+  /** Adds a line to the trail when it is about something traced. */
+  push(e: Entry): void {
+    if (this.relevant(e.ns, e.container)) this.entries.push(e);
+  }
+
+  /** Something traced is among these namespaces (or is this container). */
+  relevant(ns: readonly (Ns | undefined)[], c: Container | null): boolean {
+    if (c !== null && c.traced) return true;
+    for (const n of ns) {
+      if (n === undefined || n.initial) continue;
+      if (n.traced) return true;
+      for (const x of n.containers) if (x.traced) return true;
+    }
+    return false;
+  }
+
+  /** A namespace joins the trail: its creation is shown (once), even if it came before it was asked for. */
+  showCreated(n: Ns): void {
+    if (n.shown || n.created === null) return;
+    n.shown = true;
+    const c = n.creator;
+    this.entries.push({
+      at: n.created, boot: n.boot, event: 'created', ns: [n], pid: c?.pid ?? null, auid: c?.auid ?? null,
+      container: n.containers[0] ?? null,
+      detail: { uid: c?.uid ?? null, comm: c?.comm ?? null, exe: c?.exe ?? null, syscall: c?.syscall ?? null, from: n.old },
+    });
+  }
+
+  trace(n: Ns): void {
+    if (n.initial) return;
+    if (!n.traced) { n.traced = true; this.traced.push(n); }
+    this.showCreated(n);
+  }
+
+  loss(boot: Boot, at: At, kind: LossKind, text: string): void {
+    if (boot.losses.length < MAX_LOSSES) boot.losses.push({ at, kind, text: keep(text) });
+    else boot.lossesDropped++;
+  }
+
+  /** The process `pid` of this boot, made when first named. */
+  proc(boot: Boot, pid: number): Proc {
+    let p = boot.procs.get(pid);
+    if (p === undefined) {
+      if (boot.procs.size >= (this.sweepAt.get(boot) ?? SWEEP_MIN)) this.sweepProcs(boot);
+      p = { pid, set: null, auid: -1, uid: -1, comm: null };
+      boot.procs.set(pid, p);
+    }
+    return p;
+  }
+
+  /** The namespace `serial` of type `typeIdx` alive on this boot, made when first named. */
+  ns(boot: Boot, typeIdx: number, serial: string, at: At): Ns {
+    const map = boot.ns[typeIdx]!;
+    let n = map.get(serial);
+    if (n === undefined) {
+      n = {
+        boot, typeIdx, serial: keep(serial), initial: false, created: null, creator: null, old: null, seen: at,
+        freed: null, freedBy: null, inum: null, containers: [], traced: false, shown: false,
+      };
+      map.set(n.serial, n);
+      if (selectsNs(this.sel, n)) this.trace(n);
+    }
+    return n;
+  }
+
+  /**
+   * The namespaces of an NS_INFO's fields after `pid=P `. Read in place, in table order, without
+   * a memo of whole sets: most sets in a busy log are new (a process in namespaces of its own),
+   * and a memo of them cost more than it saved.
+   */
+  nsSet(boot: Boot, line: string, from: number, at: At): NsSet | null {
+    const ns: (Ns | undefined)[] = [];
+    let typeIdx = 0;
+    let p = from;
+    while (p < line.length) {
+      while (typeIdx < FIELDS.length && !(line.startsWith(FIELDS[typeIdx]!, p) && line.charCodeAt(p + FIELDS[typeIdx]!.length) === 61)) typeIdx++;
+      if (typeIdx === FIELDS.length) return this.nsSetAnyOrder(boot, line.slice(from), at);
+      const start = p + FIELDS[typeIdx]!.length + 1;
+      let sp = line.indexOf(' ', start);
+      if (sp < 0) sp = line.length;
+      const serial = line.slice(start, sp);
+      if (!HEX.test(serial)) return null;
+      ns[typeIdx] = this.ns(boot, typeIdx, serial, at);
+      typeIdx++;
+      p = sp + 1;
+    }
+    return ns.length > 0 ? { ns } : null;
+  }
+
+  /** The same, for fields not in table order (another writer's NS_INFO). */
+  private nsSetAnyOrder(boot: Boot, tail: string, at: At): NsSet | null {
+    const fields = F.nsFields(tail);
+    if (fields === null) return null;
+    const ns: (Ns | undefined)[] = [];
+    for (const f of fields) ns[f.typeIdx] = this.ns(boot, f.typeIdx, f.serial, at);
+    return { ns };
+  }
+
+  private newNode(name: string): NodeState {
+    const node: NodeState = { name: keep(name), serials: new NodeSerials(), boot: null, boots: [], ev: null };
+    this.nodes.set(node.name, node);
+    return node;
+  }
+
+  private newBoot(node: NodeState, id: string | null, start: Boot['start'], at: At): Boot {
+    const b: Boot = {
+      node: node.name, id: id === null ? null : keep(id), start, unknownNo: id === null ? node.boots.filter((x) => x.id === null).length + 1 : 0,
+      ns: NS_TYPES.map(() => new Map()), procs: new Map(), losses: [], lossesDropped: 0, first: at, last: at,
+    };
+    node.boots.push(b);
+    node.boot = b;
+    if (start !== 'daemon-start') this.loss(b, at, 'no-start', 'no DAEMON_START for this boot in the input: its earlier records are not here');
+    return b;
+  }
+
+  /**
+   * The boot a new event belongs to: DAEMON_START begins one; DAEMON_ROTATE names the one
+   * under way; a model boot's first INIT (pid 1, old_<t>ns=0) after the serials went back is
+   * a new run of a daemon that wrote no DAEMON_START (a plain log appended to).
+   */
+  private bootFor(node: NodeState, kind: RecordKind | null, v: SerialVerdict, h: LineHeader, line: string, at: At): Boot {
+    if (kind?.kind === 'daemon') {
+      const d = F.daemonFields(line, h.body);
+      if (d !== null && d.bootId !== null) {
+        const known = node.boots.find((b) => b.id === d.bootId);
+        if (d.op === 'start') {
+          if (known !== undefined) this.counts.nodeClashes++;
+          node.serials.restart(h.serial);
+          return this.newBoot(node, d.bootId, 'daemon-start', at);
+        }
+        const cur = node.boot;
+        if (cur !== null && cur.id === null && known === undefined) { cur.id = keep(d.bootId); return cur; }
+        if (cur !== null && cur.id === d.bootId) return cur;
+        if (cur !== null) this.counts.nodeClashes++;
+        if (known !== undefined) { node.boot = known; return known; }
+        return this.newBoot(node, d.bootId, 'rotate', at);
+      }
+    }
+    if (v.kind === 'back') {
+      const bootInit = kind?.kind === 'init' && F.initFields(line, h.body, FIELDS[kind.typeIdx]!)?.old === '0'
+        && F.initFields(line, h.body, FIELDS[kind.typeIdx]!)?.pid === 1;
+      if (bootInit) return this.newBoot(node, null, 'none', at);
+      this.counts.outOfOrder++;
+    }
+    return node.boot ?? this.newBoot(node, null, 'none', at);
+  }
+
+  private record(kind: RecordKind, ev: EventCtx, at: At, h: LineHeader, line: string): void {
+    const boot = ev.boot;
+    switch (kind.kind) {
+      case 'init': return this.init(kind.typeIdx, ev, at, h, line);
+      case 'del': return this.del(kind.typeIdx, boot, at, h, line);
+      case 'ns-info': return this.nsInfo(ev, at, h, line);
+      case 'virt': {
+        const f = F.virtFields(line, h.body);
+        if (f === null) { this.counts.malformed++; return; }
+        this.proc(boot, f.pid).auid = f.auid;
+        return this.containers.virt(boot, at, f);
+      }
+      case 'container': {
+        const f = F.containerFields(line, h.body);
+        if (f === null) { this.counts.malformed++; return; }
+        return this.containers.seen(boot, at, f);
+      }
+      case 'syscall': {
+        const s = parseSyscall(line);
+        if (s === null) { this.counts.malformed++; return; }
+        ev.syscall = s;
+        const p = boot.procs.get(s.pid);
+        if (p !== undefined) { p.auid = s.auid; p.uid = s.uid; p.comm = s.comm === null ? null : keep(s.comm); }
+        return;
+      }
+      case 'kernel-lost': return this.loss(boot, at, 'kernel-lost', `kernel events lost: ${F.lostText(line, h.body)}`);
+      case 'log-lost': return this.loss(boot, at, 'log-lost', `records the log could not take: ${F.lostText(line, h.body)}`);
+      case 'ns-unseen': {
+        const f = F.unseenFields(line, h.body);
+        if (f === null) { this.counts.malformed++; return; }
+        return this.loss(boot, at, 'unseen', `${f.syscall} by pid ${f.pid} made ${f.types} namespaces nsproc could not read`);
+      }
+      case 'daemon': return;
+    }
+  }
+
+  private init(typeIdx: number, ev: EventCtx, at: At, h: LineHeader, line: string): void {
+    const f = F.initFields(line, h.body, FIELDS[typeIdx]!);
+    if (f === null) { this.counts.malformed++; return; }
+    const boot = ev.boot;
+    const n = this.ns(boot, typeIdx, f.serial, at);
+    if (n.created !== null) this.counts.initTwice++;
+    n.created = at;
+    n.old = f.old === '0' ? null : keep(f.old);
+    n.initial = f.old === '0' && f.pid === 1;
+    const s = ev.syscall;
+    const bySyscall = s !== null && (s.pid === f.pid || s.exit === f.pid);
+    n.creator = {
+      pid: f.pid, uid: f.uid, auid: f.auid,
+      comm: bySyscall && s.comm !== null ? keep(s.comm) : null, exe: bySyscall && s.exe !== null ? keep(s.exe) : null,
+      syscall: bySyscall ? s.name : null,
+    };
+    this.proc(boot, f.pid).auid = f.auid;
+    if (n.traced || this.relevant([n], null)) this.showCreated(n);
+  }
+
+  private del(typeIdx: number, boot: Boot, at: At, h: LineHeader, line: string): void {
+    const f = F.delFields(line, h.body, FIELDS[typeIdx]!);
+    if (f === null) { this.counts.malformed++; return; }
+    const n = boot.ns[typeIdx]!.get(f.serial);
+    if (n === undefined) { this.counts.delWithoutInit++; return; }
+    n.freed = at;
+    n.freedBy = f.pid;
+    boot.ns[typeIdx]!.delete(f.serial);
+    this.push({ at, boot, event: 'freed', ns: [n], pid: f.pid, auid: f.auid, container: n.containers[0] ?? null, detail: {} });
+    for (const c of n.containers) this.containers.nsFreed(c, at);
+  }
+
+  private nsInfo(ev: EventCtx, at: At, h: LineHeader, line: string): void {
+    const head = F.nsInfoHead(line, h.body);
+    const boot = ev.boot;
+    const set = head === null ? null : this.nsSet(boot, line, head.tail, at);
+    if (head === null || set === null) { this.counts.malformed++; return; }
+    const p = this.proc(boot, head.pid);
+    if (head.pid === 1) for (const n of set.ns) if (n !== undefined && n.created === null) n.initial = true;
+    const s = ev.syscall;
+    if (s !== null && s.pid === head.pid) p.auid = s.auid;
+    const prev = p.set;
+    if (prev !== set) {
+      p.set = set;
+      const joined: Ns[] = [];
+      set.ns.forEach((n, i) => { if (n !== undefined && !n.initial && prev?.ns[i] !== n) joined.push(n); });
+      if (joined.length > 0) this.joined(p, prev, joined, ev, at);
+    }
+    if (this.sel.kind === 'pid' && this.sel.pid === head.pid && this.sel.node === boot.node) {
+      this.pidLast = set;
+      for (const n of set.ns) if (n !== undefined) this.trace(n);
+    }
+    this.containers.pidSeen(boot, p, at);
+  }
+
+  /** A process shows namespaces it was not in before: it entered them (setns, clone, unshare). */
+  private joined(p: Proc, prev: NsSet | null, joined: readonly Ns[], ev: EventCtx, at: At): void {
+    for (const n of joined) {
+      for (const c of n.containers) {
+        const before = prev?.ns.some((m) => m !== undefined && m.containers.includes(c)) ?? false;
+        if (!before && !joined.slice(0, joined.indexOf(n)).some((m) => m.containers.includes(c))) this.containers.entered(c, at);
+      }
+    }
+    if (!this.relevant(joined, null)) return;
+    const s = ev.syscall !== null && ev.syscall.pid === p.pid ? ev.syscall : null;
+    this.entries.push({
+      at, boot: ev.boot, event: 'entered', ns: joined, pid: p.pid, auid: p.auid === -1 ? null : p.auid,
+      container: joined.find((n) => n.containers.length > 0)?.containers[0] ?? null,
+      detail: { syscall: s?.name ?? null, comm: s?.comm ?? p.comm, exe: s?.exe ?? null, first: prev === null ? 1 : 0 },
+    });
+  }
+
+  /** An event is complete: a kernel event is counted in the trail of the namespaces its process is in. */
+  private finishEvent(ev: EventCtx): void {
+    const s = ev.syscall;
+    if (s === null) return;
+    const set = ev.boot.procs.get(s.pid)?.set;
+    if (set === undefined || set === null || !this.relevant(set.ns, null)) return;
+    let byName = this.kernel.get(ev.boot);
+    if (byName === undefined) this.kernel.set(ev.boot, (byName = new Map()));
+    const name = s.name ?? `syscall ${s.syscall}`;
+    const t = byName.get(name);
+    if (t === undefined) byName.set(name, { count: 1, first: ev.at, last: ev.at });
+    else { t.count++; t.last = ev.at; }
+  }
+
+  /** Forgets processes last seen in a namespace since freed (they left it, or exited). */
+  private sweepProcs(boot: Boot): void {
+    for (const [pid, p] of boot.procs) {
+      if (p.set === null || p.set.ns.some((n) => n !== undefined && n.freed !== null)) boot.procs.delete(pid);
+    }
+    this.sweepAt.set(boot, Math.max(SWEEP_MIN, boot.procs.size * 2));
+  }
+}

@@ -4,7 +4,7 @@
  * of its first field, reads only what the trail needs, and returns null for a record whose
  * fields are not all there (a line cut short, or mangled).
  */
-import { fieldValue } from '../audit/record_text.js';
+import { fieldValue, untrustedString } from '../audit/record_text.js';
 import { NS_FIELD } from './record_kinds.js';
 
 /** One `<t>ns=HEX` field: the type's index in the table and the serial as printed (lowercase hex). */
@@ -187,7 +187,11 @@ export function daemonFields(line: string, body: number): DaemonFields | null {
   return { op, bootId: fieldValue(line, 'boot_id', body - 1) };
 }
 
-/** NSPROC_CONTAINER: `pid=P runtime=R container=ID [pod=UID] cgroup="/path" <t>ns=HEX …`. */
+/**
+ * NSPROC_CONTAINER: `pid=P runtime=R container=ID [pod=UID] cgroup=PATH <t>ns=HEX …`, PATH quoted,
+ * or in hex when it holds a blank, a quote or a byte that is not printable ASCII (as the kernel
+ * writes untrusted strings, src/audit/format.ts).
+ */
 export interface ContainerFields {
   readonly pid: number;
   readonly runtime: string;
@@ -200,11 +204,13 @@ export function containerFields(line: string, body: number): ContainerFields | n
   const pid = num(line, 'pid', body);
   const runtime = fieldValue(line, 'runtime', body - 1);
   const id = fieldValue(line, 'container', body - 1);
-  const cg = line.indexOf(' cgroup="', body - 1);
-  const cgEnd = cg < 0 ? -1 : line.indexOf('"', cg + 9);
-  if (pid === null || runtime === null || id === null || cgEnd < 0) return null;
-  const ns = nsFields(line, cgEnd + 2, true);
-  return ns === null ? null : { pid, runtime, id, cgroup: line.slice(cg + 9, cgEnd), ns };
+  const at = line.indexOf(' cgroup=', body - 1);
+  if (pid === null || runtime === null || id === null || at < 0) return null;
+  let sp = line.indexOf(' ', at + 8);
+  if (sp < 0) sp = line.length;
+  const cgroup = untrustedString(line.slice(at + 8, sp));
+  const ns = nsFields(line, sp + 1, true);
+  return ns === null || cgroup === null ? null : { pid, runtime, id, cgroup, ns };
 }
 
 /** NSPROC_KERNEL_LOST (src/kaudit/kernel_audit.ts), NSPROC_LOG_LOST: what was lost, as the record says it. */

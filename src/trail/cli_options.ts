@@ -10,6 +10,8 @@ export interface TrailOptions {
   readonly nodes: ReadonlySet<string> | null;
   readonly json: boolean;
   readonly utc: boolean;
+  /** --svg FILE: also draw the trail there. */
+  readonly svg: string | null;
   readonly logs: readonly string[];
 }
 
@@ -49,6 +51,10 @@ Options:
                               e.g.  nstrail --uuid U --json fleet.log | jq -c 'select(.event == "entered")'
   --utc                       times in UTC (default: the local time zone; JSON is always UTC)
                               e.g.  nstrail --utc fleet.log
+  --svg FILE                  also draw the trail as a standalone SVG timeline in FILE (one
+                              lane per node and boot, a bar per namespace, a mark per process
+                              that entered, an arrow per migration); needs a selector
+                              e.g.  nstrail --uuid U --svg trail.svg fleet.log
   -h, --help                  this text
 
 Exit status: 0 a trail (or summary) was printed; 1 the selector matched nothing (stderr says
@@ -66,6 +72,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   const nodes = new Set<string>();
   let json = false;
   let utc = false;
+  let svg: string | null = null;
   const logs: string[] = [];
   const setSelector = (s: Selector | { error: string }, opt: string): string | null => {
     if ('error' in s) return s.error;
@@ -77,7 +84,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     const a = argv[i]!;
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : a;
-    const takes = ['--uuid', '--container', '--ns', '--pid', '--node'].includes(name);
+    const takes = ['--uuid', '--container', '--ns', '--pid', '--node', '--svg'].includes(name);
     let value = '';
     if (takes) {
       if (eq > 0) value = a.slice(eq + 1);
@@ -95,6 +102,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       case '--ns': err = setSelector(parseNsSelector(value), name); break;
       case '--pid': err = setSelector(parsePidSelector(value), name); break;
       case '--node': nodes.add(value); break;
+      case '--svg': svg = value; break;
       case '--': logs.push(...argv.slice(i + 1)); i = argv.length; break;
       default:
         if (a.startsWith('-') && a !== '-') return { usage: `unknown option '${a}'` };
@@ -103,5 +111,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     if (err !== null) return { usage: err };
   }
   if (logs.length === 0) return { usage: 'no LOG given (use - for stdin)' };
-  return { selector, nodes: nodes.size > 0 ? nodes : null, json, utc, logs };
+  if (svg !== null && (selector as Selector).kind === 'summary') return { usage: '--svg draws one trail: give a selector (--uuid, --container, --ns or --pid)' };
+  return { selector, nodes: nodes.size > 0 ? nodes : null, json, utc, svg, logs };
 }

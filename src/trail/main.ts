@@ -11,6 +11,7 @@ import { readLines } from './line_reader.js';
 import { orderLogs } from './log_order.js';
 import { NodeFilter } from './node_filter.js';
 import { renderJson } from './render_json.js';
+import { renderTrailSvg } from './render_svg.js';
 import { renderText } from './render_text.js';
 import { Summary } from './summary.js';
 import { TrailIndex } from './trail_index.js';
@@ -71,6 +72,14 @@ async function trail(args: TrailOptions, logs: readonly string[]): Promise<numbe
   if ('reason' in model) { close(ix); say(model.sentence); return 1; }
   lines(args.json ? renderJson(model) : renderText(model, { utc: args.utc }));
   close(ix);
+  if (args.svg !== null) {
+    try {
+      fs.writeFileSync(args.svg, renderTrailSvg(model, { utc: args.utc }));
+    } catch (e) {
+      say(`cannot write ${args.svg}: ${(e as NodeJS.ErrnoException).code ?? 'EIO'}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   return 0;
 }
 

@@ -53,9 +53,9 @@ export interface Timeline {
 }
 
 const WIDTH = 1200;
-const LEFT = 230;
+const LEFT = 250;
 const RIGHT = 30;
-const TOP = 56;
+const TOP = 62;
 const ROW = 22;
 const LANE_PAD = 14;
 const MARK_ROW = 18;
@@ -127,13 +127,13 @@ export function renderSvg(t: Timeline): string {
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="28" font-size="16" font-weight="bold">${xmlEscape(t.title)}</text>`,
-    `<text x="${WIDTH - RIGHT}" y="28" text-anchor="end" font-size="11" fill="#555">bar: a namespace, type:serial, from creation to end (dashed: alive at the end of the input) · ◆ a process entered · arrow: migration</text>`);
+    `<text x="12" y="46" font-size="11" fill="#555">bar: a namespace, type:serial, from creation to end (dashed: alive at the end of the input) · ◆ a process entered · arrow: migration</text>`);
   t.lanes.forEach((lane, i) => {
     const { y: ly, h } = laneY.get(lane.id)!;
     out.push(`<g class="lane" data-lane="${xmlEscape(lane.id)}">`,
       `<rect x="0" y="${ly}" width="${WIDTH}" height="${h}" fill="${i % 2 ? '#f4f6f8' : '#fbfcfd'}"/>`,
       `<text x="12" y="${ly + 22}" font-weight="bold">${xmlEscape(lane.title)}</text>`,
-      `<text x="12" y="${ly + 38}" fill="#555">${xmlEscape(lane.subtitle)}</text>`, '</g>');
+      `<text x="12" y="${ly + 38}" fill="#555" font-size="10">${xmlEscape(lane.subtitle)}</text>`, '</g>');
   });
   // The axis and its grid lines go under the bars.
   const axisY = y + 10;
@@ -148,7 +148,8 @@ export function renderSvg(t: Timeline): string {
     const { y: ly } = laneY.get(b.lane)!;
     const by = ly + LANE_PAD + rowOf.get(b)! * ROW;
     const x0 = x(b.start);
-    const w = Math.max(3, x(endOf(b)) - x0);
+    // At least as wide as its label: namespaces made and freed within a moment stay readable.
+    const w = Math.max(8 + 6.5 * b.label.length, x(endOf(b)) - x0);
     const color = COLORS[b.label.split(':')[0]!] ?? '#bab0ac';
     out.push(`<g class="bar"><title>${xmlEscape(b.detail)}</title>`,
       `<rect x="${x0.toFixed(1)}" y="${by}" width="${w.toFixed(1)}" height="${ROW - 6}" rx="3" fill="${color}"${b.end === null ? ' fill-opacity="0.6" stroke="#333" stroke-dasharray="4 2"' : ''}/>`,

@@ -5,7 +5,6 @@
  * fetches them for the tests.
  */
 import * as fs from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { run } from './_proc.js';
 
@@ -28,10 +27,10 @@ async function debianName(base: string): Promise<string | null> {
 
 /**
  * @param packages Debian package names (without the t64 suffix)
- * @param cache where to keep them (default `$TMPDIR/nsproc-audit-tools`)
+ * @param cache where to keep them (the caller removes it)
  * @returns the tools, or a sentence saying why they cannot be had
  */
-export async function auditTools(packages: readonly string[], cache = path.join(os.tmpdir(), 'nsproc-audit-tools')): Promise<AuditTools | string> {
+export async function auditTools(packages: readonly string[], cache: string): Promise<AuditTools | string> {
   const dir = path.join(cache, [...packages].sort().join('+'));
   const root = path.join(dir, 'root');
   if (!(await fs.stat(path.join(dir, '.done')).then(() => true, () => false))) {

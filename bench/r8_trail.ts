@@ -51,7 +51,8 @@ async function best(n: number, file: string, args: readonly string[], dir: strin
 
 export async function benchTrail(cfg: BenchConfig, dir: string, log: (s: string) => void): Promise<Row[]> {
   const rows: Row[] = [];
-  const tools = await auditTools(['auditd', 'libauparse0', 'libaudit1']);
+  // Fetched into the run's scratch directory, which the runner removes.
+  const tools = await auditTools(['auditd', 'libauparse0', 'libaudit1'], path.join(dir, 'audit-tools'));
   const ausearch = typeof tools === 'string' ? null : await tools.bin('ausearch');
   if (ausearch === null) log(`R8: no ausearch (${typeof tools === 'string' ? tools : 'not in the package'}): its row stays empty`);
   const rss: number[] = [];

@@ -128,8 +128,8 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     if (events.length === 0) return;
     // With the kernel's events, host events wait a moment for the syscall event that explains them.
     if (ka) return ka.hostEvents(events);
-    const r = log.appendEvents(events);
-    // The host changed whatever the log says: the state follows it, and the failure is told.
+    const r = log.appendOrLose(events);
+    // The host changed whatever the log says: the state follows it, the loss is told and written down once the log works.
     if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
   });
   const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
@@ -148,7 +148,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     rotateLog: () => rotateLine(log),
     inspect: () => ({
       model: dumpModel(state),
-      audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
+      audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize, lostRecords: log.lostRecords },
       host: { serialSource, handles: snapshot.handles, scanner: source.stats, logFailures },
       kernelAudit: ka?.stats ?? null,
     }),

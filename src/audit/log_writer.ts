@@ -7,7 +7,7 @@
  */
 import type { DaemonRotateEvent, ModelEvent } from '../model/events.js';
 import { fail, ok, type Result } from '../model/errno.js';
-import { realClock, type AuditClock } from './clock.js';
+import { realClock, type AuditClock, type AuditTime } from './clock.js';
 import { formatRecords, line, type AuditStamp } from './format.js';
 import { LogFile } from './_log_file.js';
 import { nodeIo, type LogIo } from './_log_io.js';
@@ -82,6 +82,29 @@ export interface OwnRecord {
 
 /** What one batch appends: model events and own records (each its own event), kernel events. */
 export type LogItem = ModelEvent | KernelEntry | OwnRecord;
+
+/**
+ * Records that a failing log could not take, where nothing can be undone (host mode: the host
+ * changed whatever the log says). The first write that works again begins with one
+ * NSPROC_LOG_LOST record saying so, as auditd's lost counter tells of dropped events.
+ */
+interface Losses {
+  records: number;
+  readonly first: AuditTime;
+  last: AuditTime;
+  errno: string;
+}
+
+/** The record of nsproc's own that tells of {@link Losses}. */
+export const LOG_LOST_RECORD = 'NSPROC_LOG_LOST';
+
+/** How many log lines an item makes (VIRT_CONTROL is two records; a kernel event all of its own). */
+function recordCount(e: LogItem): number {
+  if (e.kind === 'kernel-event') return e.before.length + e.after.length + e.events.reduce((n, m) => n + recordCount(m), 0);
+  return e.kind === 'virt-control' ? 2 : 1;
+}
+
+const timeText = (t: AuditTime): string => `${t.sec}.${String(t.msec).padStart(3, '0')}`;
 
 /** One batch's bytes, and what the log's counters become once they are written. */
 interface EncodedBatch {
@@ -183,6 +206,8 @@ export class AuditLog {
   private scratch: Buffer = Buffer.alloc(0);
   /** The last DAEMON_START written: each new file after a rotation begins with its identity. */
   private identity: DaemonRotateEvent | null = null;
+  /** Records lost since the last write that worked ({@link appendOrLose}); null: none. */
+  private losses: Losses | null = null;
 
   private constructor(private readonly s: Settings, private readonly file: LogFile) {
     this.serial = (s.firstSerial - 1) >>> 0;
@@ -243,12 +268,41 @@ export class AuditLog {
   appendEvents(events: readonly LogItem[]): Result<void> {
     if (!this.file.isOpen) return fail('EBADF', `audit log ${this.path} is closed`);
     if (events.length === 0) return ok(undefined);
+    const lost = this.losses;
+    // The hole comes first, in the first batch that can be written.
+    if (lost !== null) {
+      const fields = `lost=${lost.records} first=${timeText(lost.first)} last=${timeText(lost.last)} errno=${lost.errno}`;
+      events = [{ kind: 'own-record', typeName: LOG_LOST_RECORD, fields }, ...events];
+    }
     let batch = this.encode(events, null);
     const r = this.rotateBefore(batch.bytes.length);
     if (!r.ok) return r;
     // The new file's first record says whose records it holds; it takes the batch's first serial.
     if (r.value && this.identity !== null) batch = this.encode(events, this.identity);
-    return this.write(batch);
+    const w = this.write(batch);
+    if (w.ok) this.losses = null;
+    return w;
+  }
+
+  /**
+   * {@link appendEvents} for records that happened whatever the log says (host mode): if the
+   * log cannot take them they are counted as lost, and the next write that works begins with
+   * an NSPROC_LOG_LOST record (`lost=N first=SEC.MSEC last=SEC.MSEC errno=E`).
+   * @returns what appendEvents returned
+   */
+  appendOrLose(events: readonly LogItem[]): Result<void> {
+    const r = this.appendEvents(events);
+    if (r.ok || events.length === 0) return r;
+    const now = this.s.clock.now();
+    const n = events.reduce((sum, e) => sum + recordCount(e), 0);
+    if (this.losses === null) this.losses = { records: n, first: now, last: now, errno: r.error.errno };
+    else Object.assign(this.losses, { records: this.losses.records + n, last: now, errno: r.error.errno });
+    return r;
+  }
+
+  /** Records lost since the last write that worked (0 once NSPROC_LOG_LOST is written). */
+  get lostRecords(): number {
+    return this.losses?.records ?? 0;
   }
 
   /**

@@ -225,8 +225,8 @@ export class KernelAudit {
 
   private write(items: readonly LogItem[]): void {
     if (items.length === 0) return;
-    const r = this.log.appendEvents(items);
-    // The host and its kernel went on whatever the log says; the failure is told, and counted.
+    const r = this.log.appendOrLose(items);
+    // The host and its kernel went on whatever the log says; the failure is told, counted, and written down once the log works.
     if (!r.ok && this.stats.logFailures++ % 1000 === 0) {
       this.say(`nsproc: audit log ${this.log.path}: ${r.error.detail}; ${items.length} records lost (${this.stats.logFailures} failures so far)`);
     }

@@ -33,14 +33,12 @@ UUID_TWO=9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f
 host() {
   local m=$work/$1
   mounts+=("$m")
-  "$ROOT/mount.sh" "$m" --name "$1" --boot-id "$2" --clock "fixed:$3" --audit-log "$out/$1.log" >/dev/null
+  "$ROOT/mount.sh" "$m" --name "$1" --boot-id "$2" --clock "fixed:$3" --audit-log "$work/$1.log" >/dev/null
   export NSPROC_MNT=$m
 }
 nsctl() { "$ROOT/nsctl" "$@"; }
 pid_inode() { stat -L -c %i "$NSPROC_MNT/$1/ns/pid"; }
 virt() { nsctl virt_control 1 "virt=lxc $*" >/dev/null; }
-
-rm -f "$out/hostA.log" "$out/hostB.log" "$out/hostC.log"
 
 host hostA 11111111-2222-4333-8444-555555555555 1408577535.306
 c=$(nsctl clone 1 pid,net,mnt,uts,ipc)
@@ -71,3 +69,5 @@ virt "op=init vm=\"two\" uuid=$UUID_TWO vm-pid=$two init-pid=$two pid-ns=$(pid_i
 
 for m in "${mounts[@]}"; do "$ROOT/mount.sh" -u "$m" >/dev/null; done
 mounts=()
+# The logs only: the daemons' lock files beside them stay in the work dir.
+cp "$work/hostA.log" "$work/hostB.log" "$work/hostC.log" "$out/"

@@ -7,13 +7,13 @@
 
 /** A record's stamp, and where its fields begin. */
 export interface ParsedStamp {
-  readonly sec: number;
+  sec: number;
   /** 0..999, always three digits in the text. */
-  readonly msec: number;
+  msec: number;
   /** audit_serial(): unsigned 32-bit. */
-  readonly serial: number;
+  serial: number;
   /** The index just past `): ` (or `):` when nothing follows). */
-  readonly end: number;
+  end: number;
 }
 
 const ZERO = 48;
@@ -29,22 +29,34 @@ const MAX_SEC_DIGITS = 15;
  * parseStamp('audit(1408577535.306:81): pid=1'); // { sec: 1408577535, msec: 306, serial: 81, end: 26 }
  */
 export function parseStamp(text: string, from = 0): ParsedStamp | null {
-  if (!text.startsWith('audit(', from)) return null;
+  const out: ParsedStamp = { sec: 0, msec: 0, serial: 0, end: 0 };
+  return stampInto(text, from, out) ? out : null;
+}
+
+/**
+ * {@link parseStamp} into `out` (a reader of millions of lines reuses one object).
+ * @returns whether there was a stamp (`out` is unchanged when not)
+ */
+export function stampInto(text: string, from: number, out: ParsedStamp): boolean {
+  if (!text.startsWith('audit(', from)) return false;
   let i = from + 6;
   let sec = 0;
   const secStart = i;
   for (let c = text.charCodeAt(i) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++i) - ZERO) sec = sec * 10 + c;
-  if (i === secStart || i - secStart > MAX_SEC_DIGITS || text.charCodeAt(i) !== 46 /* . */) return null;
+  if (i === secStart || i - secStart > MAX_SEC_DIGITS || text.charCodeAt(i) !== 46 /* . */) return false;
   const m0 = text.charCodeAt(i + 1) - ZERO, m1 = text.charCodeAt(i + 2) - ZERO, m2 = text.charCodeAt(i + 3) - ZERO;
-  if (!(m0 >= 0 && m0 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9) || text.charCodeAt(i + 4) !== 58 /* : */) return null;
+  if (!(m0 >= 0 && m0 <= 9 && m1 >= 0 && m1 <= 9 && m2 >= 0 && m2 <= 9) || text.charCodeAt(i + 4) !== 58 /* : */) return false;
   i += 5;
   let serial = 0;
   const serialStart = i;
   for (let c = text.charCodeAt(i) - ZERO; c >= 0 && c <= 9; c = text.charCodeAt(++i) - ZERO) serial = serial * 10 + c;
-  if (i === serialStart || i - serialStart > 10 || serial > 0xffffffff) return null;
-  if (text.charCodeAt(i) !== 41 /* ) */ || text.charCodeAt(i + 1) !== 58 /* : */) return null;
-  const end = text.charCodeAt(i + 2) === 32 ? i + 3 : i + 2;
-  return { sec, msec: m0 * 100 + m1 * 10 + m2, serial, end };
+  if (i === serialStart || i - serialStart > 10 || serial > 0xffffffff) return false;
+  if (text.charCodeAt(i) !== 41 /* ) */ || text.charCodeAt(i + 1) !== 58 /* : */) return false;
+  out.sec = sec;
+  out.msec = m0 * 100 + m1 * 10 + m2;
+  out.serial = serial;
+  out.end = text.charCodeAt(i + 2) === 32 ? i + 3 : i + 2;
+  return true;
 }
 
 /**

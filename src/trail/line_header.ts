@@ -4,7 +4,7 @@
  * `msg=audit(SEC.MSEC:SERIAL): ` stamp. The fields after it are read only for the record
  * types the trail uses (record_fields.ts).
  */
-import { parseStamp } from '../audit/record_text.js';
+import { stampInto, type ParsedStamp } from '../audit/record_text.js';
 
 export interface LineHeader {
   /** `node=` value; '' when the line has none (a log written with --name-format none). */
@@ -42,8 +42,8 @@ export function parseHeader(line: string): LineHeader | BadLine {
   if (!line.startsWith('type=', p)) return p > 0 ? 'truncated' : GARBAGE.test(line) ? 'garbage' : 'not-a-record';
   const sp = line.indexOf(' ', p + 5);
   if (sp < 0 || !line.startsWith('msg=', sp + 1)) return 'truncated';
-  const s = parseStamp(line, sp + 5);
-  if (s === null) return 'truncated';
-  if (GARBAGE.test(node)) return 'garbage';
-  return { node, type: line.slice(p + 5, sp), sec: s.sec, msec: s.msec, serial: s.serial, body: s.end };
+  if (!stampInto(line, sp + 5, STAMP)) return 'truncated';
+  return { node, type: line.slice(p + 5, sp), sec: STAMP.sec, msec: STAMP.msec, serial: STAMP.serial, body: STAMP.end };
 }
+
+const STAMP: ParsedStamp = { sec: 0, msec: 0, serial: 0, end: 0 };

@@ -5,7 +5,7 @@
  */
 import { parseHeader } from './line_header.js';
 import { NodeSerials } from './node_serials.js';
-import { isOwnType } from './record_kinds.js';
+import { recordKind } from './record_kinds.js';
 import type { InputCounts } from './input_counts.js';
 
 export class NodeFilter {
@@ -28,7 +28,8 @@ export class NodeFilter {
     this.counts.records++;
     let s = this.serials.get(h.node);
     if (s === undefined) this.serials.set(h.node, (s = new NodeSerials()));
-    if (s.check(isOwnType(h.type), h.sec * 1000 + h.msec, h.serial, line).kind === 'duplicate') { this.counts.duplicates++; return; }
+    const kind = recordKind(h.type);
+    if (s.check(kind !== null && kind.kind !== 'syscall', h.sec * 1000 + h.msec, h.serial, line, kind?.id ?? -1).kind === 'duplicate') { this.counts.duplicates++; return; }
     this.matched++;
     this.out.push(line);
     this.outLength += line.length;

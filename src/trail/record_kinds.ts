@@ -5,11 +5,21 @@
  */
 import { auditField, NS_TYPES } from '../model/nstypes.js';
 
-export type RecordKind =
+export type RecordKind = (
   | { readonly kind: 'init' | 'del'; readonly typeIdx: number }
-  | { readonly kind: 'ns-info' | 'virt' | 'daemon' | 'container' | 'kernel-lost' | 'log-lost' | 'ns-unseen' | 'syscall' };
+  | { readonly kind: 'ns-info' | 'virt' | 'daemon' | 'container' | 'kernel-lost' | 'log-lost' | 'ns-unseen' | 'syscall' }
+) & {
+  /**
+   * A number of its own per type name, for the records nsproc writes at most once of each
+   * type in one event (NS_INFO, INIT, DEL: node_serials.ts tells their copies apart by it);
+   * -1 for the others, whose text is hashed.
+   */
+  readonly id: number;
+};
 
-const FIXED: ReadonlyArray<readonly [string, RecordKind]> = [
+type Kind = RecordKind extends infer K ? (K extends RecordKind ? Omit<K, 'id'> : never) : never;
+
+const FIXED: ReadonlyArray<readonly [string, Kind]> = [
   ['NS_INFO', { kind: 'ns-info' }],
   ['VIRT_CONTROL', { kind: 'virt' }],
   ['DAEMON_START', { kind: 'daemon' }],
@@ -27,7 +37,7 @@ const KINDS = new Map<string, RecordKind>([
     [t.auditInit.name, { kind: 'init', typeIdx }] as const,
     [t.auditDel.name, { kind: 'del', typeIdx }] as const,
   ]),
-]);
+].map(([name, k], id) => [name, { ...k, id: k.kind === 'init' || k.kind === 'del' || k.kind === 'ns-info' ? id : -1 } as RecordKind]));
 
 /**
  * @param type a record's `type=` name
@@ -37,12 +47,6 @@ const KINDS = new Map<string, RecordKind>([
  */
 export function recordKind(type: string): RecordKind | null {
   return KINDS.get(type) ?? null;
-}
-
-/** Types of nsproc's own (its events, as opposed to the kernel's: those hold a SYSCALL record). */
-export function isOwnType(type: string): boolean {
-  const k = KINDS.get(type);
-  return k !== undefined && k.kind !== 'syscall';
 }
 
 /** Field name (`netns`) → type index in the table, for NS_INFO and NSPROC_CONTAINER. */

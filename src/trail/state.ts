@@ -7,6 +7,8 @@
  * Identity of a namespace: (node, boot, type, serial), never an inode alone (SPEC §9).
  */
 
+import type { SerialKey } from './serial_key.js';
+
 /** Milliseconds since the epoch (SEC * 1000 + MSEC of the stamp). */
 export type Ms = number;
 
@@ -84,8 +86,8 @@ export interface Boot {
   start: 'daemon-start' | 'rotate' | 'none';
   /** 1, 2 … among the node's boots without an id (for their label). */
   readonly unknownNo: number;
-  /** Per type index: serial → namespace, for the namespaces alive. */
-  readonly ns: Map<string, Ns>[];
+  /** Per type index: serial (serial_key.ts) → namespace, for the namespaces alive. */
+  readonly ns: Map<SerialKey, Ns>[];
   /** Processes by pid, as last seen; swept of the ones whose namespaces went (see sweepProcs). */
   readonly procs: Map<number, Proc>;
   readonly losses: Loss[];

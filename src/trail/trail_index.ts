@@ -18,6 +18,7 @@ import { NodeSerials, type SerialVerdict } from './node_serials.js';
 import * as F from './record_fields.js';
 import { recordKind, type RecordKind } from './record_kinds.js';
 import { selectsNs, type Selector } from './selector.js';
+import { serialKey, type SerialKey } from './serial_key.js';
 import { keep, MAX_LOSSES, type At, type Boot, type Container, type Entry, type LossKind, type Ns, type NsSet, type Proc } from './state.js';
 
 interface NodeState {
@@ -45,7 +46,6 @@ export interface KernelTally {
 const FIELDS = NS_TYPES.map(auditField);
 /** A boot's processes are swept when they are twice as many as after the last sweep, and at least this many. */
 const SWEEP_MIN = 1024;
-const HEX = /^[0-9a-f]{1,16}$/;
 
 export class TrailIndex {
   readonly counts = newCounts();
@@ -87,7 +87,7 @@ export class TrailIndex {
     const kind = recordKind(h.type);
     const node = this.nodes.get(h.node) ?? this.newNode(h.node);
     const t = h.sec * 1000 + h.msec;
-    const v = node.serials.check(kind !== null && kind.kind !== 'syscall', t, h.serial, line);
+    const v = node.serials.check(kind !== null && kind.kind !== 'syscall', t, h.serial, line, kind?.id ?? -1);
     if (v.kind === 'duplicate') { this.counts.duplicates++; return; }
     const at: At = { t, serial: h.serial, seq: this.seq++ };
     if (v.kind !== 'same-event' || node.ev === null) {
@@ -165,16 +165,21 @@ export class TrailIndex {
     return p;
   }
 
-  /** The namespace `serial` of type `typeIdx` alive on this boot, made when first named. */
+  /** The namespace `serial` (lowercase hex) of type `typeIdx` alive on this boot, made when first named. */
   ns(boot: Boot, typeIdx: number, serial: string, at: At): Ns {
+    return this.nsByKey(boot, typeIdx, serialKey(serial, 0, serial.length) ?? serial, serial, 0, serial.length, at);
+  }
+
+  /** The same by its key, the serial's text being `text` from `start` to `end` (cut only for a new one). */
+  private nsByKey(boot: Boot, typeIdx: number, key: SerialKey, text: string, start: number, end: number, at: At): Ns {
     const map = boot.ns[typeIdx]!;
-    let n = map.get(serial);
+    let n = map.get(key);
     if (n === undefined) {
       n = {
-        boot, typeIdx, serial: keep(serial), initial: false, created: null, creator: null, old: null, seen: at,
+        boot, typeIdx, serial: keep(text.slice(start, end)), initial: false, created: null, creator: null, old: null, seen: at,
         freed: null, freedBy: null, inum: null, containers: [], traced: false, shown: false,
       };
-      map.set(n.serial, n);
+      map.set(key, n);
       if (selectsNs(this.sel, n)) this.trace(n);
     }
     return n;
@@ -195,9 +200,9 @@ export class TrailIndex {
       const start = p + FIELDS[typeIdx]!.length + 1;
       let sp = line.indexOf(' ', start);
       if (sp < 0) sp = line.length;
-      const serial = line.slice(start, sp);
-      if (!HEX.test(serial)) return null;
-      ns[typeIdx] = this.ns(boot, typeIdx, serial, at);
+      const key = serialKey(line, start, sp);
+      if (key === null) return null;
+      ns[typeIdx] = this.nsByKey(boot, typeIdx, key, line, start, sp, at);
       typeIdx++;
       p = sp + 1;
     }
@@ -321,11 +326,12 @@ export class TrailIndex {
   private del(typeIdx: number, boot: Boot, at: At, h: LineHeader, line: string): void {
     const f = F.delFields(line, h.body, FIELDS[typeIdx]!);
     if (f === null) { this.counts.malformed++; return; }
-    const n = boot.ns[typeIdx]!.get(f.serial);
+    const key = serialKey(f.serial, 0, f.serial.length) ?? f.serial;
+    const n = boot.ns[typeIdx]!.get(key);
     if (n === undefined) { this.counts.delWithoutInit++; return; }
     n.freed = at;
     n.freedBy = f.pid;
-    boot.ns[typeIdx]!.delete(f.serial);
+    boot.ns[typeIdx]!.delete(key);
     this.push({ at, boot, event: 'freed', ns: [n], pid: f.pid, auid: f.auid, container: n.containers[0] ?? null, detail: {} });
     for (const c of n.containers) this.containers.nsFreed(c, at);
   }

@@ -60,7 +60,7 @@ function what(g: readonly Entry[], m: TrailModel, o: TextOptions): string {
   switch (e.event) {
     case 'created': return `${ns(g)} made by ${who(e.pid, e.auid)}`;
     case 'freed': return `${ns(g)} freed (last process pid ${e.pid ?? '?'})`;
-    case 'entered': return `${who(e.pid, e.auid)} ${d.first ? 'seen in' : 'entered'} ${ns(g)}`;
+    case 'entered': return `${who(e.pid, e.auid)} ${d.firstSeen ? 'seen in' : 'entered'} ${ns(g)}`;
     case 'virt': {
       // The uuid is in the heading; libvirt's text otherwise as it was sent.
       const resolved = e.ns[0];

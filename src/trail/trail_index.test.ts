@@ -39,6 +39,11 @@ describe('TrailIndex: a container across hosts (the fleet fixture)', () => {
     expect(r.ix.counts.duplicates).toBe(FLEET.length);
   });
 
+  it('names at the end the processes still in a namespace, not those whose other namespaces were freed (they exited)', () => {
+    const alive = json(run(FLEET, { kind: 'uuid', uuid: TWO })).find((o) => o.event === 'alive');
+    expect(alive).toMatchObject({ pids: '5' });
+  });
+
   it('ends containers as they stop (the summary streams), and keeps the ones alive or migrating', () => {
     const r = run(FLEET, { kind: 'summary' });
     expect(r.ended.map((c) => c.uuid)).toEqual([ONE]);
@@ -49,6 +54,7 @@ describe('TrailIndex: a container across hosts (the fleet fixture)', () => {
     expect(events(run(FLEET, { kind: 'ns', node: 'hostB', boot: '6666', typeIdx: 0, serial: 'c' }))).toEqual(['created', 'entered', 'alive']);
     const r = run(FLEET, { kind: 'pid', node: 'hostA', pid: 5 });
     expect(new Set(json(r).flatMap((o) => (o.namespaces as { type: string; serial: string }[]).map((n) => `${n.type}:${n.serial}`)))).toEqual(new Set(['uts:d', 'net:c']));
+    expect(json(r).filter((o) => o.event === 'entered').map((o) => o.pid)).toEqual([5, 5]);
   });
 
   it('says when the selector matches nothing, or a prefix more than one', () => {

@@ -345,16 +345,19 @@ export class TrailIndex {
     if (head.pid === 1) for (const n of set.ns) if (n !== undefined && n.created === null) n.initial = true;
     const s = ev.syscall;
     if (s !== null && s.pid === head.pid) p.auid = s.auid;
+    if (this.sel.kind === 'pid' && this.sel.pid === head.pid && this.sel.node === boot.node) {
+      this.pidLast = set;
+      for (const n of set.ns) if (n !== undefined) this.trace(n);
+    }
     const prev = p.set;
     if (prev !== set) {
       p.set = set;
       const joined: Ns[] = [];
-      set.ns.forEach((n, i) => { if (n !== undefined && !n.initial && prev?.ns[i] !== n) joined.push(n); });
+      for (let i = 0; i < set.ns.length; i++) {
+        const n = set.ns[i];
+        if (n !== undefined && !n.initial && prev?.ns[i] !== n) joined.push(n);
+      }
       if (joined.length > 0) this.joined(p, prev, joined, ev, at);
-    }
-    if (this.sel.kind === 'pid' && this.sel.pid === head.pid && this.sel.node === boot.node) {
-      this.pidLast = set;
-      for (const n of set.ns) if (n !== undefined) this.trace(n);
     }
     this.containers.pidSeen(boot, p, at);
   }
@@ -372,7 +375,7 @@ export class TrailIndex {
     this.entries.push({
       at, boot: ev.boot, event: 'entered', ns: joined, pid: p.pid, auid: p.auid === -1 ? null : p.auid,
       container: joined.find((n) => n.containers.length > 0)?.containers[0] ?? null,
-      detail: { syscall: s?.name ?? null, comm: s?.comm ?? p.comm, exe: s?.exe ?? null, first: prev === null ? 1 : 0 },
+      detail: { syscall: s?.name ?? null, comm: s?.comm ?? p.comm, exe: s?.exe ?? null, firstSeen: prev === null ? 1 : null },
     });
   }
 

@@ -186,7 +186,10 @@ function aliveAtEnd(ns: readonly Ns[]): Entry[] {
   const byBoot = new Map<Boot, Ns[]>();
   for (const n of ns) if (n.freed === null) byBoot.set(n.boot, [...(byBoot.get(n.boot) ?? []), n]);
   return [...byBoot].map(([boot, alive]) => {
-    const pids = [...boot.procs.values()].filter((p) => p.set !== null && p.set.ns.some((n) => n !== undefined && alive.includes(n))).map((p) => p.pid);
+    // A process whose set holds a freed namespace has left it or exited (no record says which).
+    const pids = [...boot.procs.values()]
+      .filter((p) => p.set !== null && p.set.ns.some((n) => n !== undefined && alive.includes(n)) && !p.set.ns.some((n) => n !== undefined && n.freed !== null))
+      .map((p) => p.pid);
     const at: At = { ...boot.last, seq: Number.MAX_SAFE_INTEGER };
     return { at, boot, event: 'alive', ns: alive, pid: null, auid: null, container: alive[0]?.containers[0] ?? null, detail: { pids: pids.sort((a, b) => a - b).join(' ') } } satisfies Entry;
   });

@@ -2,7 +2,7 @@
 # Runs the examples of docs/*.md on a real mount and compares their output (docs/README.md
 # describes the convention):
 #   - a ```sh block is an example, run with bash from a directory that holds the audit log
-#     (audit.log) and a ./nsctl link, as if from the repository root after ./mount.sh;
+#     (audit.log) and ./nsctl and ./nstrail links, as if from the repository root after ./mount.sh;
 #   - the ```text block right after it (blank lines between are allowed) is its expected
 #     output, stdout and stderr together; without one the block must exit 0;
 #   - /tmp/nsproc (mount.sh's default mountpoint) in a block means the test's mount;
@@ -75,6 +75,7 @@ _docs_mount_for() {
   # shellcheck disable=SC2086 # the marker's options are words
   if [[ $opts == *--clock* ]]; then nsproc_mount $opts; else nsproc_mount --clock "$DOCS_CLOCK" $opts; fi
   ln -s "$NSCTL_BIN" "$NSPROC_TMP/nsctl"
+  ln -s "$NSPROC_ROOT/nstrail" "$NSPROC_TMP/nstrail"
   printf '%s\t%s\n' "${EX_FILE[i]}" "$NSPROC_TMP" >"$(_docs_state)"
 }
 

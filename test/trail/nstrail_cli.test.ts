@@ -40,6 +40,10 @@ describe('nstrail golden output (test/fixtures/trail)', () => {
     expect(o.filter((x) => x.event === 'migrated')).toHaveLength(1);
   });
 
+  it('is the trail docs/trail.md shows across hosts', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'docs/trail.md'), 'utf8')).toContain(`\`\`\`text\n${golden('fleet.uuid.txt')}\`\`\`\n`);
+  });
+
   it('no selector: one line per container', () => {
     expect(nstrail(['--utc', FLEET])).toEqual({ status: 0, stdout: golden('fleet.summary.txt'), stderr: '' });
   });

@@ -86,6 +86,11 @@ export interface Boot {
   start: 'daemon-start' | 'rotate' | 'none';
   /** 1, 2 … among the node's boots without an id (for their label). */
   readonly unknownNo: number;
+  /**
+   * Per type index: the boot's initial namespace of that type is known — the first INIT with
+   * `old_<t>ns=0` (a model boot's, or the first process host mode reads at its start).
+   */
+  readonly initialKnown: boolean[];
   /** Per type index: serial (serial_key.ts) → namespace, for the namespaces alive. */
   readonly ns: Map<SerialKey, Ns>[];
   /** Processes by pid, as last seen; swept of the ones whose namespaces went (see sweepProcs). */

@@ -227,7 +227,7 @@ export class TrailIndex {
   private newBoot(node: NodeState, id: string | null, start: Boot['start'], at: At): Boot {
     const b: Boot = {
       node: node.name, id: id === null ? null : keep(id), start, unknownNo: id === null ? node.boots.filter((x) => x.id === null).length + 1 : 0,
-      ns: NS_TYPES.map(() => new Map()), procs: new Map(), losses: [], lossesDropped: 0, first: at, last: at,
+      initialKnown: NS_TYPES.map(() => false), ns: NS_TYPES.map(() => new Map()), procs: new Map(), losses: [], lossesDropped: 0, first: at, last: at,
     };
     node.boots.push(b);
     node.boot = b;
@@ -311,7 +311,9 @@ export class TrailIndex {
     if (n.created !== null) this.counts.initTwice++;
     n.created = at;
     n.old = f.old === '0' ? null : keep(f.old);
-    n.initial = f.old === '0' && f.pid === 1;
+    // The first namespace of a type made from none (old 0) is the boot's own; host mode's later
+    // ones at its start (old 0 too) were alive already, maybe a container's.
+    if (f.old === '0' && !boot.initialKnown[typeIdx]) n.initial = boot.initialKnown[typeIdx] = true;
     const s = ev.syscall;
     const bySyscall = s !== null && (s.pid === f.pid || s.exit === f.pid);
     n.creator = {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bashOk } from '../control/_helpers.js';
 import { startDaemon, waitFor, type MountedDaemon } from '../helpers/mounted.js';
+import { CgroupDirs, hierarchies, type Hierarchy } from './_cgroups.js';
 import { background, field, kill, pairingViolations, pyNsId, rec, records, waitRecord } from './_host.js';
 
 const RESCAN_MS = 200;
@@ -43,47 +44,15 @@ const CASES: readonly Case[] = [
 /** Beside their containers, not in them. */
 const NEAR_MISSES = [`machine.slice/libpod-conmon-${hex('3')}.scope`, `system.slice/crio-conmon-${hex('7')}.scope`, 'lxc.monitor.web'];
 
-/** A cgroup hierarchy this process is in: where it is mounted, and this process's path in it. */
-interface Hierarchy { readonly mount: string; readonly own: string }
-
-/** The v2 hierarchy and name=systemd's, from mountinfo and /proc/self/cgroup (cgroups(7)). */
-async function hierarchies(): Promise<{ v2: Hierarchy | null; systemd: Hierarchy | null }> {
-  const mounts = (await fs.readFile('/proc/self/mountinfo', 'utf8')).split('\n');
-  const own = (await fs.readFile('/proc/self/cgroup', 'utf8')).split('\n');
-  const find = (fstype: string, opt: string | null, line: RegExp): Hierarchy | null => {
-    const m = mounts.find((l) => {
-      const after = l.split(' - ')[1]?.split(' ');
-      return after?.[0] === fstype && (opt === null || after[2]!.split(',').includes(opt));
-    });
-    const o = own.find((l) => line.test(l));
-    return m && o ? { mount: m.split(' ')[4]!, own: o.replace(line, '') } : null;
-  };
-  return { v2: find('cgroup2', null, /^0::/), systemd: find('cgroup', 'name=systemd', /^[0-9]+:name=systemd:/) };
-}
-
 describe('host mode: containers from cgroups', () => {
   let m: MountedDaemon;
   let hier: Hierarchy[] = [];
   let found: Awaited<ReturnType<typeof hierarchies>>;
   const base = `nsproc-ctest-${process.pid}`;
-  const made: string[] = [];
   const started: number[] = [];
-
-  /** mkdir -p of `rel` under the base in every hierarchy (each new directory remembered for the cleanup). */
-  async function mkdirs(rel: string, only: Hierarchy[] = hier): Promise<void> {
-    for (const h of only) {
-      let dir = path.join(h.mount, h.own);
-      for (const part of [base, ...rel.split('/')]) {
-        dir = path.join(dir, part);
-        if (made.includes(dir)) continue;
-        await fs.mkdir(dir);
-        made.push(dir);
-      }
-    }
-  }
-  const move = async (pid: number, rel: string, only: Hierarchy[] = hier) => {
-    for (const h of only) await fs.writeFile(path.join(h.mount, h.own, base, rel, 'cgroup.procs'), `${pid}\n`);
-  };
+  let dirs: CgroupDirs;
+  const mkdirs = (rel: string, only?: Hierarchy[]) => dirs.mkdirs(rel, only);
+  const move = (pid: number, rel: string, only?: Hierarchy[]) => dirs.move(pid, rel, only);
   /** A sleeper in a new network namespace (so lsns shows it as its net namespace's PID), once it has unshared. */
   async function sleeper(): Promise<number> {
     const pid = background('unshare', ['-n', 'sleep', '300']);
@@ -92,23 +61,20 @@ describe('host mode: containers from cgroups', () => {
     await waitFor(async () => (await fs.readlink(`/proc/${pid}/ns/net`).catch(() => ours)) !== ours, 10_000);
     return pid;
   }
-  const cgroupOf = (rel: string, h: Hierarchy) => `"${path.posix.join(h.own, base, rel)}"`;
+  const cgroupOf = (rel: string, h: Hierarchy) => `"${dirs.cgroupPath(rel, h)}"`;
 
   beforeAll(async () => {
     found = await hierarchies();
     hier = [found.v2, found.systemd].filter((h): h is Hierarchy => h !== null);
     if (hier.length === 0) throw new Error('no cgroup v2 or name=systemd hierarchy is mounted: this test needs one');
+    dirs = new CgroupDirs(base, hier);
     m = await startDaemon({ args: ['--host', '--host-rescan-ms', String(RESCAN_MS)] });
   });
 
   afterAll(async () => {
     for (const pid of started) kill(pid);
     await m?.stop();
-    // A cgroup whose processes are all gone (zombies count as gone) can be removed; deepest first.
-    for (const dir of made.reverse()) {
-      await waitFor(async () => (await fs.rmdir(dir).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT')), 10_000)
-        .catch(() => process.stderr.write(`containers.test: could not remove ${dir}\n`));
-    }
+    await dirs?.removeAll('containers.test');
   });
 
   it('a sleeping process moved into each runtime\'s cgroup: NSPROC_CONTAINER with its serials, the CONTAINER column of ps and lsns', async () => {

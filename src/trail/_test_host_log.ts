@@ -3,7 +3,8 @@
  * start with NS_GET_ID serials, a docker container cloned by runc (a kernel clone event with
  * nsproc's INIT/NS_INFO inside), its NSPROC_CONTAINER record, an admin's nsenter (setns event,
  * auid 1000), a kernel event inside the container, lost kernel events, a gap in nsproc's own
- * serials, and the container's end.
+ * serials, a syscall whose new namespaces nsproc could not read, records a full log lost, and
+ * the container's end.
  */
 export const DOCKER_ID = '3f4e9a1b2c3d4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789ab';
 export const HOST_BOOT = 'b0000000-0000-4000-8000-000000000001';
@@ -37,6 +38,9 @@ export const HOST_LOG: readonly string[] = [
   sys(1310, '1796000002.500', 'syscall=272 success=yes exit=0 a0=20000 a1=0 a2=0 a3=0 items=0 ppid=600 pid=600 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 ses=4294967295 comm="sh" exe="/bin/sh"'),
   `node=h1 type=NS_INFO msg=audit(1796000002.500:1310): pid=600 ${CT_NS}`,
   `node=h1 type=NSPROC_KERNEL_LOST msg=audit(1796000003.000:${own(9)}): reason=gap first=1311 last=1315 count=5`,
+  sys(1320, '1796000003.200', 'syscall=272 success=yes exit=0 a0=40020000 a1=0 a2=0 a3=0 items=0 ppid=600 pid=601 auid=4294967295 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 ses=4294967295 comm="unshare" exe="/usr/bin/unshare"'),
+  'node=h1 type=NSPROC_NS_UNSEEN msg=audit(1796000003.200:1320): pid=601 syscall=unshare types=net,mnt comm="unshare" exe="/usr/bin/unshare"',
+  `node=h1 type=NSPROC_LOG_LOST msg=audit(1796000003.500:${own(10)}): lost=3 first=1796000003.300 last=1796000003.400 errno=ENOSPC`,
   ...['mnt:20', 'uts:22', 'ipc:23', 'net:24', 'pid:21'].map((x, i) => {
     const [t, s] = x.split(':');
     return `node=h1 type=AUDIT_NS_DEL_${t!.toUpperCase()} msg=audit(1796000004.000:${own(12 + i)}): pid=600 ${subj} ${t}ns=400000${s} res=1`;

@@ -92,7 +92,8 @@ describe('TrailIndex: host mode records', () => {
     expect(o.find((x) => x.event === 'container')).toMatchObject({ runtime: 'docker', container: DOCKER_ID, pid: 600 });
     expect(o.find((x) => x.event === 'entered')).toMatchObject({ pid: 700, auid: 1000, comm: 'nsenter', syscall: 'setns', namespaces: [{ type: 'net', serial: '40000024', inum: null }] });
     expect(o.filter((x) => x.event === 'kernel').map((x) => `${x.count} ${x.syscall}`).sort()).toEqual(['1 setns', '1 unshare']);
-    expect(o.filter((x) => x.event === 'lost').map((x) => x.kind)).toEqual(['kernel-lost', 'gap']);
+    expect(o.filter((x) => x.event === 'lost').map((x) => x.kind)).toEqual(['kernel-lost', 'unseen', 'log-lost', 'gap']);
+    expect(o.find((x) => x.kind === 'log-lost')?.text).toBe('records the log could not take: lost=3 first=1796000003.300 last=1796000003.400 errno=ENOSPC');
     expect(o.filter((x) => x.event === 'freed')).toHaveLength(5);
     expect(o.some((x) => x.event === 'alive')).toBe(false);
   });

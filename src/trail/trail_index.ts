@@ -95,7 +95,11 @@ export class TrailIndex {
       const boot = this.bootFor(node, kind, v, h, line, at);
       node.ev = { boot, at, syscall: null };
       if (v.kind === 'wrapped') this.counts.wrapped++;
-      if (v.kind === 'gap') this.loss(boot, at, 'gap', `audit serials ${v.first}..${v.last} missing (${v.last - v.first + 1} events)`);
+      if (v.kind === 'gap') {
+        // Before the record that showed it, which would otherwise share its place in the trail.
+        const n = v.last - v.first + 1;
+        this.loss(boot, { ...at, seq: at.seq - 0.5 }, 'gap', n === 1 ? `audit serial ${v.first} missing (1 event)` : `audit serials ${v.first}..${v.last} missing (${n} events)`);
+      }
     }
     const ev = node.ev;
     ev.boot.last = at;
@@ -377,7 +381,7 @@ export class TrailIndex {
     this.entries.push({
       at, boot: ev.boot, event: 'entered', ns: joined, pid: p.pid, auid: p.auid === -1 ? null : p.auid,
       container: joined.find((n) => n.containers.length > 0)?.containers[0] ?? null,
-      detail: { syscall: s?.name ?? null, comm: s?.comm ?? p.comm, exe: s?.exe ?? null, firstSeen: prev === null ? 1 : null },
+      detail: { syscall: s?.name ?? null, comm: s?.comm ?? p.comm, exe: s?.exe ?? null, firstSeen: prev === null && s === null ? 1 : null },
     });
   }
 

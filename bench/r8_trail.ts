@@ -23,16 +23,21 @@ const TRAIL_GOAL = 1_000_000;
 
 interface Timed { seconds: number; rssKiB: number; code: number | null }
 
-/** Runs a command with its output thrown away; wall time, and peak RSS from /usr/bin/time. */
+/**
+ * Runs a command with its output into a scratch file; wall time, and peak RSS from /usr/bin/time.
+ * Not /dev/null: GNU grep with its output there stops at the first match, as with -q.
+ */
 async function timed(file: string, args: readonly string[], dir: string, env?: NodeJS.ProcessEnv): Promise<Timed> {
   const rssFile = path.join(dir, 'rss');
+  const out = await fs.open(path.join(dir, 'out'), 'w');
   const t0 = performance.now();
   const code = await new Promise<number | null>((resolve, reject) => {
-    const c = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, file, ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: cLocale(env ?? process.env) });
+    const c = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, file, ...args], { stdio: ['ignore', out.fd, 'ignore'], env: cLocale(env ?? process.env) });
     c.on('error', reject);
     c.on('exit', (status) => resolve(status));
   });
   const seconds = (performance.now() - t0) / 1000;
+  await out.close();
   // /usr/bin/time writes "Command exited with non-zero status N" first when it did.
   const rssKiB = Number((await fs.readFile(rssFile, 'utf8')).trim().split('\n').pop());
   return { seconds, rssKiB, code };

@@ -182,8 +182,8 @@ export interface DaemonFields {
 }
 
 export function daemonFields(line: string, body: number): DaemonFields | null {
-  const op = line.startsWith('op=', body) ? line.slice(body + 3, line.indexOf(' ', body) >>> 0) : fieldValue(line, 'op', body - 1);
-  if (op === null || op === '') return null;
+  const op = fieldValue(line, 'op', body - 1);
+  if (op === null) return null;
   return { op, bootId: fieldValue(line, 'boot_id', body - 1) };
 }
 

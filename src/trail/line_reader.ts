@@ -9,9 +9,6 @@
  */
 import * as fs from 'node:fs';
 
-/** Where lines come from: a path, or `-` for stdin. */
-export type Source = string;
-
 /**
  * Called for every line, without its newline; `cut`: the source ended inside this line;
  * `dirty`: its chunk holds a NUL or bytes that are not UTF-8 (only then is each line looked at
@@ -27,7 +24,8 @@ const NEWLINE = 10;
  * decoded as UTF-8 a whole chunk at a time (a multi-byte character never straddles a split).
  * @throws the open or read error of a source (ENOENT, EACCES, EISDIR …), as Node reports it
  */
-export async function readLines(sources: readonly Source[], sink: LineSink): Promise<void> {
+/** @param sources paths, `-` for stdin */
+export async function readLines(sources: readonly string[], sink: LineSink): Promise<void> {
   for (const source of sources) {
     const fd = source === '-' ? 0 : fs.openSync(source, 'r');
     try {

@@ -165,7 +165,7 @@ export function virtFields(line: string, body: number): VirtFields | null {
 }
 
 /** `a=1 b="x y" c=2` → {a: 1, b: x y, c: 2}; words without `=` are skipped. */
-export function keyValues(text: string): Map<string, string> {
+function keyValues(text: string): Map<string, string> {
   const out = new Map<string, string>();
   const re = /([A-Za-z0-9_-]+)=("[^"]*"|\S*)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {

@@ -136,8 +136,6 @@ export interface Container {
   last: At;
 }
 
-export const NO_CONTAINERS: Container[] = [];
-
 /** How many losses a boot keeps in detail (the rest are counted). */
 export const MAX_LOSSES = 10_000;
 

@@ -69,7 +69,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   try {
     if (opts.kernelAudit) ka = await KernelAudit.start({ rules: opts.kernelAuditRules, keys: opts.kernelAuditKeys, stateFile: KERNEL_AUDIT_STATE }, log, say);
   } catch (e) {
-    opened.close();
+    await opened.close();
     throw e;
   }
   let started: Awaited<ReturnType<typeof HostSource.start>>;
@@ -78,7 +78,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       (m) => process.stderr.write(`nsproc: host scanner stopped: ${m}; the tree no longer follows the host\n`));
   } catch (e) {
     await ka?.stop();
-    opened.close();
+    await opened.close();
     throw e;
   }
   const { source, snapshot } = started;
@@ -91,7 +91,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   if (!logged.ok) {
     await ka?.stop();
     await source.stop();
-    opened.close();
+    await opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   }
   process.stdout.write(`nsproc: host mode: ${allTasks(state).size} processes, ${state.namespaces.size} namespaces; serials from ${serialSource === 'ns_get_id' ? 'the kernel (NS_GET_ID)' : "nsproc's own counter (no NS_GET_ID)"}; frees by ${snapshot.handles ? 'nsfs file handles' : 'no holder left'}; Linux ${os.release()}\n`);
@@ -143,7 +143,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       // The kernel-audit side first: its last events may still ask the scanner for a rescan.
       await ka?.stop();
       await source.stop();
-      opened.close();
+      await opened.close();
     },
     rotateLog: () => rotateLine(log),
     inspect: () => ({
@@ -152,6 +152,6 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       host: { serialSource, handles: snapshot.handles, scanner: source.stats, logFailures },
       kernelAudit: ka?.stats ?? null,
     }),
-    ...(ka ? { counters: () => ({ kernelAudit: ka.stats }) } : {}),
+    ...(ka || opened.remote ? { counters: () => ({ ...(ka ? { kernelAudit: ka.stats } : {}), ...(opened.remote ? { remote: opened.remote } : {}) }) } : {}),
   };
 }

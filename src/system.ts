@@ -14,26 +14,41 @@ import { boot } from './model/boot.js';
 import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
 import type { ActorInfo, DaemonStartEvent } from './model/events.js';
+import { Forwarder, type ForwarderStats } from './fleet/forwarder.js';
 import { actorInfo, allTasks } from './model/state.js';
 import { NSPROC_VERSION } from './version.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
 
-/** An open audit log and the lock that makes this daemon its one writer. */
+/** An open audit log, the lock that makes this daemon its one writer, and its forwarding. */
 export interface OpenedLog {
   readonly log: AuditLog;
-  /** Closes the log and drops the lock. */
-  close(): void;
+  /** `--remote`'s counters (./fleet/forwarder.ts); null without --remote. */
+  readonly remote: ForwarderStats | null;
+  /** Hands what is written over to audisp-remote and stops it (--remote), closes the log, drops the lock. */
+  close(): Promise<void>;
 }
 
 /**
- * Locks and opens the audit log the options name (model and host mode alike);
- * throws with the reason, holding nothing.
+ * Locks and opens the audit log the options name (model and host mode alike), and with
+ * `--remote` starts forwarding it from this start on; throws with the reason, holding nothing.
  */
 export function openAuditLog(opts: DaemonOptions): OpenedLog {
   // One writer per log, checked before the log is touched (./audit/log_lock.ts).
   const lock = lockAuditLog(opts.auditLog);
   if (!lock.ok) throw new Error(formatError(lock.error));
+  let forwarder: Forwarder | null = null;
+  try {
+    if (opts.remote !== null) {
+      forwarder = Forwarder.prepare({
+        logPath: opts.auditLog, numLogs: opts.auditNumLogs, remote: opts.remote, audispRemote: opts.audispRemote,
+        say: (line) => void process.stderr.write(`${line}\n`),
+      });
+    }
+  } catch (e) {
+    lock.value.release();
+    throw new Error(`--remote: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const log = AuditLog.open({
     path: opts.auditLog, clock: opts.clock, flush: opts.auditFlush,
     maxSizeBytes: auditMaxSizeBytes(opts.auditMaxSizeMb), numLogs: opts.auditNumLogs,
@@ -42,6 +57,7 @@ export function openAuditLog(opts: DaemonOptions): OpenedLog {
     node: opts.node,
     // A model's DAEMON_START takes the serial before boot's 5..10, which stay as in the seed.
     ...(fleetIdentity(opts) ? { firstSerial: FIRST_EVENT_SERIAL - 1 } : {}),
+    ...(forwarder ? { sink: forwarder.sink } : {}),
   });
   if (!log.ok) {
     lock.value.release();
@@ -50,7 +66,16 @@ export function openAuditLog(opts: DaemonOptions): OpenedLog {
   if (log.value.cutAtOpen > 0) {
     process.stderr.write(`nsproc: the audit log ${opts.auditLog} ended inside a record (a crash during a write); cut off ${log.value.cutAtOpen} bytes\n`);
   }
-  return { log: log.value, close: () => { log.value.close(); lock.value.release(); } };
+  forwarder?.start();
+  return {
+    log: log.value,
+    remote: forwarder?.stats ?? null,
+    close: async () => {
+      await forwarder?.stop();
+      log.value.close();
+      lock.value.release();
+    },
+  };
 }
 
 /** Starts a model and its log; throws (the daemon reports it) when either cannot start. */
@@ -62,7 +87,7 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   const start = fleetIdentity(opts) ? [modelStart(opts, actorInfo(allTasks(booted.value.state).get(1)!))] : [];
   const logged = log.appendEvents([...start, ...booted.value.events]);
   if (!logged.ok) {
-    opened.close();
+    void opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   }
   const state = booted.value.state;
@@ -78,6 +103,7 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
       model: dumpModel(state),
       audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
     }),
+    ...(opened.remote ? { counters: () => ({ remote: opened.remote }) } : {}),
   };
 }
 

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import { ERRNO, fail, ok, type ErrnoName, type Result } from '../model/errno.js';
 import { sysCode, sysErrno, type LogIo } from './_log_io.js';
+import type { LogSink } from './log_sink.js';
 import { shiftLogs, unrotateCurrent } from './rotate.js';
 
 /** O_WRONLY|O_APPEND|O_CREAT, mode 0600 as auditd's log (libuv adds O_CLOEXEC, as auditd sets FD_CLOEXEC). */
@@ -35,17 +36,21 @@ export class LogFile {
     private bytes: number,
     /** Bytes of a partial record a crash had left at the end, removed by open(). */
     readonly cutAtOpen: number,
+    private readonly sink: LogSink | null,
   ) {}
 
   /**
    * Cuts off a partial record a crash left at the end ({@link cutPartialRecord}),
    * then open(2) for appending (created 0600) and fstat(2) once for the size.
+   * @param sink told of the size at open, after every append and at every rotation
    */
-  static open(io: LogIo, path: string): Result<LogFile> {
+  static open(io: LogIo, path: string, sink: LogSink | null = null): Result<LogFile> {
     const cut = cutPartialRecord(io, path);
     if (!cut.ok) return cut;
     const r = openFd(io, path);
-    return r.ok ? ok(new LogFile(io, path, r.value.fd, r.value.size, cut.value)) : r;
+    if (!r.ok) return r;
+    sink?.opened(r.value.size);
+    return ok(new LogFile(io, path, r.value.fd, r.value.size, cut.value, sink));
   }
 
   /** Bytes in the file, counted; never includes a failed append. */
@@ -83,6 +88,7 @@ export class LogFile {
       return fail(errno, `cannot write the audit log ${this.path}: ${ERRNO[errno][1]}; the batch was not logged`);
     }
     this.bytes += buf.length;
+    this.sink?.appended(this.bytes);
     return ok(undefined);
   }
 
@@ -117,8 +123,10 @@ export class LogFile {
     }
     try { this.io.fchmodSync(this.fd, ROTATED_MODE); } catch { /* auditd: "not fatal" */ }
     try { this.io.closeSync(this.fd); } catch { /* its lines are written; nothing to undo */ }
+    const rotatedSize = this.bytes;
     this.fd = f.value.fd;
     this.bytes = f.value.size;
+    this.sink?.rotated(rotatedSize);
     return ok(undefined);
   }
 

@@ -11,6 +11,7 @@ import { realClock, type AuditClock, type AuditTime } from './clock.js';
 import { formatRecords, line, type AuditStamp } from './format.js';
 import { LogFile } from './_log_file.js';
 import { nodeIo, type LogIo } from './_log_io.js';
+import type { LogSink } from './log_sink.js';
 import { MAX_NUM_LOGS, rotationEnabled } from './rotate.js';
 
 /** `write`: write(2) done before appendEvents returns; `sync`: fsync(2) too (SPEC §6 `--audit-flush sync`). */
@@ -139,9 +140,11 @@ export interface AuditLogOptions {
   readonly node?: string | null;
   /** File system calls; tests inject failures here. */
   readonly io?: LogIo;
+  /** Told of what is written, once it is (./log_sink.ts): `--remote` forwards the log this way. */
+  readonly sink?: LogSink;
 }
 
-type Settings = Required<Omit<AuditLogOptions, 'path' | 'io' | 'node'>> & { readonly prefix: string };
+type Settings = Required<Omit<AuditLogOptions, 'path' | 'io' | 'node' | 'sink'>> & { readonly prefix: string };
 
 /**
  * A node name that every reader can take back out of `node=NAME type=…`: auditd's parsers
@@ -223,7 +226,7 @@ export class AuditLog {
   static open(opts: AuditLogOptions): Result<AuditLog> {
     const s = settings(opts);
     if (typeof s === 'string') return fail('EINVAL', `audit log ${opts.path}: invalid ${s}`);
-    const f = LogFile.open(opts.io ?? nodeIo, opts.path);
+    const f = LogFile.open(opts.io ?? nodeIo, opts.path, opts.sink ?? null);
     return f.ok ? ok(new AuditLog(s, f.value)) : f;
   }
 

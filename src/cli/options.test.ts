@@ -26,7 +26,7 @@ describe('parseDaemonArgs', () => {
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
       host: false, hostRescanMs: 1000, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
-      nameFormat: 'none', name: undefined, node: null, bootId: undefined,
+      nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
     });
   });
 
@@ -173,6 +173,30 @@ describe('parseDaemonArgs fleet identity (--name-format, --name, --boot-id)', ()
     ['an empty name', ['--name='], `2 nsproc: --name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not ""`],
     ['a boot id that is not a UUID', ['--boot-id', '0d4c2a6e3b1f4e8a9c572f6b1d8e4a90'], '2 nsproc: --boot-id must be a UUID like 0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90, not "0d4c2a6e3b1f4e8a9c572f6b1d8e4a90"'],
     ['a boot id in host mode', ['--host', '--boot-id', '0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90'], "2 nsproc: --host names the running kernel's boot (/proc/sys/kernel/random/boot_id): drop --boot-id"],
+  ])('refuses %s (usage error, exit 2)', (_name, argv, message) => {
+    expect(err(argv)).toBe(message);
+  });
+});
+
+describe('parseDaemonArgs --remote, --audisp-remote', () => {
+  const err = (argv: string[]) => {
+    const r = parseDaemonArgs(argv, CWD);
+    return r.kind === 'error' ? `${r.exitCode} ${r.message.split('\n')[0]}` : r.kind;
+  };
+  it('takes HOST[:PORT] (auditd\'s port 60 by default) and makes --name-format hostname the default', () => {
+    expect(ok([])).toMatchObject({ remote: null, audispRemote: undefined });
+    expect(ok(['--remote', 'agg.example'])).toMatchObject({ remote: { host: 'agg.example', port: 60 }, nameFormat: 'hostname', node: null });
+    expect(ok(['--remote=[::1]:6060', '--audisp-remote', 'pkg'])).toMatchObject({ remote: { host: '::1', port: 6060 }, audispRemote: `${CWD}/pkg` });
+  });
+  it('keeps a node naming that was asked for', () => {
+    expect(ok(['--remote', '10.0.0.1', '--name', 'hostA'])).toMatchObject({ nameFormat: 'user', node: 'hostA' });
+    expect(ok(['--remote', '10.0.0.1', '--name-format', 'none'])).toMatchObject({ nameFormat: 'none', node: null });
+  });
+  it.each([
+    ['a host with a blank', ['--remote', 'a b'], "2 nsproc: --remote must be HOST, HOST:PORT or [IPV6]:PORT: 'a b' is not a host name (letters, digits, inner hyphens, dot-separated labels of 1 to 63)"],
+    ['port 0', ['--remote', 'agg:0'], "2 nsproc: --remote must be HOST, HOST:PORT or [IPV6]:PORT: the port must be 1..65535, not '0'"],
+    ['an IPv6 address without brackets', ['--remote', '::1'], '2 nsproc: --remote must be HOST, HOST:PORT or [IPV6]:PORT: an IPv6 address goes in brackets: [::1] or [::1]:PORT'],
+    ['--audisp-remote alone', ['--audisp-remote', '/sbin/audisp-remote'], '2 nsproc: --audisp-remote is the program that --remote runs: it needs --remote'],
   ])('refuses %s (usage error, exit 2)', (_name, argv, message) => {
     expect(err(argv)).toBe(message);
   });

@@ -12,6 +12,7 @@ import { firstFreeSerial } from '../model/boot.js';
 import { DEFAULT_NUM_LOGS, validNodeName } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
+import { parseRemote, type RemoteAddress } from '../fleet/remote_address.js';
 
 export type AuditFlush = 'write' | 'sync';
 
@@ -71,6 +72,10 @@ export interface DaemonOptions {
   readonly node: string | null;
   /** Model mode's boot id (`--boot-id`, lowercase); undefined: a random one per start. Host mode has the kernel's. */
   readonly bootId: string | undefined;
+  /** `--remote`: the aggregating auditd that audisp-remote sends every log line to (src/fleet/); null: none. */
+  readonly remote: RemoteAddress | null;
+  /** `--audisp-remote`: the audisp-remote program, or a directory its package was unpacked into; undefined: PATH's. */
+  readonly audispRemote: string | undefined;
 }
 
 export const DEFAULT_HOST_RESCAN_MS = 1000;
@@ -122,6 +127,12 @@ Options (--opt VALUE or --opt=VALUE):
                            backslash or control character; at most 255 bytes)
   --boot-id UUID           model mode: the boot id that DAEMON_START names (default: a
                            random one per start); with --clock fixed: the log is reproducible
+  --remote HOST[:PORT]     also send every log line to an aggregating auditd (its
+                           tcp_listen_port, default 60) through auditd's audisp-remote,
+                           queued on disk; makes --name-format hostname the default
+  --audisp-remote PROGRAM|DIR
+                           the audisp-remote to run: the program, or a directory the
+                           audispd-plugins package was unpacked into (default: PATH's)
   --foreground             mount.sh: run the daemon in the foreground
   --pid-file PATH          write the daemon pid there once mounted
   --dry-run                check options, print mountpoint= and audit_log=, exit
@@ -171,6 +182,11 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
     : `--name must be 1 to 255 bytes with no blank, '=', quote, backslash or control character, not ${JSON.stringify(v)}`),
   '--boot-id': (o, v) => (UUID.test(v) ? void (o.bootId = v.toLowerCase())
     : `--boot-id must be a UUID like 0d4c2a6e-3b1f-4e8a-9c57-2f6b1d8e4a90, not ${JSON.stringify(v)}`),
+  '--remote': (o, v) => {
+    const r = parseRemote(v);
+    return typeof r === 'string' ? `--remote must be HOST, HOST:PORT or [IPV6]:PORT: ${r}` : void (o.remote = r);
+  },
+  '--audisp-remote': (o, v, cwd) => (v === '' ? '--audisp-remote needs a path' : void (o.audispRemote = path.resolve(cwd, v))),
   '--pid-file': (o, v, cwd) => (v === '' ? '--pid-file needs a path' : void (o.pidFile = path.resolve(cwd, v))),
 };
 
@@ -188,7 +204,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
     host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
-    nameFormat: 'none', name: undefined, node: null, bootId: undefined,
+    nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
   };
 }
 
@@ -245,6 +261,7 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
   }
   if (o.host && o.bootId !== undefined) return usageError('--host names the running kernel\'s boot (/proc/sys/kernel/random/boot_id): drop --boot-id');
+  if (o.audispRemote !== undefined && o.remote === null) return usageError('--audisp-remote is the program that --remote runs: it needs --remote');
   const named = nodeNaming(o, seen.has('--name-format'));
   if (named !== undefined) return usageError(named);
   if (positional !== undefined) o.mountpoint = path.resolve(cwd, positional);
@@ -259,6 +276,8 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
  */
 function nodeNaming(o: Mutable<DaemonOptions>, formatGiven: boolean): string | undefined {
   if (!formatGiven && o.name !== undefined) o.nameFormat = 'user';
+  // An aggregator adds no node= of its own: the lines it gets must say where they come from.
+  else if (!formatGiven && o.remote !== null) o.nameFormat = 'hostname';
   if (o.nameFormat === 'user' && o.name === undefined) return '--name-format user needs --name NAME';
   if (o.nameFormat !== 'user' && o.name !== undefined) return `--name is the name of --name-format user, not of ${o.nameFormat}`;
   if (o.nameFormat === 'user') o.node = o.name!;

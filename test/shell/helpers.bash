@@ -271,7 +271,8 @@ _fetch_audit_debs() {
   local dir=$1 names=() n base out
   command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
     { AUSEARCH_MISSING="apt-get and dpkg are needed to fetch Debian's auditd"; return 1; }
-  for base in auditd libauparse0 libaudit1; do
+  # audispd-plugins (audisp-remote) and libwrap0 (auditd links it): the fleet tests' aggregator.
+  for base in auditd libauparse0 libaudit1 audispd-plugins libwrap0; do
     if ! n=$(_debian_name "$base"); then
       apt-get update -qq >/dev/null 2>&1 || true
       n=$(_debian_name "$base") || { AUSEARCH_MISSING="apt knows no package $base (nor ${base}t64)"; return 1; }

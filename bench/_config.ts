@@ -19,6 +19,8 @@
  * | NSPROC_BENCH_R4_RECORDS        | 200000               | 2000     |
  * | NSPROC_BENCH_R6_SECONDS        | 2 (s per rate)       | (not run) |
  * | NSPROC_BENCH_R6_RATES          | 1000,2000,5000,10000,20000,50000 | (not run) |
+ * | NSPROC_BENCH_R7_RECORDS        | 200000               | 2000     |
+ * | NSPROC_BENCH_R7_SAMPLES        | 200                  | 10       |
  * | NSPROC_BENCH_R8_SIZES          | 1000000,10000000     | 2000,20000 |
  * | NSPROC_BENCH_R8_HOSTS          | 100                  | 5        |
  * | NSPROC_BENCH_R8_MIGRATIONS     | 5                    | 2        |
@@ -35,6 +37,8 @@ export interface BenchConfig {
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
   readonly r6: { seconds: number; rates: number[] };
+  /** R7: records forwarded per round, latency samples (one command per write: r2.singlePairs). */
+  readonly r7: { records: number; samples: number };
   /** R8: aggregated log sizes (records; the last one is the goal's), hosts, migrating containers. */
   readonly r8: { sizes: number[]; hosts: number; migrations: number };
   readonly tmp: string | undefined;
@@ -81,6 +85,10 @@ export function benchConfig(smoke: boolean): BenchConfig {
     r6: {
       seconds: num('NSPROC_BENCH_R6_SECONDS', 2),
       rates: list('NSPROC_BENCH_R6_RATES', [1000, 2000, 5000, 10000, 20000, 50000]),
+    },
+    r7: {
+      records: num('NSPROC_BENCH_R7_RECORDS', smoke ? 2000 : 200_000),
+      samples: num('NSPROC_BENCH_R7_SAMPLES', smoke ? 10 : 200),
     },
     r8: {
       sizes: list('NSPROC_BENCH_R8_SIZES', smoke ? [2000, 20000] : [1_000_000, 10_000_000]),

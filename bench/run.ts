@@ -22,10 +22,11 @@ import { benchScale } from './r3_scale.js';
 import { benchAudit } from './r4_audit.js';
 import { benchHost } from './r5_host.js';
 import { benchKernelAudit } from './r6_kernel_audit.js';
+import { benchRemote } from './r7_remote.js';
 import { benchTrail } from './r8_trail.js';
 
 type Bench = (cfg: BenchConfig, dir: string, log: (s: string) => void) => Promise<Row[]> | Row[];
-const BENCHES: Readonly<Record<string, Bench>> = { R1: benchRead, R2: benchControl, R3: benchScale, R4: benchAudit, R5: benchHost, R6: benchKernelAudit, R8: benchTrail };
+const BENCHES: Readonly<Record<string, Bench>> = { R1: benchRead, R2: benchControl, R3: benchScale, R4: benchAudit, R5: benchHost, R6: benchKernelAudit, R7: benchRemote, R8: benchTrail };
 
 interface Args { smoke: boolean; only: string[]; out: string }
 

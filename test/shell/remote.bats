@@ -51,12 +51,14 @@ same_records() {
   assert_equal "$(grep -vc '^node=hostB ' <<<"$output" || true)" 0 "lines of other nodes"
 }
 
-@test "the aggregator down for a while: records wait on disk and all arrive once it is back" {
+@test "the aggregator down for a while: records wait on disk and all arrive once it is back, more than audisp-remote's queue holds" {
   remote_mount --name hostA
   nsctl clone 1 net >/dev/null
   wait_for_lines "$AGG_LOG" '^node=hostA type=NS_INFO' 1
   aggregator_kill
   for ((i = 0; i < 30; i++)); do nsctl clone 1 uts >/dev/null; done
+  # 6,000 records: beyond the queue's 4,096 entries, the rest waits in the local log.
+  for ((i = 0; i < 3000; i++)); do echo 'clone 1 ipc'; done | nsctl - >/dev/null
   sleep 3
   aggregator_resume
   same_records "$AUDIT_LOG" hostA

@@ -16,7 +16,7 @@ export interface Run {
 export function run(lines: readonly string[], sel: Selector, opts: { cutLast?: boolean; nodes?: string[] } = {}): Run {
   const ended: Container[] = [];
   const ix = new TrailIndex(sel, (c) => ended.push(c), opts.nodes ? new Set(opts.nodes) : null);
-  lines.forEach((l, i) => ix.line(l, opts.cutLast === true && i === lines.length - 1, true));
+  lines.forEach((l, i) => ix.line(l, 0, l.length, opts.cutLast === true && i === lines.length - 1, true));
   ix.finish();
   return { ix, model: sel.kind === 'summary' ? { reason: 'none', sentence: '' } : buildTrail(ix, sel), ended };
 }

@@ -11,6 +11,14 @@ describe('parseHeader', () => {
     expect(parseHeader('type=EOE msg=audit(1.002:3):')).toMatchObject({ node: '', type: 'EOE', serial: 3 });
   });
 
+  it('reads a line inside a chunk of lines, and nothing past its end', () => {
+    const chunk = 'type=EOE msg=audit(1.002:3):\nnode=hostA type=NS_INFO msg=audit(1.002:4): pid=4\nnode=hostB type=NS_INFO\nmsg=audit(1.002:5): pid=5';
+    const second = chunk.indexOf('node=hostA');
+    expect(parseHeader(chunk, second, chunk.indexOf('\n', second))).toEqual({ node: 'hostA', type: 'NS_INFO', sec: 1, msec: 2, serial: 4, body: chunk.indexOf('pid=4') });
+    const third = chunk.indexOf('node=hostB');
+    expect(parseHeader(chunk, third, chunk.indexOf('\n', third))).toBe('truncated');
+  });
+
   it.each([
     ['node= and nothing else', 'node=hostA', 'truncated'],
     ['a line cut inside the stamp', 'node=hostA type=NS_INFO msg=audit(1408577535.3', 'truncated'],

@@ -5,6 +5,7 @@
  * types the trail uses (record_fields.ts).
  */
 import { stampInto, type ParsedStamp } from '../audit/record_text.js';
+import { NameCache } from './name_cache.js';
 
 export interface LineHeader {
   /** `node=` value; '' when the line has none (a log written with --name-format none). */
@@ -24,26 +25,33 @@ export type BadLine = 'truncated' | 'garbage' | 'not-a-record';
 export const GARBAGE = /[\x00-\x08\x0b-\x1f\x7f\ufffd]/;
 
 /**
- * @param line one line, without its newline
- * @returns the header, or why the line is not a record
+ * @param text the line, or the chunk holding it from `start` to `end` (line_reader.ts)
+ * @returns the header (`body` an index in `text`), or why the line is not a record
  * @example
  * parseHeader('node=hostA type=NS_INFO msg=audit(1408577535.306:16): pid=4 netns=c');
  * // { node: 'hostA', type: 'NS_INFO', sec: 1408577535, msec: 306, serial: 16, body: 52 }
  */
-export function parseHeader(line: string): LineHeader | BadLine {
-  let p = 0;
+export function parseHeader(text: string, start = 0, end = text.length): LineHeader | BadLine {
+  let p = start;
   let node = '';
-  if (line.startsWith('node=')) {
-    p = line.indexOf(' ', 5);
+  if (text.startsWith('node=', start)) {
+    p = spaceIn(text, start + 5, end);
     if (p < 0) return 'truncated';
-    node = line.slice(5, p);
+    node = NAMES.name(text, start + 5, p);
     p++;
   }
-  if (!line.startsWith('type=', p)) return p > 0 ? 'truncated' : GARBAGE.test(line) ? 'garbage' : 'not-a-record';
-  const sp = line.indexOf(' ', p + 5);
-  if (sp < 0 || !line.startsWith('msg=', sp + 1)) return 'truncated';
-  if (!stampInto(line, sp + 5, STAMP)) return 'truncated';
-  return { node, type: line.slice(p + 5, sp), sec: STAMP.sec, msec: STAMP.msec, serial: STAMP.serial, body: STAMP.end };
+  if (!text.startsWith('type=', p) || p + 5 > end) return p > start ? 'truncated' : GARBAGE.test(text.slice(start, end)) ? 'garbage' : 'not-a-record';
+  const sp = spaceIn(text, p + 5, end);
+  if (sp < 0 || !text.startsWith('msg=', sp + 1) || sp + 5 > end) return 'truncated';
+  if (!stampInto(text, sp + 5, STAMP) || STAMP.end > end) return 'truncated';
+  return { node, type: NAMES.name(text, p + 5, sp), sec: STAMP.sec, msec: STAMP.msec, serial: STAMP.serial, body: STAMP.end };
+}
+
+/** The first blank in `text` from `from`, before `end`; -1 when there is none. */
+function spaceIn(text: string, from: number, end: number): number {
+  const sp = text.indexOf(' ', from);
+  return sp >= end ? -1 : sp;
 }
 
 const STAMP: ParsedStamp = { sec: 0, msec: 0, serial: 0, end: 0 };
+const NAMES = new NameCache();

@@ -49,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function filterNodes(args: TrailOptions, logs: readonly string[]): Promise<number> {
   const ix = new TrailIndex({ kind: 'summary' }, () => undefined, null);
   const f = new NodeFilter(args.nodes!, ix.counts, out);
-  await readLines(logs, (line, cut) => f.line(line, cut));
+  await readLines(logs, (text, start, end, cut) => f.line(text, start, end, cut));
   f.flush();
   close(ix);
   if (f.matched === 0) { say(`no records of node ${[...args.nodes!].join(', ')} in the input`); return 1; }
@@ -59,7 +59,7 @@ async function filterNodes(args: TrailOptions, logs: readonly string[]): Promise
 async function trail(args: TrailOptions, logs: readonly string[]): Promise<number> {
   const summary = args.selector.kind === 'summary' ? new Summary({ json: args.json, utc: args.utc, write: lines }) : null;
   const ix = new TrailIndex(args.selector, (c) => summary?.ended(c), args.nodes);
-  await readLines(logs, (line, cut, dirty) => ix.line(line, cut, dirty));
+  await readLines(logs, (text, start, end, cut, dirty) => ix.line(text, start, end, cut, dirty));
   ix.finish();
   if (summary !== null) {
     summary.finish(ix.containers.all());

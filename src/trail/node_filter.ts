@@ -20,19 +20,20 @@ export class NodeFilter {
     this.prefixes = [...nodes].map((n) => `node=${n} `);
   }
 
-  line(line: string, cut: boolean): void {
-    if (!this.prefixes.some((p) => line.startsWith(p))) return;
+  /** One line: `text` from `start` to `end` (line_reader.ts). */
+  line(text: string, start: number, end: number, cut: boolean): void {
+    if (!this.prefixes.some((p) => text.startsWith(p, start))) return;
     if (cut) { this.counts.cut++; return; }
-    const h = parseHeader(line);
+    const h = parseHeader(text, start, end);
     if (typeof h === 'string') { this.counts.truncated++; return; }
     this.counts.records++;
     let s = this.serials.get(h.node);
     if (s === undefined) this.serials.set(h.node, (s = new NodeSerials()));
     const kind = recordKind(h.type);
-    if (s.check(kind !== null && kind.kind !== 'syscall', h.sec * 1000 + h.msec, h.serial, line, kind?.id ?? -1).kind === 'duplicate') { this.counts.duplicates++; return; }
+    if (s.check(kind !== null && kind.kind !== 'syscall', h.sec * 1000 + h.msec, h.serial, text, kind?.id ?? -1, start, end).kind === 'duplicate') { this.counts.duplicates++; return; }
     this.matched++;
-    this.out.push(line);
-    this.outLength += line.length;
+    this.out.push(text.slice(start, end));
+    this.outLength += end - start;
     if (this.outLength > 1 << 16) this.flush();
   }
 

@@ -45,10 +45,10 @@ const WRAP_LOW = 0x10000000;
  * each type in one event (one NS_INFO, one INIT or DEL per namespace type), so they are told
  * apart by type and length alone; hashing every line cost a third of the trail's time.
  */
-export function lineHash(line: string): number {
+export function lineHash(text: string, start = 0, end = text.length): number {
   let h = 0x811c9dc5;
-  const from = line.indexOf('): ');
-  for (let i = from < 0 ? 0 : from + 3; i < line.length; i++) h = Math.imul(h ^ line.charCodeAt(i), 0x01000193);
+  const at = text.indexOf('): ', start);
+  for (let i = at < 0 || at >= end ? start : at + 3; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h | 0;
 }
 
@@ -66,12 +66,13 @@ export class NodeSerials {
   /**
    * @param own the record is of nsproc's own types (a kernel event starts with its SYSCALL record)
    * @param t the stamp's milliseconds; @param serial its serial
-   * @param line the whole line (with `typeId`, its length and, for the kernel's records, its hash tell copies apart)
+   * @param text the whole line, or the chunk holding it from `start` to `end` (with `typeId`, its
+   * length and, for the kernel's records, its hash tell copies apart)
    * @param typeId the record type's number (record_kinds.ts), or -1: its text is hashed
    */
-  check(own: boolean, t: number, serial: number, line: string, typeId: number): SerialVerdict {
-    const hash = typeId >= 0 ? typeId : lineHash(line) & 0x7fffffff | 0x40000000;
-    const len = line.length;
+  check(own: boolean, t: number, serial: number, text: string, typeId: number, start = 0, end = text.length): SerialVerdict {
+    const hash = typeId >= 0 ? typeId : lineHash(text, start, end) & 0x7fffffff | 0x40000000;
+    const len = end - start;
     if (serial === this.curSerial && t === this.curT) {
       if (this.seenInEvent(serial, t, hash, len)) return DUP;
       this.remember(serial, t, hash, len);

@@ -18,6 +18,31 @@ describe('record fields', () => {
     expect(delFields(...at('type=AUDIT_NS_DEL_PID msg=audit(1.000:5): pid=4 uid=0 auid=0 ses=1 subj=k pidns=B res=1'), 'pidns')).toBeNull();
   });
 
+  it('each decoder stops at the end of its line in a chunk: the next line\'s fields are not its own', () => {
+    const lines = [
+      'type=AUDIT_NS_DEL_NET msg=audit(1.000:5): pid=4 uid=0 auid=0 ses=1 subj=k',
+      'netns=8 res=1',
+      'type=AUDIT_NS_INIT_NET msg=audit(1.000:6): pid=4',
+      'uid=0 auid=0 ses=1 subj=k old_netns=7 netns=8 res=1',
+      "type=VIRT_CONTROL msg=audit(1.000:7): pid=1 uid=0 auid=0 ses=1 subj=k",
+      "msg='virt=lxc op=init uuid=U'",
+      'type=NS_INFO msg=audit(1.000:8): pid=4',
+      'netns=c',
+    ];
+    const chunk = lines.join('\n');
+    const line = (i: number): [string, number, number] => {
+      const start = lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0);
+      return [chunk, chunk.indexOf('): ', start) + 3, start + lines[i]!.length];
+    };
+    const [t0, b0, e0] = line(0);
+    const [t2, b2, e2] = line(2);
+    const [t4, b4, e4] = line(4);
+    const [t6, b6, e6] = line(6);
+    expect([delFields(t0, b0, 'netns', e0), initFields(t2, b2, 'netns', e2), virtFields(t4, b4, e4), nsInfoHead(t6, b6, e6)]).toEqual([null, null, null, null]);
+    // The same fields on one line are a record.
+    expect(initFields(...at(`${lines[2]!} ${lines[3]!}`), 'netns')).toEqual({ pid: 4, uid: 0, auid: 0, serial: '8', old: '7' });
+  });
+
   it('nsInfoHead reads the pid and where the namespaces begin; nsFields refuses a field it does not know', () => {
     const [line, body] = at('type=NS_INFO msg=audit(1.000:16): pid=4 netns=c utsns=9');
     const h = nsInfoHead(line, body)!;

@@ -1,8 +1,9 @@
 /**
  * The fields of the records the trail reads, as src/audit/format.ts and the host and kernel
- * audit parts write them (SPEC §6, §8, §9). Each decoder takes the whole line and the index
- * of its first field, reads only what the trail needs, and returns null for a record whose
- * fields are not all there (a line cut short, or mangled).
+ * audit parts write them (SPEC §6, §8, §9). Each decoder takes the line (or the chunk holding
+ * it: `end` is where the line ends, line_reader.ts) and the index of its first field, reads
+ * only what the trail needs, and returns null for a record whose fields are not all there (a
+ * line cut short, or mangled).
  */
 import { fieldValue, untrustedString } from '../audit/record_text.js';
 import { NS_FIELD } from './record_kinds.js';
@@ -23,37 +24,49 @@ export interface Actor {
 const HEX = /^[0-9a-f]{1,16}$/;
 const DEC = /^\d{1,10}$/;
 
+/** The line alone, for the readers that look a field up anywhere in it (fieldValue). */
+const lineOf = (text: string, end: number): string => (end === text.length ? text : text.slice(0, end));
+
 const num = (line: string, name: string, from: number): number | null => {
   const v = fieldValue(line, name, from - 1);
   return v !== null && DEC.test(v) ? Number(v) : null;
 };
 
+/** `name=` begins at `p`, inside the line ending at `end` (the next line's text is never read). */
+const fieldAt = (text: string, p: number, name: string, end: number): boolean =>
+  p + name.length < end && text.startsWith(name, p) && text.charCodeAt(p + name.length) === 61 /* = */;
+
+/** The first blank from `from` in the line ending at `end`, or `end`. */
+function wordEnd(text: string, from: number, end: number): number {
+  const sp = text.indexOf(' ', from);
+  return sp < 0 || sp > end ? end : sp;
+}
+
 /**
  * The decimal value of `name=` exactly at `p`, read by hand (the fields nsproc writes come in a
  * fixed order: reading them in place is several times faster than looking each one up).
- * Sets `end` to the index after it; returns -1 when the text there is not that field.
+ * Sets `next` to the index after it; returns -1 when the text there is not that field.
  */
-let end = 0;
-function decAt(line: string, p: number, name: string): number {
-  if (!line.startsWith(name, p) || line.charCodeAt(p + name.length) !== 61 /* = */) return -1;
+let next = 0;
+function decAt(text: string, p: number, name: string, end: number): number {
+  if (!fieldAt(text, p, name, end)) return -1;
   let i = p + name.length + 1;
   const start = i;
   let v = 0;
-  for (let c = line.charCodeAt(i) - 48; c >= 0 && c <= 9; c = line.charCodeAt(++i) - 48) v = v * 10 + c;
-  if (i === start || i - start > 10 || (i < line.length && line.charCodeAt(i) !== 32)) return -1;
-  end = i;
+  for (let c = text.charCodeAt(i) - 48; c >= 0 && c <= 9; c = text.charCodeAt(++i) - 48) v = v * 10 + c;
+  if (i === start || i - start > 10 || (i < end && text.charCodeAt(i) !== 32)) return -1;
+  next = i;
   return v;
 }
 
-/** `pid= uid= auid= ses= subj=` in nsproc's order; sets `end` past subj's value. */
-function actorAt(line: string, body: number): Actor | null {
-  const pid = decAt(line, body, 'pid');
-  const uid = pid < 0 ? -1 : decAt(line, end + 1, 'uid');
-  const auid = uid < 0 ? -1 : decAt(line, end + 1, 'auid');
-  const ses = auid < 0 ? -1 : decAt(line, end + 1, 'ses');
-  if (ses < 0 || !line.startsWith('subj=', end + 1)) return null;
-  const sp = line.indexOf(' ', end + 6);
-  end = sp < 0 ? line.length : sp;
+/** `pid= uid= auid= ses= subj=` in nsproc's order; sets `next` past subj's value. */
+function actorAt(text: string, body: number, end: number): Actor | null {
+  const pid = decAt(text, body, 'pid', end);
+  const uid = pid < 0 ? -1 : decAt(text, next + 1, 'uid', end);
+  const auid = uid < 0 ? -1 : decAt(text, next + 1, 'auid', end);
+  const ses = auid < 0 ? -1 : decAt(text, next + 1, 'ses', end);
+  if (ses < 0 || !fieldAt(text, next + 1, 'subj', end)) return null;
+  next = wordEnd(text, next + 6, end);
   return { pid, uid, auid };
 }
 
@@ -65,17 +78,24 @@ function actor(line: string, body: number): Actor | null {
   return pid === null || uid === null || auid === null ? null : { pid, uid, auid };
 }
 
-/** A `name=HEX` value exactly at `p` (sets `end`), or null. */
-function hexAt(line: string, p: number, name: string): string | null {
-  if (!line.startsWith(name, p) || line.charCodeAt(p + name.length) !== 61) return null;
+/** A `name=HEX` value exactly at `p` (sets `next`), or null. */
+function hexAt(text: string, p: number, name: string, end: number): string | null {
+  if (!fieldAt(text, p, name, end)) return null;
   const start = p + name.length + 1;
-  let sp = line.indexOf(' ', start);
-  if (sp < 0) sp = line.length;
-  const v = line.slice(start, sp);
+  const sp = wordEnd(text, start, end);
+  const v = text.slice(start, sp);
   if (!HEX.test(v)) return null;
-  end = sp;
+  next = sp;
   return v;
 }
+
+/** INIT and DEL records end so (the line's end, not the fields': `res=1` is the record's last field). */
+function endsRes1(text: string, body: number, end: number): boolean {
+  return end - 6 >= body - 1 && text.startsWith(' res=1', end - 6);
+}
+
+/** `old_<t>ns` per `<t>ns`, made once (not for every INIT). */
+const OLD: Readonly<Record<string, string>> = Object.fromEntries([...NS_FIELD.keys()].map((f) => [f, `old_${f}`]));
 
 /** AUDIT_NS_INIT_<T>: `pid uid auid ses subj old_<t>ns=HEX <t>ns=HEX res=1`. */
 export interface InitFields extends Actor {
@@ -83,12 +103,13 @@ export interface InitFields extends Actor {
   readonly old: string;
 }
 
-export function initFields(line: string, body: number, field: string): InitFields | null {
-  if (!line.endsWith(' res=1')) return null;
-  const a = actorAt(line, body);
-  const old = a === null ? null : hexAt(line, end + 1, `old_${field}`);
-  const serial = old === null ? null : hexAt(line, end + 1, field);
+export function initFields(text: string, body: number, field: string, end = text.length): InitFields | null {
+  if (!endsRes1(text, body, end)) return null;
+  const a = actorAt(text, body, end);
+  const old = a === null ? null : hexAt(text, next + 1, OLD[field] ?? `old_${field}`, end);
+  const serial = old === null ? null : hexAt(text, next + 1, field, end);
   if (a !== null && old !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial, old };
+  const line = lineOf(text, end);
   const b = actor(line, body);
   const o = fieldValue(line, `old_${field}`, body - 1);
   const v = fieldValue(line, field, body - 1);
@@ -101,11 +122,12 @@ export interface DelFields extends Actor {
   readonly serial: string;
 }
 
-export function delFields(line: string, body: number, field: string): DelFields | null {
-  if (!line.endsWith(' res=1')) return null;
-  const a = actorAt(line, body);
-  const serial = a === null ? null : hexAt(line, end + 1, field);
+export function delFields(text: string, body: number, field: string, end = text.length): DelFields | null {
+  if (!endsRes1(text, body, end)) return null;
+  const a = actorAt(text, body, end);
+  const serial = a === null ? null : hexAt(text, next + 1, field, end);
   if (a !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial };
+  const line = lineOf(text, end);
   const b = actor(line, body);
   const v = fieldValue(line, field, body - 1);
   if (b === null || v === null || !HEX.test(v)) return null;
@@ -118,9 +140,9 @@ export interface NsInfoHead {
   readonly tail: number;
 }
 
-export function nsInfoHead(line: string, body: number): NsInfoHead | null {
-  const pid = decAt(line, body, 'pid');
-  return pid < 0 || end >= line.length ? null : { pid, tail: end + 1 };
+export function nsInfoHead(text: string, body: number, end = text.length): NsInfoHead | null {
+  const pid = decAt(text, body, 'pid', end);
+  return pid < 0 || next >= end ? null : { pid, tail: next + 1 };
 }
 
 /**
@@ -156,12 +178,12 @@ export interface VirtFields extends Actor {
   readonly f: ReadonlyMap<string, string>;
 }
 
-export function virtFields(line: string, body: number): VirtFields | null {
-  const a = actorAt(line, body) ?? actor(line, body);
-  const at = line.indexOf(" msg='", body - 1);
-  if (a === null || at < 0 || !line.endsWith("'")) return null;
-  const text = line.slice(at + 6, -1);
-  return { ...a, text, f: keyValues(text) };
+export function virtFields(text: string, body: number, end = text.length): VirtFields | null {
+  const a = actorAt(text, body, end) ?? actor(lineOf(text, end), body);
+  const at = text.indexOf(" msg='", body - 1);
+  if (a === null || at < 0 || at + 6 > end || text.charCodeAt(end - 1) !== 39 /* ' */) return null;
+  const msg = text.slice(at + 6, Math.max(at + 6, end - 1));
+  return { ...a, text: msg, f: keyValues(msg) };
 }
 
 /** `a=1 b="x y" c=2` → {a: 1, b: x y, c: 2}; words without `=` are skipped. */
@@ -181,7 +203,8 @@ export interface DaemonFields {
   readonly bootId: string | null;
 }
 
-export function daemonFields(line: string, body: number): DaemonFields | null {
+export function daemonFields(text: string, body: number, end = text.length): DaemonFields | null {
+  const line = lineOf(text, end);
   const op = fieldValue(line, 'op', body - 1);
   if (op === null) return null;
   return { op, bootId: fieldValue(line, 'boot_id', body - 1) };
@@ -200,7 +223,8 @@ export interface ContainerFields {
   readonly ns: readonly NsField[];
 }
 
-export function containerFields(line: string, body: number): ContainerFields | null {
+export function containerFields(text: string, body: number, end = text.length): ContainerFields | null {
+  const line = lineOf(text, end);
   const pid = num(line, 'pid', body);
   const runtime = fieldValue(line, 'runtime', body - 1);
   const id = fieldValue(line, 'container', body - 1);
@@ -214,8 +238,8 @@ export function containerFields(line: string, body: number): ContainerFields | n
 }
 
 /** NSPROC_KERNEL_LOST (src/kaudit/kernel_audit.ts), NSPROC_LOG_LOST: what was lost, as the record says it. */
-export function lostText(line: string, body: number): string {
-  return line.slice(body);
+export function lostText(text: string, body: number, end = text.length): string {
+  return text.slice(body, end);
 }
 
 /** NSPROC_NS_UNSEEN: `pid=P syscall=NAME types=net,mnt comm= exe=`. */
@@ -225,7 +249,8 @@ export interface UnseenFields {
   readonly types: string;
 }
 
-export function unseenFields(line: string, body: number): UnseenFields | null {
+export function unseenFields(text: string, body: number, end = text.length): UnseenFields | null {
+  const line = lineOf(text, end);
   const pid = num(line, 'pid', body);
   const syscall = fieldValue(line, 'syscall', body - 1);
   const types = fieldValue(line, 'types', body - 1);

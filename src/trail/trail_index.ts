@@ -70,29 +70,32 @@ export class TrailIndex {
     this.containers = new Containers(this, onEnded);
   }
 
-  /** One line of the input (`cut`: the file ended inside it; `dirty`: its chunk holds bytes that are not text). */
-  line(line: string, cut: boolean, dirty: boolean): void {
-    if (line === '') return;
+  /**
+   * One line of the input: `text` from `start` to `end` (a chunk of the input, line_reader.ts);
+   * `cut`: the file ended inside it; `dirty`: its chunk holds bytes that are not text.
+   */
+  line(text: string, start: number, end: number, cut: boolean, dirty: boolean): void {
+    if (start === end) return;
     if (cut) { this.counts.cut++; return; }
-    const h = parseHeader(line);
+    const h = parseHeader(text, start, end);
     if (typeof h === 'string') {
       if (h === 'truncated') this.counts.truncated++;
       else if (h === 'garbage') this.counts.garbage++;
       else this.counts.notRecords++;
       return;
     }
-    if (dirty && GARBAGE.test(line)) { this.counts.garbage++; return; }
+    if (dirty && GARBAGE.test(text.slice(start, end))) { this.counts.garbage++; return; }
     if (this.nodeFilter !== null && !this.nodeFilter.has(h.node)) return;
     this.counts.records++;
     const kind = recordKind(h.type);
     const node = this.nodes.get(h.node) ?? this.newNode(h.node);
     const t = h.sec * 1000 + h.msec;
-    const v = node.serials.check(kind !== null && kind.kind !== 'syscall', t, h.serial, line, kind?.id ?? -1);
+    const v = node.serials.check(kind !== null && kind.kind !== 'syscall', t, h.serial, text, kind?.id ?? -1, start, end);
     if (v.kind === 'duplicate') { this.counts.duplicates++; return; }
     const at: At = { t, serial: h.serial, seq: this.seq++ };
     if (v.kind !== 'same-event' || node.ev === null) {
       if (node.ev !== null) this.finishEvent(node.ev);
-      const boot = this.bootFor(node, kind, v, h, line, at);
+      const boot = this.bootFor(node, kind, v, h, text, end, at);
       node.ev = { boot, at, syscall: null };
       if (v.kind === 'wrapped') this.counts.wrapped++;
       if (v.kind === 'gap') {
@@ -103,7 +106,7 @@ export class TrailIndex {
     }
     const ev = node.ev;
     ev.boot.last = at;
-    if (kind !== null) this.record(kind, ev, at, h, line);
+    if (kind !== null) this.record(kind, ev, at, h, text, start, end);
   }
 
   /** The end of the input: the events under way are complete. */
@@ -190,23 +193,23 @@ export class TrailIndex {
   }
 
   /**
-   * The namespaces of an NS_INFO's fields after `pid=P `. Read in place, in table order, without
-   * a memo of whole sets: most sets in a busy log are new (a process in namespaces of its own),
-   * and a memo of them cost more than it saved.
+   * The namespaces of an NS_INFO's fields after `pid=P ` (from `from` to the line's `end`). Read
+   * in place, in table order, without a memo of whole sets: most sets in a busy log are new (a
+   * process in namespaces of its own), and a memo of them cost more than it saved.
    */
-  nsSet(boot: Boot, line: string, from: number, at: At): NsSet | null {
+  nsSet(boot: Boot, text: string, from: number, end: number, at: At): NsSet | null {
     const ns: (Ns | undefined)[] = [];
     let typeIdx = 0;
     let p = from;
-    while (p < line.length) {
-      while (typeIdx < FIELDS.length && !(line.startsWith(FIELDS[typeIdx]!, p) && line.charCodeAt(p + FIELDS[typeIdx]!.length) === 61)) typeIdx++;
-      if (typeIdx === FIELDS.length) return this.nsSetAnyOrder(boot, line.slice(from), at);
+    while (p < end) {
+      while (typeIdx < FIELDS.length && !(text.startsWith(FIELDS[typeIdx]!, p) && text.charCodeAt(p + FIELDS[typeIdx]!.length) === 61)) typeIdx++;
+      if (typeIdx === FIELDS.length) return this.nsSetAnyOrder(boot, text.slice(from, end), at);
       const start = p + FIELDS[typeIdx]!.length + 1;
-      let sp = line.indexOf(' ', start);
-      if (sp < 0) sp = line.length;
-      const key = serialKey(line, start, sp);
+      let sp = text.indexOf(' ', start);
+      if (sp < 0 || sp > end) sp = end;
+      const key = serialKey(text, start, sp);
       if (key === null) return null;
-      ns[typeIdx] = this.nsByKey(boot, typeIdx, key, line, start, sp, at);
+      ns[typeIdx] = this.nsByKey(boot, typeIdx, key, text, start, sp, at);
       typeIdx++;
       p = sp + 1;
     }
@@ -244,9 +247,9 @@ export class TrailIndex {
    * under way; a model boot's first INIT (pid 1, old_<t>ns=0) after the serials went back is
    * a new run of a daemon that wrote no DAEMON_START (a plain log appended to).
    */
-  private bootFor(node: NodeState, kind: RecordKind | null, v: SerialVerdict, h: LineHeader, line: string, at: At): Boot {
+  private bootFor(node: NodeState, kind: RecordKind | null, v: SerialVerdict, h: LineHeader, text: string, end: number, at: At): Boot {
     if (kind?.kind === 'daemon') {
-      const d = F.daemonFields(line, h.body);
+      const d = F.daemonFields(text, h.body, end);
       if (d !== null && d.bootId !== null) {
         const known = node.boots.find((b) => b.id === d.bootId);
         if (d.op === 'start') {
@@ -263,43 +266,43 @@ export class TrailIndex {
       }
     }
     if (v.kind === 'back') {
-      const bootInit = kind?.kind === 'init' && F.initFields(line, h.body, FIELDS[kind.typeIdx]!)?.old === '0'
-        && F.initFields(line, h.body, FIELDS[kind.typeIdx]!)?.pid === 1;
+      const f = kind?.kind === 'init' ? F.initFields(text, h.body, FIELDS[kind.typeIdx]!, end) : null;
+      const bootInit = f !== null && f.old === '0' && f.pid === 1;
       if (bootInit) return this.newBoot(node, null, 'none', at);
       this.counts.outOfOrder++;
     }
     return node.boot ?? this.newBoot(node, null, 'none', at);
   }
 
-  private record(kind: RecordKind, ev: EventCtx, at: At, h: LineHeader, line: string): void {
+  private record(kind: RecordKind, ev: EventCtx, at: At, h: LineHeader, text: string, start: number, end: number): void {
     const boot = ev.boot;
     switch (kind.kind) {
-      case 'init': return this.init(kind.typeIdx, ev, at, h, line);
-      case 'del': return this.del(kind.typeIdx, boot, at, h, line);
-      case 'ns-info': return this.nsInfo(ev, at, h, line);
+      case 'init': return this.init(kind.typeIdx, ev, at, h, text, end);
+      case 'del': return this.del(kind.typeIdx, boot, at, h, text, end);
+      case 'ns-info': return this.nsInfo(ev, at, h, text, end);
       case 'virt': {
-        const f = F.virtFields(line, h.body);
+        const f = F.virtFields(text, h.body, end);
         if (f === null) { this.counts.malformed++; return; }
         this.proc(boot, f.pid).auid = f.auid;
         return this.containers.virt(boot, at, f);
       }
       case 'container': {
-        const f = F.containerFields(line, h.body);
+        const f = F.containerFields(text, h.body, end);
         if (f === null) { this.counts.malformed++; return; }
         return this.containers.seen(boot, at, f);
       }
       case 'syscall': {
-        const s = parseSyscall(line);
+        const s = parseSyscall(text.slice(start, end));
         if (s === null) { this.counts.malformed++; return; }
         ev.syscall = s;
         const p = boot.procs.get(s.pid);
         if (p !== undefined) { p.auid = s.auid; p.uid = s.uid; p.comm = s.comm === null ? null : keep(s.comm); }
         return;
       }
-      case 'kernel-lost': return this.loss(boot, at, 'kernel-lost', `kernel events lost: ${F.lostText(line, h.body)}`);
-      case 'log-lost': return this.loss(boot, at, 'log-lost', `records the log could not take: ${F.lostText(line, h.body)}`);
+      case 'kernel-lost': return this.loss(boot, at, 'kernel-lost', `kernel events lost: ${F.lostText(text, h.body, end)}`);
+      case 'log-lost': return this.loss(boot, at, 'log-lost', `records the log could not take: ${F.lostText(text, h.body, end)}`);
       case 'ns-unseen': {
-        const f = F.unseenFields(line, h.body);
+        const f = F.unseenFields(text, h.body, end);
         if (f === null) { this.counts.malformed++; return; }
         return this.loss(boot, at, 'unseen', `${f.syscall} by pid ${f.pid} made ${f.types} namespaces nsproc could not read`);
       }
@@ -307,8 +310,8 @@ export class TrailIndex {
     }
   }
 
-  private init(typeIdx: number, ev: EventCtx, at: At, h: LineHeader, line: string): void {
-    const f = F.initFields(line, h.body, FIELDS[typeIdx]!);
+  private init(typeIdx: number, ev: EventCtx, at: At, h: LineHeader, text: string, end: number): void {
+    const f = F.initFields(text, h.body, FIELDS[typeIdx]!, end);
     if (f === null) { this.counts.malformed++; return; }
     const boot = ev.boot;
     const n = this.ns(boot, typeIdx, f.serial, at);
@@ -329,8 +332,8 @@ export class TrailIndex {
     if (n.traced || this.relevant([n], null)) this.showCreated(n);
   }
 
-  private del(typeIdx: number, boot: Boot, at: At, h: LineHeader, line: string): void {
-    const f = F.delFields(line, h.body, FIELDS[typeIdx]!);
+  private del(typeIdx: number, boot: Boot, at: At, h: LineHeader, text: string, end: number): void {
+    const f = F.delFields(text, h.body, FIELDS[typeIdx]!, end);
     if (f === null) { this.counts.malformed++; return; }
     const key = serialKey(f.serial, 0, f.serial.length) ?? f.serial;
     const n = boot.ns[typeIdx]!.get(key);
@@ -342,10 +345,10 @@ export class TrailIndex {
     for (const c of n.containers) this.containers.nsFreed(c, at);
   }
 
-  private nsInfo(ev: EventCtx, at: At, h: LineHeader, line: string): void {
-    const head = F.nsInfoHead(line, h.body);
+  private nsInfo(ev: EventCtx, at: At, h: LineHeader, text: string, end: number): void {
+    const head = F.nsInfoHead(text, h.body, end);
     const boot = ev.boot;
-    const set = head === null ? null : this.nsSet(boot, line, head.tail, at);
+    const set = head === null ? null : this.nsSet(boot, text, head.tail, end, at);
     if (head === null || set === null) { this.counts.malformed++; return; }
     const p = this.proc(boot, head.pid);
     if (head.pid === 1) for (const n of set.ns) if (n !== undefined && n.created === null) n.initial = true;

@@ -52,6 +52,7 @@ describe('bench run.js --smoke', () => {
     ['R4.write.1', 'both'], ['R4.write.1000', 'both'], ['R4.sync.1', 'both'], ['R4.sync.1000', 'both'],
     ['R5.scan.first.20', 'nsproc'], ['R5.scan.rescan.20', 'nsproc'], ['R5.idle', 'nsproc'], ['R5.latency.missed', 'both'],
     ['R5.read.link', 'both'], ['R5.read.snum', 'nsproc'],
+    ['R7.throughput', 'both'], ['R7.control', 'both'], ['R7.latency.p50', 'nsproc'], ['R7.latency.p99', 'nsproc'],
     ['R8.trail.20000', 'both'], ['R8.summary.20000', 'both'], ['R8.node.20000', 'nsproc'], ['R8.rss', 'both'],
   ] as const)('reports row %s with a number in %s', (id, cols) => {
     const r = report.rows.find((x) => x.id === id);

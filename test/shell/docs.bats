@@ -9,7 +9,9 @@
 #   - each doc starts on a fresh mount `--clock fixed:1408577535.306`, and its examples run in
 #     order on it; `<!-- example-mount: OPTIONS -->` before a block remounts fresh with OPTIONS
 #     (plus that clock) for it and the blocks after it;
-#   - a block that runs ausearch is skipped when Debian's ausearch cannot be fetched.
+#   - a block that runs ausearch or auditd, or a mount with --remote, is skipped when Debian's
+#     audit tools cannot be fetched; a mount with --remote runs their audisp-remote, and every
+#     auditd an example starts is killed when the doc's examples end.
 # Each example is its own test, named after its file and line.
 
 load helpers
@@ -56,7 +58,11 @@ for _i in "${!EX_FILE[@]}"; do
   bats_test_function --description "${EX_FILE[_i]}:${EX_LINE[_i]} ${_d:0:70}" -- run_doc_example "$_i"
 done
 
-teardown_file() { nsproc_teardown_file; }
+teardown_file() {
+  local f=$BATS_FILE_TMPDIR/docs-auditd-pids
+  if [[ -f $f ]]; then xargs -r kill -9 <"$f" 2>/dev/null || true; fi
+  nsproc_teardown_file
+}
 
 # The mount the examples of one doc share, kept across tests in a state file.
 _docs_state() { echo "$BATS_FILE_TMPDIR/docs-mount"; }
@@ -72,6 +78,10 @@ _docs_mount_for() {
   [[ -n ${dir:-} ]] && _nsproc_clear_dir "$dir"
   opts=${EX_OPTS[i]}
   [[ $opts == - || $opts == fresh ]] && opts=
+  if [[ $opts == *--remote* ]]; then
+    fetch_ausearch || skip "Debian's audit tools unavailable: $AUSEARCH_MISSING"
+    opts+=" --audisp-remote $AUDIT_TOOLS/root"
+  fi
   # shellcheck disable=SC2086 # the marker's options are words
   if [[ $opts == *--clock* ]]; then nsproc_mount $opts; else nsproc_mount --clock "$DOCS_CLOCK" $opts; fi
   ln -s "$NSCTL_BIN" "$NSPROC_TMP/nsctl"
@@ -92,6 +102,17 @@ run_doc_example() {
       "LD_LIBRARY_PATH=$(printf %q "$AUSEARCH_LIBS") $(printf %q "$AUSEARCH_BIN") \"\$@\" 2>\"\$err\"; s=\$?" \
       'grep -v "^Config file /etc/audit/auditd.conf" "$err" >&2; rm -f "$err"; exit $s' >"$bin/ausearch"
     chmod +x "$bin/ausearch"
+  fi
+  if [[ $code == *auditd* ]]; then
+    fetch_ausearch || skip "auditd unavailable: $AUSEARCH_MISSING"
+    mkdir -p "$bin"
+    local auditd libs
+    auditd=$(find "$AUDIT_TOOLS/root" -type f -name auditd -path '*sbin/*' | head -n 1)
+    libs=$AUSEARCH_LIBS:$(find "$AUDIT_TOOLS/root" -name 'libwrap.so.0' -printf '%h\n' | head -n 1)
+    # Its pid is noted (teardown_file kills what an example left running), then it is auditd.
+    printf '%s\n' '#!/bin/bash' "echo \$\$ >>$(printf %q "$BATS_FILE_TMPDIR/docs-auditd-pids")" \
+      "LD_LIBRARY_PATH=$(printf %q "$libs") exec $(printf %q "$auditd") \"\$@\"" >"$bin/auditd"
+    chmod +x "$bin/auditd"
   fi
   code=${code//\/tmp\/nsproc/$MNT}
   status=0

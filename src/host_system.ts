@@ -26,6 +26,7 @@ import { PROFILES, profileTypes, type Profile } from './model/nstypes.js';
 import { hostSnapshot, observe } from './model/ops/observe.js';
 import { actorInfo, allTasks, type ModelState } from './model/state.js';
 import { HostSource } from './host/host_source.js';
+import { NsCensus } from './host/ns_census.js';
 import { KernelAudit } from './kaudit/kernel_audit.js';
 import { KERNEL_AUDIT_STATE } from './kaudit/rules.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
@@ -97,8 +98,10 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   process.stdout.write(`nsproc: host mode: ${allTasks(state).size} processes, ${state.namespaces.size} namespaces; serials from ${serialSource === 'ns_get_id' ? 'the kernel (NS_GET_ID)' : "nsproc's own counter (no NS_GET_ID)"}; frees by ${snapshot.handles ? 'nsfs file handles' : 'no holder left'}; Linux ${os.release()}\n`);
 
   const invalidation = new TreeInvalidation();
+  const census = new NsCensus(snapshot.batch);
   let logFailures = 0;
   const applyBatches = (batches: readonly HostBatch[]) => {
+    census.note(batches);
     const events: ModelEvent[] = [];
     const changed = new Set<number>();
     for (const b of batches) {
@@ -116,7 +119,10 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   let overrunsTold = 0;
   let toldAt = 0;
   const rescanNow = async (pids: readonly number[]) => applyBatches(await source.rescan(pids)).events;
-  ka?.attach({ state, rescanNow });
+  ka?.attach({ state, rescanNow: async (pids) => {
+    const batches = await source.rescan(pids);
+    return { events: applyBatches(batches).events, batches };
+  } });
   source.listen((batches) => {
     const overruns = source.stats?.overruns ?? 0;
     if (overruns > overrunsTold && Date.now() - toldAt >= 1000) {
@@ -125,9 +131,10 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       process.stderr.write(`nsproc: the proc connector dropped events (ENOBUFS); rescanned every process (${overruns} times so far)\n`);
     }
     const { events } = applyBatches(batches);
+    // With the kernel's events, host events wait a moment for the syscall event that explains them
+    // (which processes were read counts too, even when it made no event: ns_unseen.ts).
+    if (ka) return ka.hostEvents(events, batches);
     if (events.length === 0) return;
-    // With the kernel's events, host events wait a moment for the syscall event that explains them.
-    if (ka) return ka.hostEvents(events);
     const r = log.appendOrLose(events);
     // The host changed whatever the log says: the state follows it, the loss is told and written down once the log works.
     if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
@@ -152,6 +159,10 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       host: { serialSource, handles: snapshot.handles, scanner: source.stats, logFailures },
       kernelAudit: ka?.stats ?? null,
     }),
-    ...(ka || opened.remote ? { counters: () => ({ ...(ka ? { kernelAudit: ka.stats } : {}), ...(opened.remote ? { remote: opened.remote } : {}) }) } : {}),
+    counters: () => ({
+      namespaces: { ...census.stats, createdUnseen: ka ? ka.stats.unseen.namespaces : null },
+      ...(ka ? { kernelAudit: ka.stats } : {}),
+      ...(opened.remote ? { remote: opened.remote } : {}),
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { AuditLog } from '../audit/log_writer.js';
 import { fixedClock } from '../audit/clock.js';
 import { tempDir } from '../audit/_test_io.js';
 import type { ModelEvent } from '../model/events.js';
+import type { HostBatch } from '../model/host_observation.js';
 import { booted } from '../model/_test_util.js';
 import type { KernelEvent } from './assembler.js';
 import { CLAIM_MS } from './held_events.js';
@@ -25,10 +26,10 @@ class FakeReader extends EventEmitter {
 const rec = (type: number, serial: number, fields: string): KernelRecord =>
   ({ type, sec: 1796153311, msec: 663, serial, message: `audit(1796153311.663:${serial}): ${fields}` });
 /** A syscall event as the kernel sends it: SYSCALL, PROCTITLE, EOE. */
-function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', exit = 0): KernelEvent {
+function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', exit = 0, a0 = '40000000'): KernelEvent {
   return {
     sec: 1796153311, msec: 663, serial, records: [
-      rec(1300, serial, `arch=c000003e syscall=${nr} success=yes exit=${exit} a0=40000000 ppid=1 pid=${pid} key="${key}"`),
+      rec(1300, serial, `arch=c000003e syscall=${nr} success=yes exit=${exit} a0=${a0} ppid=1 pid=${pid} comm="unshare" exe="/usr/bin/unshare" key="${key}"`),
       rec(1327, serial, 'proctitle=756E7368617265'), rec(1320, serial, ''),
     ],
   };
@@ -37,7 +38,7 @@ function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', e
 let cleanups: (() => void)[] = [];
 afterEach(() => { cleanups.forEach((c) => c()); cleanups = []; });
 
-async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = []) {
+async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = [], read: HostBatch['procs'] = []) {
   const t = tempDir();
   const log = AuditLog.open({ path: t.log, clock: fixedClock({ sec: 1408577535, msec: 306 }), serialSpace: 'beside-kernel' });
   if (!log.ok) throw new Error(log.error.detail);
@@ -49,7 +50,13 @@ async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEve
   const ka = await startedKa;
   const state = booted({ profile: 'modern' });
   const rescans: number[][] = [];
-  const host: KernelAuditHost = { state, rescanNow: async (pids) => { rescans.push([...pids]); return rescanned.splice(0); } };
+  const host: KernelAuditHost = {
+    state,
+    rescanNow: async (pids) => {
+      rescans.push([...pids]);
+      return { events: rescanned.splice(0), batches: [{ namespaces: [], procs: read.splice(0), gone: [], freed: [] }] };
+    },
+  };
   ka.attach(host);
   /** Sends one batch and waits until it is written (the chain runs on promises). */
   const deliver = async (m: Partial<Extract<ReaderMessage, { kind: 'events' }>>) => {
@@ -80,7 +87,7 @@ describe('KernelAudit', () => {
 
   it('claims the host events held for the pid (the scanner was first) and leaves the others to be logged as nsproc\'s own', async () => {
     const { ka, deliver, lines } = await setup();
-    ka.hostEvents([initNet(1), initNet(2)]);
+    ka.hostEvents([initNet(1), initNet(2)], []);
     await deliver({ events: [syscallEvent(20, 272, 1)], through: Date.now() - 1000 });
     expect(lines().filter((l) => l.includes(':20):')).map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=AUDIT_NS_INIT_NET', 'type=NS_INFO', 'type=PROCTITLE', 'type=EOE']);
     expect(lines().length).toBe(5); // pid 2's INIT waits: the reader has not caught up with it
@@ -102,6 +109,41 @@ describe('KernelAudit', () => {
     await deliver({ events: [syscallEvent(40, 59, 1, 'exec'), lone, syscallEvent(42, 272, 1)] });
     expect(lines().filter((l) => l.startsWith('type=SYSCALL')).map((l) => l.split(' ')[1])).toEqual(['msg=audit(1796153311.663:42):']);
     expect(ka.stats).toMatchObject({ events: 3, logged: 1, filtered: 1, noSyscall: 1 });
+  });
+
+  it('an unshare whose process was gone before it was read: NSPROC_NS_UNSEEN inside its event, after SYSCALL, before PROCTITLE', async () => {
+    const { ka, deliver, lines } = await setup();
+    await deliver({ events: [syscallEvent(50, 272, 4242, 'nsproc', 0, '40020000')] });
+    expect(lines()).toEqual([
+      expect.stringMatching(/^type=SYSCALL msg=audit\(1796153311\.663:50\): /),
+      'type=NSPROC_NS_UNSEEN msg=audit(1796153311.663:50): pid=4242 syscall=unshare types=net,mnt comm="unshare" exe="/usr/bin/unshare"',
+      expect.stringMatching(/^type=PROCTITLE msg=audit\(1796153311\.663:50\): /),
+      expect.stringMatching(/^type=EOE msg=audit\(1796153311\.663:50\):$/),
+    ]);
+    expect(ka.stats).toMatchObject({ withoutNsInfo: 1, unseen: { records: 1, namespaces: 2, unknown: 0 } });
+  });
+
+  it('no NSPROC_NS_UNSEEN when the INIT was seen: claimed from the held events, or logged on its own before the kernel event came', async () => {
+    const { ka, deliver, lines } = await setup();
+    ka.hostEvents([initNet(4243)], []);
+    await deliver({ events: [syscallEvent(51, 272, 4243)] });
+    ka.hostEvents([initNet(4244)], []);
+    await deliver({ through: Date.now() + CLAIM_MS });
+    await deliver({ events: [syscallEvent(52, 272, 4244)] });
+    expect(lines().filter((l) => l.includes('NSPROC_NS_UNSEEN'))).toEqual([]);
+    expect(lines().filter((l) => l.includes(':51):')).map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=AUDIT_NS_INIT_NET', 'type=PROCTITLE', 'type=EOE']);
+    expect(ka.stats.unseen.records).toBe(0);
+  });
+
+  it('clone3 whose child nsproc never read: types=unknown; one it read (no records of its own) is seen; a fork never gets one', async () => {
+    const child: HostBatch['procs'][number] = { pid: 4246, ppid: 1, comm: 'x', nspid: [4246], uid: 0, gid: 0, capEff: 0n, auid: 0, ses: 0, subj: '?', kthread: false, status: '', ns: {}, container: null };
+    const { ka, deliver, lines } = await setup({}, [], [child]);
+    await deliver({ events: [syscallEvent(53, 435, 1, 'nsproc', 4246, '7ffd75dca1f0')] });
+    await deliver({ events: [syscallEvent(54, 435, 1, 'nsproc', 4247, '7ffd75dca1f0'), syscallEvent(55, 56, 1, 'nsproc', 4248, '1200011')] });
+    expect(lines().filter((l) => l.includes('NSPROC_NS_UNSEEN'))).toEqual([
+      'type=NSPROC_NS_UNSEEN msg=audit(1796153311.663:54): pid=1 syscall=clone3 types=unknown comm="unshare" exe="/usr/bin/unshare"',
+    ]);
+    expect(ka.stats.unseen).toEqual({ records: 1, namespaces: 0, unknown: 1 });
   });
 
   it('writes lost kernel events as NSPROC_KERNEL_LOST records of its own, and counts them', async () => {

@@ -3,7 +3,9 @@
  * (reader_worker.ts) go to the log as the kernel sent them, with nsproc's records for them
  * between the SYSCALL record and the rest — the namespaces a clone, clone3, unshare or setns
  * created, joined or left (INIT/DEL), and NS_INFO for the event's pid — all with the
- * event's own `audit(TIME:SERIAL)`. Lost kernel events become NSPROC_KERNEL_LOST records.
+ * event's own `audit(TIME:SERIAL)`; and NSPROC_NS_UNSEEN when the namespaces such a syscall
+ * made were gone before nsproc could read them (ns_unseen.ts). Lost kernel events become
+ * NSPROC_KERNEL_LOST records.
  *
  * Lifecycle: {@link KernelAudit.start} (rules, reader thread) before the host scanner →
  * {@link KernelAudit.attach} once host mode has its state → {@link KernelAudit.hostEvents}
@@ -13,17 +15,21 @@
  */
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { formatStamp } from '../audit/format.js';
 import type { AuditLog, LogItem } from '../audit/log_writer.js';
 import type { ModelEvent } from '../model/events.js';
-import { profileTypes } from '../model/nstypes.js';
+import type { HostBatch } from '../model/host_observation.js';
+import { profileTypes, type NsName } from '../model/nstypes.js';
 import { allTasks, type ModelState } from '../model/state.js';
 import { nsInfo } from '../model/task_ns.js';
 import type { KernelEvent } from './assembler.js';
 import { CLAIM_MS, HeldEvents } from './held_events.js';
+import { targetPid, unseenLine, unseenTypes } from './ns_unseen.js';
 import { formatKernelRecord } from './record.js';
 import { AUDIT_SYSCALL } from './record_types.js';
 import type { ReaderMessage, ReaderRequest } from './reader_worker.js';
 import { AUDITCTL_UNDO, installRules, removeRules, startWarnings, type Installed } from './rules.js';
+import { Sightings } from './sightings.js';
 import { AuditControl } from './socket.js';
 import type { Lost } from './stream.js';
 import { parseSyscall, type SyscallInfo } from './syscall_record.js';
@@ -31,8 +37,8 @@ import { parseSyscall, type SyscallInfo } from './syscall_record.js';
 /** What kernel-audit needs of host mode (src/host_system.ts). */
 export interface KernelAuditHost {
   readonly state: ModelState;
-  /** Reads these pids now and applies what changed; the events come back unlogged. */
-  rescanNow(pids: readonly number[]): Promise<ModelEvent[]>;
+  /** Reads these pids now and applies what changed; the events come back unlogged, with the batches read. */
+  rescanNow(pids: readonly number[]): Promise<{ events: ModelEvent[]; batches: readonly HostBatch[] }>;
 }
 
 export interface KernelAuditOptions {
@@ -57,9 +63,20 @@ export interface KernelAuditStats {
   withoutNsInfo: number;
   /** Host events logged inside a kernel event instead of on their own. */
   claimed: number;
+  /**
+   * NSPROC_NS_UNSEEN records written, the namespaces they name (created unseen; setns: entered
+   * unseen), and those of them that say types=unknown (clone3, setns with nstype 0).
+   */
+  unseen: { records: number; namespaces: number; unknown: number };
   lost: { gaps: number; gapSerials: number; kernelLost: number; overruns: number };
   logFailures: number;
 }
+
+/**
+ * A syscall's audit stamp is the coarse clock at its entry, never later than nsproc's reads of
+ * what it did; this much earlier still counts as after it (clock adjustments).
+ */
+const CLOCK_SLACK_MS = 10;
 
 /** The record of nsproc's own that tells which kernel events it did not get. */
 const LOST_RECORD = 'NSPROC_KERNEL_LOST';
@@ -80,11 +97,12 @@ export type ReaderPort = Pick<Worker, 'on' | 'once' | 'postMessage' | 'terminate
 
 export class KernelAudit {
   readonly stats: KernelAuditStats = {
-    events: 0, logged: 0, noSyscall: 0, filtered: 0, withoutNsInfo: 0, claimed: 0,
+    events: 0, logged: 0, noSyscall: 0, filtered: 0, withoutNsInfo: 0, claimed: 0, unseen: { records: 0, namespaces: 0, unknown: 0 },
     lost: { gaps: 0, gapSerials: 0, kernelLost: 0, overruns: 0 }, logFailures: 0,
   };
   private host: KernelAuditHost | null = null;
   private readonly held = new HeldEvents();
+  private readonly seen = new Sightings();
   /** Messages not handled yet: all of them are handled together, with one rescan (which is awaited). */
   private queued: EventsMessage[] = [];
   private chain: Promise<void> = Promise.resolve();
@@ -146,9 +164,12 @@ export class KernelAudit {
     this.kick();
   }
 
-  /** The host scanner's events: held a moment for a kernel event to claim, then logged. */
-  hostEvents(events: readonly ModelEvent[]): void {
-    this.held.hold(events, Date.now());
+  /**
+   * The host scanner's events: held a moment for a kernel event to claim, then logged.
+   * @param batches what they came from (which processes were read: ns_unseen.ts)
+   */
+  hostEvents(events: readonly ModelEvent[], batches: readonly HostBatch[]): void {
+    this.hold(events, batches);
   }
 
   /** Stops the reader (its open events are logged), logs what is held, removes the rules. */
@@ -193,7 +214,10 @@ export class KernelAudit {
     }
     // One rescan for every clone/unshare/setns of the batch: its processes (and new children) now.
     const rescan = new Set(picked.flatMap(({ sys }) => nsPids(sys)));
-    if (rescan.size > 0) this.held.hold(await host.rescanNow([...rescan]), Date.now());
+    if (rescan.size > 0) {
+      const r = await host.rescanNow([...rescan]);
+      this.hold(r.events, r.batches);
+    }
     const tasks = allTasks(host.state);
     for (const { e, sys, at } of picked) {
       const events = sys.nsOp ? this.held.claim((x) => explains(sys, x, (pid) => tasks.has(pid))) : [];
@@ -204,13 +228,34 @@ export class KernelAudit {
         else this.stats.withoutNsInfo++;
       }
       const lines = e.records.map(formatKernelRecord);
-      items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after: lines.slice(at + 1) });
+      const after = lines.slice(at + 1);
+      if (sys.nsOp) {
+        const target = tasks.get(targetPid(sys));
+        const unseen = unseenTypes(sys, target !== undefined && !target.host?.nsDenied, this.seen, e.sec * 1000 + e.msec - CLOCK_SLACK_MS);
+        if (unseen !== null) after.unshift(this.unseenRecord(e, sys, unseen, e.records[at]!.message));
+      }
+      items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after });
       this.stats.logged++;
     }
     // Held host events the reader has passed by are no longer anyone's to claim.
     this.through = Math.max(this.through, ...ms.map((m) => m.through));
     items.push(...this.held.due(Date.now(), this.through));
     this.write(items);
+  }
+
+  private hold(events: readonly ModelEvent[], batches: readonly HostBatch[]): void {
+    const now = Date.now();
+    this.seen.note(events, batches.flatMap((b) => b.procs.filter((p) => p.ns !== null).map((p) => p.pid)), now);
+    this.held.hold(events, now);
+  }
+
+  /** NSPROC_NS_UNSEEN after nsproc's other records of the event (before PROCTITLE, EOE: parsers end an event there), counted. */
+  private unseenRecord(e: KernelEvent, sys: SyscallInfo, types: NsName[] | 'unknown', text: string): string {
+    const u = this.stats.unseen;
+    u.records++;
+    if (types === 'unknown') u.unknown++;
+    else u.namespaces += types.length;
+    return unseenLine(formatStamp(e), sys, types, text);
   }
 
   private lostRecord(l: Lost): LogItem {

@@ -178,6 +178,36 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
   ((got == n || lost > 0))
 }
 
+@test "200 × unshare -n true: every unshare event carries its INIT_NET or NSPROC_NS_UNSEEN types=net, never neither" {
+  local n=200 before parent i got=0 lost=0 out
+  before=$(wc -l <"$AUDIT_LOG")
+  bash -c 'echo $$ >"$1"; for ((i = 0; i < $2; i++)); do unshare -n true; done' _ "$BATS_FILE_TMPDIR/unseen.pid" "$n"
+  parent=$(<"$BATS_FILE_TMPDIR/unseen.pid")
+  for ((i = 0; i < 300; i++)); do
+    got=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c "^type=SYSCALL .* syscall=272 .* ppid=$parent pid=" || true)
+    lost=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c '^type=NSPROC_KERNEL_LOST ' || true)
+    ((got >= n)) && break
+    sleep 0.1
+  done
+  # A kernel event is written whole, in one write: once its SYSCALL line is there, so is the rest.
+  # Per unshare event of the loop: seen (INIT_NET inside it), unseen (the record), both, neither.
+  out=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | awk -v parent="$parent" '
+    { s = $2; sub(/^msg=audit\(/, "", s); sub(/\):?$/, "", s) }
+    $1 == "type=SYSCALL" && / syscall=272 / && $0 ~ (" ppid=" parent " pid=") { mine[s] = 1; order[++n] = s }
+    $1 == "type=AUDIT_NS_INIT_NET" { init[s] = 1 }
+    $1 == "type=NSPROC_NS_UNSEEN" && / syscall=unshare types=net comm="unshare" exe="[^"]*unshare"$/ { unseen[s] = 1 }
+    END {
+      for (i = 1; i <= n; i++) { s = order[i]; if (init[s] && unseen[s]) both++; else if (init[s]) seen++; else if (unseen[s]) un++; else { neither++; bad = bad " " s } }
+      printf "%d %d %d %d%s\n", seen, un, both, neither, bad
+    }')
+  local seen unseen both neither
+  read -r seen unseen both neither _ <<<"$out"
+  echo "unseen: $got of $n unshare events logged ($lost loss records): INIT_NET $seen, NSPROC_NS_UNSEEN $unseen, both $both, neither $neither" >&3
+  ((neither == 0)) || { echo "events with neither INIT_NET nor NSPROC_NS_UNSEEN: $out" >&2; false; }
+  assert_equal "$both" 0 "events with both"
+  ((got == n || lost > 0)) || { echo "$got of $n unshare events logged and no loss recorded" >&2; false; }
+}
+
 @test "kill -9, then a restart on the same log: leftover rules removed, the flag found restored, no audit(TIME:SERIAL) shared" {
   local out pid i
   nsproc_unmount_daemon_only 2>/dev/null || true

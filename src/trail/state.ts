@@ -1,8 +1,8 @@
 /**
  * What the trail knows while it reads: per (node, boot) the namespaces alive, the processes
  * last seen and what was lost; per container its parts on each host. Kept small on purpose:
- * a namespace leaves its boot's map when it is freed, a process when a namespace it was last
- * seen in is freed (a sweep, see Boot.procs), so memory follows what is alive, not the log.
+ * a namespace leaves its boot's map when it is freed, and so does every process last seen in
+ * it (it exited, or left it: Ns.procs), so memory follows what is alive, not the log.
  *
  * Identity of a namespace: (node, boot, type, serial), never an inode alone (SPEC §9).
  */
@@ -50,6 +50,13 @@ export interface Ns {
   inum: number | null;
   /** The containers it belongs to (a pod's containers share some). */
   containers: Container[];
+  /**
+   * Processes whose NS_INFO showed them entering it (not kept for a boot's initial ones, which
+   * every process is in): forgotten when it is freed, if it is still where they were last seen.
+   * Some may be elsewhere by now; the list is pruned of those when it reaches `procsPruneAt`.
+   */
+  procs: Proc[];
+  procsPruneAt: number;
   /** The selector asked for it (--ns, --pid): its records go to the trail. */
   traced: boolean;
   /** Its creation is in the trail already. */
@@ -93,7 +100,7 @@ export interface Boot {
   readonly initialKnown: boolean[];
   /** Per type index: serial (serial_key.ts) → namespace, for the namespaces alive. */
   readonly ns: Map<SerialKey, Ns>[];
-  /** Processes by pid, as last seen; swept of the ones whose namespaces went (see sweepProcs). */
+  /** Processes by pid, as last seen; a process goes when a namespace it was last seen in is freed (Ns.procs). */
   readonly procs: Map<number, Proc>;
   readonly losses: Loss[];
   /** Losses beyond what `losses` keeps. */

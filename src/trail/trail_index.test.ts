@@ -84,6 +84,46 @@ describe('TrailIndex: boots', () => {
   });
 });
 
+describe('TrailIndex: processes', () => {
+  /** Records of one model boot: stamp `serial`, fields as given. */
+  const rec = (serial: number, type: string, fields: string) => `type=${type} msg=audit(1.000:${serial}): ${fields}`;
+  const actor = (pid: number, auid: number) => `pid=${pid} uid=0 auid=${auid} ses=2 subj=k`;
+  /** pid 7 (auid 1000) in a net namespace of its own, which is freed: the process is gone. */
+  const before = [
+    rec(1, 'AUDIT_NS_INIT_NET', `${actor(1, 4294967295)} old_netns=0 netns=1 res=1`),
+    rec(1, 'AUDIT_NS_INIT_UTS', `${actor(1, 4294967295)} old_utsns=0 utsns=2 res=1`),
+    rec(2, 'AUDIT_NS_INIT_NET', `${actor(7, 1000)} old_netns=1 netns=a res=1`),
+    rec(2, 'NS_INFO', 'pid=7 netns=a utsns=2'),
+    rec(3, 'AUDIT_NS_DEL_NET', `${actor(7, 1000)} netns=a res=1`),
+  ];
+  /** `n` other processes, each in a net namespace of its own that is then freed. */
+  const others = (n: number, from: number) => Array.from({ length: n }, (_, i) => {
+    const serial = from + 2 * i;
+    const ns = (0x1000 + i).toString(16);
+    return [
+      rec(serial, 'AUDIT_NS_INIT_NET', `${actor(100 + i, 0)} old_netns=1 netns=${ns} res=1`),
+      rec(serial, 'NS_INFO', `pid=${100 + i} netns=${ns} utsns=2`),
+      rec(serial + 1, 'AUDIT_NS_DEL_NET', `${actor(100 + i, 0)} netns=${ns} res=1`),
+    ];
+  }).flat();
+  /** Then pid 7 again (a new process given the same pid) in a uts namespace another process made. */
+  const after = (from: number) => [
+    rec(from, 'AUDIT_NS_INIT_UTS', `${actor(8, 0)} old_utsns=2 utsns=b res=1`),
+    rec(from, 'NS_INFO', 'pid=8 netns=1 utsns=b'),
+    rec(from + 1, 'NS_INFO', 'pid=7 netns=1 utsns=b'),
+  ];
+  const uts = { kind: 'ns', node: '', boot: '', typeIdx: 1, serial: 'b' } as const;
+  const pid7 = (lines: string[]) => json(run(lines, uts)).filter((o) => o.pid === 7);
+
+  it('forgets a process once a namespace it was last seen in is freed: its pid seen again is a new process', () => {
+    expect(pid7([...before, ...after(4)])).toMatchObject([{ event: 'entered', auid: null, first_seen: 1 }]);
+  });
+
+  it('forgets it so however many processes the boot had', () => {
+    expect(pid7([...before, ...others(2000, 4), ...after(4004)])).toEqual(pid7([...before, ...after(4)]).map((o) => ({ ...o, serial: 4005 })));
+  });
+});
+
 describe('TrailIndex: host mode records', () => {
   it('--container by prefix: created by runc (clone), the container record, the admin nsenter, kernel events, losses, the end', () => {
     const r = run(HOST_LOG, { kind: 'container', prefix: '3f4e9a' });

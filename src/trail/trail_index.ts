@@ -44,8 +44,8 @@ export interface KernelTally {
 }
 
 const FIELDS = NS_TYPES.map(auditField);
-/** A boot's processes are swept when they are twice as many as after the last sweep, and at least this many. */
-const SWEEP_MIN = 1024;
+/** A namespace's list of processes is first pruned at this length, then at twice what was left. */
+const PRUNE_MIN = 16;
 
 export class TrailIndex {
   readonly counts = newCounts();
@@ -59,7 +59,6 @@ export class TrailIndex {
   /** --pid: the process's namespaces at its last appearance. */
   pidLast: NsSet | null = null;
   private seq = 0;
-  private readonly sweepAt = new Map<Boot, number>();
 
   /**
    * @param sel what the trail is of
@@ -165,7 +164,6 @@ export class TrailIndex {
   proc(boot: Boot, pid: number): Proc {
     let p = boot.procs.get(pid);
     if (p === undefined) {
-      if (boot.procs.size >= (this.sweepAt.get(boot) ?? SWEEP_MIN)) this.sweepProcs(boot);
       p = { pid, set: null, auid: -1, uid: -1, comm: null };
       boot.procs.set(pid, p);
     }
@@ -184,7 +182,7 @@ export class TrailIndex {
     if (n === undefined) {
       n = {
         boot, typeIdx, serial: keep(text.slice(start, end)), initial: false, created: null, creator: null, old: null, seen: at,
-        freed: null, freedBy: null, inum: null, containers: [], traced: false, shown: false,
+        freed: null, freedBy: null, inum: null, containers: [], procs: [], procsPruneAt: PRUNE_MIN, traced: false, shown: false,
       };
       map.set(key, n);
       if (selectsNs(this.sel, n)) this.trace(n);
@@ -341,6 +339,9 @@ export class TrailIndex {
     n.freed = at;
     n.freedBy = f.pid;
     boot.ns[typeIdx]!.delete(key);
+    // Its processes exited or left it; a pid seen after this is another process (or that one elsewhere).
+    for (const p of n.procs) if (lastSeenIn(p, n)) boot.procs.delete(p.pid);
+    n.procs = [];
     this.push({ at, boot, event: 'freed', ns: [n], pid: f.pid, auid: f.auid, container: n.containers[0] ?? null, detail: {} });
     for (const c of n.containers) this.containers.nsFreed(c, at);
   }
@@ -366,6 +367,7 @@ export class TrailIndex {
         const n = set.ns[i];
         if (n !== undefined && !n.initial && prev?.ns[i] !== n) joined.push(n);
       }
+      for (const n of joined) enteredBy(n, p);
       if (joined.length > 0) this.joined(p, prev, joined, ev, at);
     }
     this.containers.pidSeen(boot, p, at);
@@ -401,12 +403,17 @@ export class TrailIndex {
     if (t === undefined) byName.set(name, { count: 1, first: ev.at, last: ev.at });
     else { t.count++; t.last = ev.at; }
   }
+}
 
-  /** Forgets processes last seen in a namespace since freed (they left it, or exited). */
-  private sweepProcs(boot: Boot): void {
-    for (const [pid, p] of boot.procs) {
-      if (p.set === null || p.set.ns.some((n) => n !== undefined && n.freed !== null)) boot.procs.delete(pid);
-    }
-    this.sweepAt.set(boot, Math.max(SWEEP_MIN, boot.procs.size * 2));
-  }
+/** `p` is its boot's process of that pid and was last seen in `n`. */
+function lastSeenIn(p: Proc, n: Ns): boolean {
+  return p.set !== null && p.set.ns[n.typeIdx] === n && n.boot.procs.get(p.pid) === p;
+}
+
+/** `p` entered `n`; the processes since gone elsewhere are pruned when the list has doubled. */
+function enteredBy(n: Ns, p: Proc): void {
+  n.procs.push(p);
+  if (n.procs.length < n.procsPruneAt) return;
+  n.procs = [...new Set(n.procs)].filter((q) => lastSeenIn(q, n));
+  n.procsPruneAt = Math.max(PRUNE_MIN, 2 * n.procs.length);
 }

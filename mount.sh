@@ -36,6 +36,23 @@ die() { local status=$1; shift; note "$@"; exit "$status"; }
 # need_node, need_deps, need_build: shared with ./nstrail.
 # shellcheck source=scripts/_prereqs.bash
 source "$ROOT/scripts/_prereqs.bash"
+# shellcheck source=scripts/_debian_fetch.bash
+source "$ROOT/scripts/_debian_fetch.bash"
+
+# --remote with no audisp-remote on the machine: Debian's audispd-plugins, unpacked into the
+# checkout's own .deps/ ($NSPROC_DEPS_DIR), never installed; prints the directory to pass.
+need_audisp_remote() {
+  local dir=${NSPROC_DEPS_DIR:-$ROOT/.deps}/audispd-plugins lock
+  mkdir -p "$dir"
+  exec {lock}>"$dir.lock"
+  flock "$lock"
+  if [[ ! -f $dir/.done ]]; then
+    note "--remote: no audisp-remote here; fetching Debian's audispd-plugins into $dir (unpacked, not installed)"
+    debian_fetch "$dir" audispd-plugins || die 1 "--remote needs audisp-remote (Debian package audispd-plugins), and it could not be fetched: $DEBIAN_FETCH_ERROR; install it, or give --audisp-remote PROGRAM|DIR"
+  fi
+  exec {lock}>&-
+  printf '%s\n' "$dir/root"
+}
 
 need_fuse_device() {
   [[ -c /dev/fuse ]] && return 0
@@ -277,6 +294,11 @@ mount_cmd() {
   # The daemon's parser is the one list of options: ask it what they resolve to.
   local conf mnt audit key pidfile log bg pid
   conf=$(node "$DAEMON" --dry-run "$@") || exit $?
+  if [[ $(sed -n 's/^audisp_remote=//p' <<<"$conf") == missing ]]; then
+    local audisp
+    audisp=$(need_audisp_remote) || exit 1
+    set -- --audisp-remote "$audisp" "$@"
+  fi
   mnt=$(canonical "$(sed -n 's/^mountpoint=//p' <<<"$conf")")
   audit=$(sed -n 's/^audit_log=//p' <<<"$conf")
   key=$(state_key "$mnt")

@@ -14,6 +14,7 @@ import type { TreeInvalidation } from '../procfs/tree_invalidation.js';
 import { auditLogInside, parseDaemonArgs, type DaemonOptions } from './options.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
 import { resolveNodeName } from './node_name.js';
+import { locateAudispRemote } from '../fleet/audisp_process.js';
 import { serveSignals } from './signals.js';
 
 /** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
@@ -55,7 +56,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   const inside = auditLogInside(opts.mountpoint, opts.auditLog);
   if (inside !== undefined) return say(process.stderr, `nsproc: ${inside}`, 2);
   // mount.sh reads these two lines to learn what the daemon will use.
-  if (opts.dryRun) return say(process.stdout, `mountpoint=${opts.mountpoint}\naudit_log=${opts.auditLog}`, 0);
+  if (opts.dryRun) return say(process.stdout, dryRunLines(opts), 0);
   // An open inspector (node --inspect, NODE_OPTIONS) lets any local user run code in this
   // root process: never serve with one.
   if (inspector.url() !== undefined) {
@@ -97,6 +98,19 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   });
   process.stdout.write(`nsproc: mounted at ${opts.mountpoint} (pid ${process.pid}, audit log ${opts.auditLog})\n`);
   return 'serving';
+}
+
+/**
+ * What mount.sh asks before it starts the daemon: the paths, and with `--remote` and no
+ * `--audisp-remote`, whether an audisp-remote is there to run (`missing`: mount.sh fetches one).
+ */
+function dryRunLines(opts: DaemonOptions): string {
+  const lines = [`mountpoint=${opts.mountpoint}`, `audit_log=${opts.auditLog}`];
+  if (opts.remote !== null && opts.audispRemote === undefined) {
+    const found = locateAudispRemote(undefined, process.env['PATH'] ?? '');
+    lines.push(`audisp_remote=${typeof found === 'string' ? 'missing' : found.binary}`);
+  }
+  return lines.join('\n');
 }
 
 /**

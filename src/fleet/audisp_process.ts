@@ -51,6 +51,8 @@ export function locateAudispRemote(given: string | undefined, envPath: string): 
 function packageLibraryPath(dir: string): string {
   const found = PACKAGE_LIB_DIRS.flatMap((l) => {
     const base = path.join(dir, l);
+    // audispd-plugins alone has no lib/ (its libraries are the system's).
+    if (fs.statSync(base, { throwIfNoEntry: false })?.isDirectory() !== true) return [];
     const names = fs.readdirSync(base, { withFileTypes: true, encoding: 'utf8' }).filter((e) => e.isDirectory() && /-linux-gnu/.test(e.name));
     return names.map((e) => path.join(base, e.name));
   });

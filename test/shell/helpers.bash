@@ -258,36 +258,12 @@ fetch_ausearch() {
   export AUSEARCH_BIN AUSEARCH_LIBS
 }
 
-# The installable name of a Debian package: NAME, or NAMEt64 after the 64-bit time_t rename.
-_debian_name() {
-  local n
-  for n in "$1" "$1t64"; do
-    apt-cache policy "$n" 2>/dev/null | grep -q 'Candidate: [^(]' && { echo "$n"; return 0; }
-  done
-  return 1
-}
+# shellcheck source=../../scripts/_debian_fetch.bash
+source "$NSPROC_ROOT/scripts/_debian_fetch.bash"
 
+# audispd-plugins (audisp-remote) and libwrap0 (auditd links it): the fleet tests' aggregator.
 _fetch_audit_debs() {
-  local dir=$1 names=() n base out
-  command -v apt-get >/dev/null && command -v dpkg >/dev/null ||
-    { AUSEARCH_MISSING="apt-get and dpkg are needed to fetch Debian's auditd"; return 1; }
-  # audispd-plugins (audisp-remote) and libwrap0 (auditd links it): the fleet tests' aggregator.
-  for base in auditd libauparse0 libaudit1 audispd-plugins libwrap0; do
-    if ! n=$(_debian_name "$base"); then
-      apt-get update -qq >/dev/null 2>&1 || true
-      n=$(_debian_name "$base") || { AUSEARCH_MISSING="apt knows no package $base (nor ${base}t64)"; return 1; }
-    fi
-    names+=("$n")
-  done
-  rm -rf "$dir/debs" "$dir/root"
-  mkdir -p "$dir/debs" "$dir/root"
-  # As root, apt would hand the download to the _apt user, who cannot write here.
-  if ! out=$(cd "$dir/debs" && apt-get download -q -o APT::Sandbox::User=root "${names[@]}" 2>&1); then
-    AUSEARCH_MISSING="apt-get download ${names[*]} failed: $(tail -n 1 <<<"$out")"
-    return 1
-  fi
-  for n in "$dir"/debs/*.deb; do dpkg -x "$n" "$dir/root" || { AUSEARCH_MISSING="dpkg -x $n failed"; return 1; }; done
-  touch "$dir/.done"
+  debian_fetch "$1" auditd libauparse0 libaudit1 audispd-plugins libwrap0 || { AUSEARCH_MISSING=$DEBIAN_FETCH_ERROR; return 1; }
 }
 
 # ausearch ARGS…: the unpacked ausearch (after fetch_ausearch). It says on stderr that

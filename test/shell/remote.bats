@@ -117,3 +117,18 @@ same_records() {
   assert_contains "$stderr" "--remote: audisp-remote (Debian package audispd-plugins) is needed for --remote: $BATS_TEST_TMPDIR has no sbin/audisp-remote"
   ! is_mounted "$mnt"
 }
+
+@test "--remote with no audisp-remote on the machine: mount.sh fetches Debian's audispd-plugins into its deps dir (not installed), and the records arrive" {
+  if command -v audisp-remote >/dev/null || [[ -x /sbin/audisp-remote || -x /usr/sbin/audisp-remote ]]; then
+    skip "this machine has an audisp-remote of its own"
+  fi
+  export NSPROC_DEPS_DIR=$BATS_TEST_TMPDIR/deps
+  nsproc_mount --name hostA --remote "127.0.0.1:$AGG_PORT"
+  assert_contains "$(cat "$NSPROC_TMP/mount.out")" "nsproc: --remote: no audisp-remote here; fetching Debian's audispd-plugins into $NSPROC_DEPS_DIR/audispd-plugins (unpacked, not installed)"
+  [[ -x $NSPROC_DEPS_DIR/audispd-plugins/root/sbin/audisp-remote ]]
+  nsctl clone 1 net >/dev/null
+  same_records "$AUDIT_LOG" hostA
+  # The second start finds it there.
+  nsproc_mount --name hostB --remote "127.0.0.1:$AGG_PORT"
+  [[ $(cat "$NSPROC_TMP/mount.out") != *fetching* ]]
+}

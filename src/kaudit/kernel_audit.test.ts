@@ -38,7 +38,7 @@ function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', e
 let cleanups: (() => void)[] = [];
 afterEach(() => { cleanups.forEach((c) => c()); cleanups = []; });
 
-async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = [], read: HostBatch['procs'] = []) {
+async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = [], read: HostBatch['procs'][number][] = []) {
   const t = tempDir();
   const log = AuditLog.open({ path: t.log, clock: fixedClock({ sec: 1408577535, msec: 306 }), serialSpace: 'beside-kernel' });
   if (!log.ok) throw new Error(log.error.detail);

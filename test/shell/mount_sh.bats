@@ -154,14 +154,15 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   dir=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-user.XXXXXX")
   chmod 755 "$dir"
   cp "$MOUNT_SH" "$dir/mount.sh"
-  mkdir "$dir/scripts" && cp "$(dirname "$MOUNT_SH")/scripts/_prereqs.bash" "$dir/scripts/"
+  # What mount.sh sources beside it.
+  mkdir "$dir/scripts" && cp "$(dirname "$MOUNT_SH")"/scripts/_*.bash "$dir/scripts/"
   run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/mount.sh" "$dir/mnt"
   assert_equal "$status:$stderr" "1:nsproc: mount.sh needs root (uid 0), not uid 65534: it mounts with FUSE allow_other and the shipped fusermount, which is not setuid"
   run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/mount.sh" -u "$dir/mnt"
   assert_equal "$status" 1
   assert_contains "$stderr" "mount.sh needs root"
   assert_equal "$(ls -A "$dir" | tr '\n' ' ')" "mount.sh scripts "
-  assert_equal "$(ls -A "$dir/scripts")" _prereqs.bash
+  assert_equal "$(ls -A "$dir/scripts")" "$(ls -A "$(dirname "$MOUNT_SH")"/scripts/_*.bash | xargs -n 1 basename)"
   rm -rf "$dir"
 }
 

@@ -36,7 +36,7 @@ export interface BenchConfig {
   readonly r2: { singlePairs: number; batchPairs: number; perWrite: number; flags: string };
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
-  readonly r6: { seconds: number; rates: number[] };
+  readonly r6: { seconds: number; rates: number[]; unseenRuns: number };
   /** R7: records forwarded per round, latency samples (one command per write: r2.singlePairs). */
   readonly r7: { records: number; samples: number };
   /** R8: aggregated log sizes (records; the last one is the goal's), hosts, migrating containers. */
@@ -85,6 +85,7 @@ export function benchConfig(smoke: boolean): BenchConfig {
     r6: {
       seconds: num('NSPROC_BENCH_R6_SECONDS', 2),
       rates: list('NSPROC_BENCH_R6_RATES', [1000, 2000, 5000, 10000, 20000, 50000]),
+      unseenRuns: num('NSPROC_BENCH_R6_UNSEEN_RUNS', 200),
     },
     r7: {
       records: num('NSPROC_BENCH_R7_RECORDS', smoke ? 2000 : 200_000),

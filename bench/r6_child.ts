@@ -2,7 +2,7 @@
  * R6's measurement, run by r6_kernel_audit.ts under flock(1) on the kernel-audit lock (the
  * tests take it too: the kernel's audit settings are the machine's). Prints one JSON line.
  *
- *   node dist/bench/r6_child.js DIR SECONDS RATE,RATE,…
+ *   node dist/bench/r6_child.js DIR SECONDS RATE,RATE,… UNSEEN_RUNS
  *
  * 1. nsproc's rules are added (rules.ts, a state file in DIR), audit enabled if off.
  * 2. The kernel's cost alone: the burst (bench/c/unshare_loop.c, as fast as it can) with the
@@ -10,8 +10,12 @@
  * 3. nsproc --host --kernel-audit (the rules are already there) with its debug socket: the
  *    burst at each RATE for SECONDS; after each, the daemon's CPU (utime+stime, all threads)
  *    and its kernel-audit counters: events received, lost (gaps, kernel lost, overruns).
+ *    Then UNSEEN_RUNS × `unshare -n true`, one at a time: whether each one's unshare event has
+ *    its INIT_NET, an NSPROC_NS_UNSEEN record, or neither, and how long after the event's
+ *    own time (its audit stamp) it was in the log.
  * 4. Unmount, remove the rules, restore the enabled flag — also on failure.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -21,6 +25,7 @@ import { buildC } from './_cbuild.js';
 import { runOk, startNsprocHost } from './_proc.js';
 
 interface Step { rate: number; achieved: number; events: number; lost: number; cpuUsPerEvent: number }
+interface Unseen { runs: number; seen: number; unseen: number; neither: number; noEvent: number; ms: number[] }
 
 function cpuSeconds(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -43,8 +48,46 @@ async function burst(loop: string, n: number, rate: number): Promise<{ secs: num
   return { secs: secs!, sys: sys! };
 }
 
+/**
+ * `unshare -n true`, one at a time: each one's unshare event (found by its pid), read back
+ * from the log (polled every ms) as soon as its SYSCALL line is there (a kernel event is
+ * written whole, in one write).
+ */
+async function unseenRuns(auditLog: string, runs: number): Promise<Unseen> {
+  const out: Unseen = { runs, seen: 0, unseen: 0, neither: 0, noEvent: 0, ms: [] };
+  for (let i = 0; i < runs; i++) {
+    const from = fs.statSync(auditLog).size;
+    const t0 = Date.now();
+    const child = spawn('unshare', ['-n', 'true'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    const syscall = new RegExp(`^type=SYSCALL msg=audit\\((\\d+)\\.(\\d{3}):(\\d+)\\): .* syscall=272 .* pid=${child.pid!} `, 'm');
+    let found = false;
+    while (!found && Date.now() - t0 < 5000) {
+      const fd = fs.openSync(auditLog, 'r');
+      const buf = Buffer.alloc(fs.fstatSync(fd).size - from);
+      fs.readSync(fd, buf, 0, buf.length, from);
+      fs.closeSync(fd);
+      const text = buf.toString();
+      const m = syscall.exec(text);
+      if (m) {
+        found = true;
+        out.ms.push(Date.now() - (Number(m[1]) * 1000 + Number(m[2])));
+        const lines = text.split('\n').filter((l) => l.includes(`msg=audit(${m[1]}.${m[2]}:${m[3]}):`));
+        if (lines.some((l) => l.startsWith('type=AUDIT_NS_INIT_NET '))) out.seen++;
+        else if (lines.some((l) => l.startsWith('type=NSPROC_NS_UNSEEN ') && l.includes(' types=net '))) out.unseen++;
+        else out.neither++;
+      } else {
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    if (!found) out.noEvent++;
+    await exited;
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  const [dir, secondsArg, ratesArg] = process.argv.slice(2);
+  const [dir, secondsArg, ratesArg, unseenArg] = process.argv.slice(2);
   const seconds = Number(secondsArg);
   const rates = ratesArg!.split(',').map(Number);
   const loop = (await buildC()).unshareLoop;
@@ -70,7 +113,8 @@ async function main(): Promise<void> {
       const events = after.events - before.events;
       steps.push({ rate, achieved: n / b.secs, events, lost, cpuUsPerEvent: ((cpuSeconds(served.pid) - cpu0) * 1e6) / Math.max(events, 1) });
     }
-    process.stdout.write(`${JSON.stringify({ alone: { rate: n0 / alone.secs, sysUsPerCall: (alone.sys * 1e6) / n0 }, steps })}\n`);
+    const unseen = await unseenRuns(served.auditLog, Number(unseenArg ?? 200));
+    process.stdout.write(`${JSON.stringify({ alone: { rate: n0 / alone.secs, sysUsPerCall: (alone.sys * 1e6) / n0 }, steps, unseen })}\n`);
   } finally {
     await served?.stop();
     const r = removeRules(c.value, installed.value, path.join(dir!, 'kernel-audit-rules'));

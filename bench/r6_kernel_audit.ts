@@ -16,7 +16,13 @@ const LOCK = '/run/lock/nsproc-kernel-audit-tests.lock';
 interface Result {
   alone: { rate: number; sysUsPerCall: number };
   steps: { rate: number; achieved: number; events: number; lost: number; cpuUsPerEvent: number }[];
+  unseen: { runs: number; seen: number; unseen: number; neither: number; noEvent: number; ms: number[] };
 }
+
+const percentile = (xs: readonly number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? null : s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
 
 export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: string) => void): Promise<Row[]> {
   if (cfg.smoke) {
@@ -26,7 +32,7 @@ export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: s
     return [row({ id: 'R6.rate', metric: 'R6 --kernel-audit events/s kept up with, no loss', nsproc: null, baseline: null, note: 'not run in --smoke: it turns kernel audit on for the whole machine' })];
   }
   const child = path.join(REPO, 'dist/bench/r6_child.js');
-  const r = await run('flock', ['-w', '600', '-E', '75', LOCK, process.execPath, child, dir, String(cfg.r6.seconds), cfg.r6.rates.join(',')], { timeoutMs: 900_000 });
+  const r = await run('flock', ['-w', '600', '-E', '75', LOCK, process.execPath, child, dir, String(cfg.r6.seconds), cfg.r6.rates.join(','), String(cfg.r6.unseenRuns)], { timeoutMs: 900_000 });
   if (r.code !== 0) {
     const why = r.code === 75 ? `another run holds ${LOCK}` : r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`;
     log(`R6 skipped: ${why}`);
@@ -37,6 +43,10 @@ export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: s
   const clean = res.steps.filter((s) => s.lost === 0);
   const best = clean.reduce<Result['steps'][number] | null>((b, s) => (b === null || s.achieved > b.achieved ? s : b), null);
   const rates = res.steps.map((s) => `${s.rate}/s: ${s.lost} lost`).join(', ');
+  const u = res.unseen;
+  const p50 = percentile(u.ms, 50);
+  const p99 = percentile(u.ms, 99);
+  log(`R6 unshare -n true × ${u.runs}: INIT_NET ${u.seen}, NSPROC_NS_UNSEEN ${u.unseen}, neither ${u.neither}, no event ${u.noEvent}; event → log p50 ${p50} ms, p99 ${p99} ms`);
   return [
     row({
       id: 'R6.rate', metric: 'R6 --kernel-audit unshare events/s kept up with, no loss [vs the burst with no reader]',
@@ -46,5 +56,12 @@ export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: s
       id: 'R6.cpu', metric: 'R6 --kernel-audit daemon CPU per kernel event [µs] vs the kernel\'s own per audited unshare',
       nsproc: best?.cpuUsPerEvent ?? null, baseline: res.alone.sysUsPerCall,
     }),
+    row({
+      id: 'R6.unseen', metric: `R6 \`unshare -n true\` × ${u.runs}: events with neither INIT_NET nor NSPROC_NS_UNSEEN`,
+      nsproc: u.neither + u.noEvent, baseline: null, goal: '0', pass: u.neither + u.noEvent === 0,
+      note: `INIT_NET seen ${u.seen}, unseen recorded ${u.unseen}, neither ${u.neither}, no event in the log ${u.noEvent}`,
+    }),
+    row({ id: 'R6.unseen.p50', metric: 'R6 … its event (with INIT_NET or NSPROC_NS_UNSEEN) in the log after the event\'s audit stamp, p50 [ms]', nsproc: p50, baseline: null }),
+    row({ id: 'R6.unseen.p99', metric: 'R6 … p99 [ms]', nsproc: p99, baseline: null }),
   ];
 }

@@ -4,10 +4,12 @@
  * FUSE. It posts {@link ReaderMessage}s: whole kernel events and what was lost. It loads no
  * fuse-native (the addon aborts in worker threads): only src/kaudit/ and the libc module.
  *
- * Loop: recv for up to 50 ms; every round end quiet events and report old gaps; every
- * {@link LOST_POLL_MS} read the kernel's lost counter; post at most {@link BATCH_MS} after
- * the first thing pending (or at once past {@link BATCH_MAX} events), and an empty message
- * when recv found nothing (the main thread learns how far the reader has got).
+ * Loop: recv for up to 50 ms (without waiting while whole events are pending: a lone event
+ * goes out at once, not after the next recv's timeout); every round end quiet events and
+ * report old gaps; every {@link LOST_POLL_MS} read the kernel's lost counter; post once the
+ * socket is empty, at most {@link BATCH_MS} after the first thing pending (or at once past
+ * {@link BATCH_MAX} events), and an empty message when recv found nothing (the main thread
+ * learns how far the reader has got).
  */
 import { parentPort } from 'node:worker_threads';
 import type { KernelEvent } from './assembler.js';
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   let lastYield = Date.now();
   try {
     while (!stopping) {
-      const r = mc.value.receive();
+      const r = mc.value.receive(stream.pending === 0);
       const now = Date.now();
       if (!r.ok) throw new Error(r.error.detail);
       if (r.value.kind === 'records') stream.records(r.value.records, now);

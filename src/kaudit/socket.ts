@@ -174,9 +174,12 @@ export class AuditMulticast {
     return { ok: true, value: new AuditMulticast(sys, s.value) };
   }
 
-  /** One datagram's records (unparsable messages are skipped), a timeout, or an overrun. */
-  receive(): Outcome<Received> {
-    const r = this.sys.recv(this.fd, this.buf);
+  /**
+   * One datagram's records (unparsable messages are skipped), a timeout, or an overrun.
+   * @param wait false: do not wait (MSG_DONTWAIT), 'timeout' when nothing is queued now
+   */
+  receive(wait = true): Outcome<Received> {
+    const r = this.sys.recv(this.fd, this.buf, wait ? 0 : libc.MSG_DONTWAIT);
     if (!r.ok) {
       if (r.errno === 'ENOBUFS') return { ok: true, value: { kind: 'overrun' } };
       if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { ok: true, value: { kind: 'timeout' } };

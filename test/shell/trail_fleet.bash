@@ -11,6 +11,7 @@
 #          model gives a freed inode to the next namespace, as the kernel does).
 # Usage: trail_fleet.bash OUTDIR   → OUTDIR/hostA.log hostB.log hostC.log (fixed clocks and boot
 # ids: the same bytes on every run). Needs root (FUSE mounts); every mount is gone at exit.
+# TRAIL_FLEET_DAEMON_ARGS: more options for every daemon (words), e.g. --remote to an aggregator.
 set -euo pipefail
 export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -33,7 +34,8 @@ UUID_TWO=9f8e7d6c-5b4a-4c3d-8e2f-1a0b9c8d7e6f
 host() {
   local m=$work/$1
   mounts+=("$m")
-  "$ROOT/mount.sh" "$m" --name "$1" --boot-id "$2" --clock "fixed:$3" --audit-log "$work/$1.log" >/dev/null
+  # shellcheck disable=SC2086 # words
+  "$ROOT/mount.sh" "$m" --name "$1" --boot-id "$2" --clock "fixed:$3" --audit-log "$work/$1.log" ${TRAIL_FLEET_DAEMON_ARGS:-} >/dev/null
   export NSPROC_MNT=$m
 }
 nsctl() { "$ROOT/nsctl" "$@"; }

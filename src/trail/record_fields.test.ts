@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containerFields, daemonFields, delFields, initFields, nsFields, nsInfoHead, virtFields } from './record_fields.js';
 
@@ -55,6 +56,15 @@ describe('record fields', () => {
   it('virtFields reads libvirt\'s text as key=value pairs, vm="NAME" without quotes', () => {
     const v = virtFields(...at(`type=VIRT_CONTROL msg=audit(1.000:17): pid=1 uid=0 auid=4294967295 ses=4294967295 subj=kernel msg='virt=lxc op=init vm="my web" uuid=U vm-pid=4 init-pid=4 pid-ns=4026531846'`))!;
     expect([v.pid, v.auid, v.f.get('op'), v.f.get('vm'), v.f.get('pid-ns')]).toEqual([1, 4294967295, 'init', 'my web', '4026531846']);
+  });
+
+  it('virtFields reads the pairs as the regular expression of their definition finds them, whatever the text', () => {
+    const oracle = (text: string) => new Map([...text.matchAll(/([A-Za-z0-9_-]+)=("[^"]*"|\S*)/g)].map((m) => [m[1]!, m[2]!.startsWith('"') ? m[2]!.slice(1, -1) : m[2]!]));
+    const unit = fc.constantFrom('a', 'Z', '9', '_', '-', '=', '"', ' ', '\t', '\u00a0', '\u3000', "'", '.', 'é');
+    fc.assert(fc.property(fc.string({ unit, maxLength: 40 }), (text) => {
+      const v = virtFields(...at(`type=VIRT_CONTROL msg=audit(1.000:17): pid=1 uid=0 auid=0 ses=1 subj=k msg='${text}'`))!;
+      expect([...v.f]).toEqual([...oracle(text)]);
+    }), { numRuns: 2000 });
   });
 
   it('containerFields reads a quoted cgroup, a hex one (it held a blank), and the namespaces after it', () => {

@@ -129,11 +129,7 @@ export class TrailIndex {
   /** Something traced is among these namespaces (or is this container). */
   relevant(ns: readonly (Ns | undefined)[], c: Container | null): boolean {
     if (c !== null && c.traced) return true;
-    for (const n of ns) {
-      if (n === undefined || n.initial) continue;
-      if (n.traced) return true;
-      for (const x of n.containers) if (x.traced) return true;
-    }
+    for (const n of ns) if (n !== undefined && tracedNs(n)) return true;
     return false;
   }
 
@@ -327,7 +323,7 @@ export class TrailIndex {
       syscall: bySyscall ? s.name : null,
     };
     this.proc(boot, f.pid).auid = f.auid;
-    if (n.traced || this.relevant([n], null)) this.showCreated(n);
+    if (n.traced || tracedNs(n)) this.showCreated(n);
   }
 
   private del(typeIdx: number, boot: Boot, at: At, h: LineHeader, text: string, end: number): void {
@@ -342,7 +338,9 @@ export class TrailIndex {
     // Its processes exited or left it; a pid seen after this is another process (or that one elsewhere).
     for (const p of n.procs) if (lastSeenIn(p, n)) boot.procs.delete(p.pid);
     n.procs = [];
-    this.push({ at, boot, event: 'freed', ns: [n], pid: f.pid, auid: f.auid, container: n.containers[0] ?? null, detail: {} });
+    // Tested before the entry is made: most namespaces freed are nothing the trail is about.
+    const c = n.containers[0] ?? null;
+    if ((c !== null && c.traced) || tracedNs(n)) this.entries.push({ at, boot, event: 'freed', ns: [n], pid: f.pid, auid: f.auid, container: c, detail: {} });
     for (const c of n.containers) this.containers.nsFreed(c, at);
   }
 
@@ -403,6 +401,14 @@ export class TrailIndex {
     if (t === undefined) byName.set(name, { count: 1, first: ev.at, last: ev.at });
     else { t.count++; t.last = ev.at; }
   }
+}
+
+/** The trail is about this namespace: it, or a container it belongs to, was asked for (never a boot's initial one). */
+function tracedNs(n: Ns): boolean {
+  if (n.initial) return false;
+  if (n.traced) return true;
+  for (const x of n.containers) if (x.traced) return true;
+  return false;
 }
 
 /** `p` is its boot's process of that pid and was last seen in `n`. */

@@ -183,7 +183,8 @@ export function virtFields(text: string, body: number, end = text.length): VirtF
   const at = text.indexOf(" msg='", body - 1);
   if (a === null || at < 0 || at + 6 > end || text.charCodeAt(end - 1) !== 39 /* ' */) return null;
   const msg = text.slice(at + 6, Math.max(at + 6, end - 1));
-  return { ...a, text: msg, f: keyValues(msg) };
+  // Not `...a`: a spread copies generically, and this runs for every VIRT_CONTROL.
+  return { pid: a.pid, uid: a.uid, auid: a.auid, text: msg, f: keyValues(msg) };
 }
 
 /**

@@ -10,7 +10,9 @@
  *   - `stats` → `{"handlers": {OP: {count, maxMs, totalMs}}, "eventLoop": {maxMs,
  *     p99Ms, meanMs}}`, measured since the previous `stats` (which resets them), and the
  *     system's own counters since start when it has some (`"counters"`: host mode's
- *     `kernelAudit`, src/kaudit/kernel_audit.ts: events, logged, lost …).
+ *     `namespaces`, src/host/ns_census.ts: atStart, seen, createdUnseen, inferredMissed; and
+ *     with --kernel-audit `kernelAudit`, src/kaudit/kernel_audit.ts: events, logged, lost,
+ *     unseen …).
  *   Read-only for the model. It runs on the same thread as the FUSE handlers,
  *   which are synchronous, so a dump is always one state between two requests.
  *   Not a control-file command on purpose: nsctl is the product's contract

@@ -203,24 +203,25 @@ export class KernelAudit {
   private async handle(host: KernelAuditHost, ms: readonly EventsMessage[]): Promise<void> {
     for (const m of ms) if (m.high !== null) this.log.noteKernelSerial(m.high);
     const items: LogItem[] = ms.flatMap((m) => m.lost.map((l) => this.lostRecord(l)));
-    const picked: { e: KernelEvent; sys: SyscallInfo; at: number }[] = [];
+    const picked: { e: KernelEvent; sys: SyscallInfo; at: number; target: number | null }[] = [];
+    const before = allTasks(host.state);
     for (const e of ms.flatMap((m) => m.events)) {
       this.stats.events++;
       const at = e.records.findIndex((r) => r.type === AUDIT_SYSCALL);
       const sys = at < 0 ? null : parseSyscall(e.records[at]!.message);
       if (sys === null) this.stats.noSyscall++;
       else if (this.opts.keys !== null && !sys.keys.some((k) => this.opts.keys!.includes(k))) this.stats.filtered++;
-      else picked.push({ e, sys, at });
+      else picked.push({ e, sys, at, target: sys.nsOp ? targetPid(sys, before) : null });
     }
     // One rescan for every clone/unshare/setns of the batch: its processes (and new children) now.
-    const rescan = new Set(picked.flatMap(({ sys }) => nsPids(sys)));
+    const rescan = new Set(picked.flatMap(({ sys, target }) => nsPids(sys, target)));
     if (rescan.size > 0) {
       const r = await host.rescanNow([...rescan]);
       this.hold(r.events, r.batches);
     }
     const tasks = allTasks(host.state);
-    for (const { e, sys, at } of picked) {
-      const events = sys.nsOp ? this.held.claim((x) => explains(sys, x, (pid) => tasks.has(pid))) : [];
+    for (const { e, sys, at, target } of picked) {
+      const events = sys.nsOp ? this.held.claim((x) => explains(sys, x, (pid) => tasks.has(pid), target)) : [];
       this.stats.claimed += events.length;
       const t = tasks.get(sys.pid);
       if (!events.some((x) => x.kind === 'ns-info' && x.pid === sys.pid)) {
@@ -230,8 +231,8 @@ export class KernelAudit {
       const lines = e.records.map(formatKernelRecord);
       const after = lines.slice(at + 1);
       if (sys.nsOp) {
-        const target = tasks.get(targetPid(sys));
-        const unseen = unseenTypes(sys, target !== undefined && !target.host?.nsDenied, this.seen, e.sec * 1000 + e.msec - CLOCK_SLACK_MS);
+        const t = target === null ? undefined : tasks.get(target);
+        const unseen = unseenTypes(sys, target, t !== undefined && !t.host?.nsDenied, this.seen, e.sec * 1000 + e.msec - CLOCK_SLACK_MS);
         if (unseen !== null) after.unshift(this.unseenRecord(e, sys, unseen, e.records[at]!.message));
       }
       items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after });
@@ -285,11 +286,11 @@ export class KernelAudit {
  * them), a clone's child NS_INFO when it asked for new namespaces, and the DELs of
  * namespaces an unshare or setns left (its caller still lives: not an exit's).
  * @param alive whether a pid is a live process now
+ * @param child a clone's child as the host numbers it (ns_unseen.ts: targetPid), null when unknown
  */
-export function explains(sys: SyscallInfo, e: ModelEvent, alive: (pid: number) => boolean): boolean {
+export function explains(sys: SyscallInfo, e: ModelEvent, alive: (pid: number) => boolean, child: number | null = sys.exit): boolean {
   const asked = (flag: number) => sys.nsFlags === null || (sys.nsFlags & flag) !== 0;
   if (sys.nsOp === 'clone') {
-    const child = sys.exit;
     if (e.kind === 'ns-created') return e.actor.pid === child && asked(e.type.flag);
     return e.kind === 'ns-info' && e.pid === child && (sys.nsFlags === null || (sys.nsFlags & CLONE_NEW_ANY) !== 0);
   }
@@ -301,10 +302,10 @@ export function explains(sys: SyscallInfo, e: ModelEvent, alive: (pid: number) =
 /** Every CLONE_NEW* flag of Linux 6.x (modern's table: CLONE_NEW_MASK). */
 const CLONE_NEW_ANY = profileTypes('modern').cloneNewMask;
 
-/** The processes a clone/unshare/setns changed: the caller, and a clone's child. */
-function nsPids(sys: SyscallInfo): number[] {
+/** The processes a clone/unshare/setns changed: the caller, and a clone's child (as the host numbers it). */
+function nsPids(sys: SyscallInfo, child: number | null): number[] {
   if (sys.nsOp === null) return [];
-  return sys.nsOp === 'clone' && sys.exit > 0 ? [sys.pid, sys.exit] : [sys.pid];
+  return sys.nsOp === 'clone' && child !== null && child > 0 ? [sys.pid, child] : [sys.pid];
 }
 
 function addRules(stateFile: string, say: (line: string) => void): Installed {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelEvent } from '../model/events.js';
 import { profileTypes } from '../model/nstypes.js';
+import type { Task } from '../model/state.js';
 import { madeTypes, targetPid, unseenLine, unseenTypes } from './ns_unseen.js';
 import { Sightings } from './sightings.js';
 import { parseSyscall } from './syscall_record.js';
@@ -30,8 +31,16 @@ describe('madeTypes: the namespace types from the flags the kernel logged', () =
     expect(madeTypes(sys(fields))).toEqual(want);
   });
 
-  it("names the child for a clone, the caller otherwise", () => {
-    expect([targetPid(sys('syscall=56 success=yes exit=11 a0=40000011')), targetPid(sys('syscall=272 success=yes exit=0 a0=40000000'))]).toEqual([11, 10]);
+  it('names the child for a clone, the caller otherwise', () => {
+    expect([targetPid(sys('syscall=56 success=yes exit=11 a0=40000011'), new Map()), targetPid(sys('syscall=272 success=yes exit=0 a0=40000000'), new Map())]).toEqual([11, 10]);
+  });
+
+  it("a clone by a process in a child pid namespace returns the child's pid there: the host's is its child's with that pid", () => {
+    // Host pid 10 is pid 1 of its pid namespace; its child 501 there is pid 2.
+    const child = { nrs: [501, 2] } as unknown as Task;
+    const tasks = new Map([[10, { nrs: [10, 1], children: new Set([child]) } as unknown as Task], [501, child]]);
+    expect(targetPid(sys('syscall=56 success=yes exit=2 a0=40000011'), tasks)).toBe(501);
+    expect(targetPid(sys('syscall=56 success=yes exit=3 a0=40000011'), tasks)).toBeNull();
   });
 });
 
@@ -42,6 +51,7 @@ describe('unseenTypes', () => {
   const setns = sys('syscall=308 success=yes exit=0 a0=3 a1=40000000');
   const fork = sys('syscall=56 success=yes exit=11 a0=1200011 a1=0');
   const T = 1_000_000;
+  const u = (x: typeof fork, readNow: boolean, s: Sightings, since: number) => unseenTypes(x, targetPid(x, new Map()), readNow, s, since);
   const seen = (events: ModelEvent[], reads: number[] = [], at = T) => {
     const s = new Sightings();
     s.note(events, reads, at);
@@ -49,47 +59,51 @@ describe('unseenTypes', () => {
   };
 
   it('an unshare whose process was gone before it was read: every type it made', () => {
-    expect(unseenTypes(unshareNetMnt, false, seen([]), T)).toEqual(['net', 'mnt']);
+    expect(u(unshareNetMnt, false, seen([]), T)).toEqual(['net', 'mnt']);
   });
 
   it('the types whose INIT by the caller came since the syscall were seen; the others not', () => {
-    expect(unseenTypes(unshareNetMnt, false, seen([init('net', 10)]), T)).toEqual(['mnt']);
-    expect(unseenTypes(unshareNetMnt, false, seen([init('net', 10), init('mnt', 10)]), T)).toBeNull();
+    expect(u(unshareNetMnt, false, seen([init('net', 10)]), T)).toEqual(['mnt']);
+    expect(u(unshareNetMnt, false, seen([init('net', 10), init('mnt', 10)]), T)).toBeNull();
   });
 
   it("an INIT from before the syscall, or another process's, is not its own", () => {
-    expect(unseenTypes(unshareNetMnt, false, seen([init('net', 10), init('mnt', 10)], [], T - 1), T)).toEqual(['net', 'mnt']);
-    expect(unseenTypes(unshareNetMnt, false, seen([init('net', 99), init('mnt', 99)]), T)).toEqual(['net', 'mnt']);
+    expect(u(unshareNetMnt, false, seen([init('net', 10), init('mnt', 10)], [], T - 1), T)).toEqual(['net', 'mnt']);
+    expect(u(unshareNetMnt, false, seen([init('net', 99), init('mnt', 99)]), T)).toEqual(['net', 'mnt']);
   });
 
   it('each INIT answers one syscall: a second unshare of the same process is unseen', () => {
     const s = seen([init('net', 10)]);
     const unshareNet = sys('syscall=272 success=yes exit=0 a0=40000000 a1=0');
-    expect([unseenTypes(unshareNet, false, s, T), unseenTypes(unshareNet, false, s, T)]).toEqual([null, ['net']]);
+    expect([u(unshareNet, false, s, T), u(unshareNet, false, s, T)]).toEqual([null, ['net']]);
+  });
+
+  it('a clone whose child nsproc cannot name (under a child pid namespace, not read): every type unseen', () => {
+    expect(unseenTypes(cloneNet, null, false, seen([init('net', 11)]), T)).toEqual(['net']);
   });
 
   it('a process alive and read now was seen, whatever it made', () => {
-    expect(unseenTypes(unshareNetMnt, true, seen([]), T)).toBeNull();
+    expect(u(unshareNetMnt, true, seen([]), T)).toBeNull();
   });
 
   it("a clone's child: its INIT; a fork made nothing to see", () => {
-    expect(unseenTypes(cloneNet, false, seen([init('net', 10)]), T)).toEqual(['net']);
-    expect(unseenTypes(cloneNet, false, seen([init('net', 11)]), T)).toBeNull();
-    expect(unseenTypes(fork, false, seen([]), T)).toBeNull();
+    expect(u(cloneNet, false, seen([init('net', 10)]), T)).toEqual(['net']);
+    expect(u(cloneNet, false, seen([init('net', 11)]), T)).toBeNull();
+    expect(u(fork, false, seen([]), T)).toBeNull();
   });
 
   it('clone3: a child read since, or with an INIT or NS_INFO, was seen; else types=unknown', () => {
-    expect(unseenTypes(clone3, false, seen([]), T)).toBe('unknown');
-    expect(unseenTypes(clone3, false, seen([], [11]), T)).toBeNull();
-    expect(unseenTypes(clone3, false, seen([], [11], T - 5), T)).toBe('unknown');
-    expect(unseenTypes(clone3, false, seen([init('uts', 11)]), T)).toBeNull();
-    expect(unseenTypes(clone3, false, seen([info(11)]), T)).toBeNull();
+    expect(u(clone3, false, seen([]), T)).toBe('unknown');
+    expect(u(clone3, false, seen([], [11]), T)).toBeNull();
+    expect(u(clone3, false, seen([], [11], T - 5), T)).toBe('unknown');
+    expect(u(clone3, false, seen([init('uts', 11)]), T)).toBeNull();
+    expect(u(clone3, false, seen([info(11)]), T)).toBeNull();
   });
 
   it("setns: the caller's NS_INFO since the syscall, or the caller alive now", () => {
-    expect(unseenTypes(setns, false, seen([]), T)).toEqual(['net']);
-    expect(unseenTypes(setns, false, seen([info(10)]), T)).toBeNull();
-    expect(unseenTypes(setns, true, seen([]), T)).toBeNull();
+    expect(u(setns, false, seen([]), T)).toEqual(['net']);
+    expect(u(setns, false, seen([info(10)]), T)).toBeNull();
+    expect(u(setns, true, seen([]), T)).toBeNull();
   });
 });
 

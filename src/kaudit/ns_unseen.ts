@@ -12,6 +12,7 @@
 import { rawLine } from '../audit/format.js';
 import { fieldValue } from '../audit/record_text.js';
 import { profileTypes, type NsName } from '../model/nstypes.js';
+import type { Task } from '../model/state.js';
 import type { Sightings } from './sightings.js';
 import type { SyscallInfo } from './syscall_record.js';
 
@@ -40,16 +41,26 @@ export function madeTypes(sys: SyscallInfo): NsName[] | 'unknown' {
 }
 
 /**
- * The process whose namespaces show what the syscall did: a clone's child (its return
- * value), else the caller.
+ * The process whose namespaces show what the syscall did, as the host numbers it: the caller
+ * (the record's `pid` is from the initial pid namespace), or a clone's child. clone returns the
+ * child's pid in the caller's pid namespace (its NSpid's last); for a caller below the initial
+ * one, the child is the one of its children (as host mode read them) with that pid there.
+ * @param tasks host mode's processes
+ * @returns the pid, or null: a clone's child that host mode has not read under a caller in a child pid namespace
  */
-export function targetPid(sys: SyscallInfo): number {
-  return sys.nsOp === 'clone' ? sys.exit : sys.pid;
+export function targetPid(sys: SyscallInfo, tasks: ReadonlyMap<number, Task>): number | null {
+  if (sys.nsOp !== 'clone') return sys.pid;
+  const caller = tasks.get(sys.pid);
+  if (!caller || caller.nrs.length <= 1) return sys.exit;
+  const level = caller.nrs.length - 1;
+  for (const c of caller.children ?? []) if (c.nrs[level] === sys.exit) return c.nrs[0]!;
+  return null;
 }
 
 /**
  * Which of the types the syscall made nsproc did not see, taking what it saw of them from
  * `seen` (so that a later syscall of the same process is not taken for seen by it).
+ * `pid` is {@link targetPid}'s (null: a child nsproc cannot name, so it never read it).
  * - The target is alive and was read now (`readNow`): all seen (its namespaces are known).
  * - unshare, clone with known flags: each type with an INIT by the target since the syscall.
  * - setns: an NS_INFO of the caller since the syscall (its namespaces changed and were read).
@@ -59,10 +70,10 @@ export function targetPid(sys: SyscallInfo): number {
  * @param sinceMs the syscall's time (its audit stamp); what was seen before it is older
  * @returns the unseen types, 'unknown', or null when nothing was unseen
  */
-export function unseenTypes(sys: SyscallInfo, readNow: boolean, seen: Sightings, sinceMs: number): NsName[] | 'unknown' | null {
+export function unseenTypes(sys: SyscallInfo, pid: number | null, readNow: boolean, seen: Sightings, sinceMs: number): NsName[] | 'unknown' | null {
   const made = madeTypes(sys);
-  const pid = targetPid(sys);
   if (made !== 'unknown' && made.length === 0) return null;
+  if (pid === null) return made;
   if (sys.nsOp === 'setns') return seen.takeInfo(pid, sinceMs) || readNow ? null : made;
   if (made === 'unknown') {
     const any = TYPES.filter((t) => seen.takeInit(pid, t.name, sinceMs)).length > 0;

@@ -47,4 +47,12 @@ describe('HeldEvents', () => {
     expect(h.claim((e) => e.kind !== 'ns-freed')).toEqual([init(10, 9n), info(10)]);
     expect(h.due(100, 100)).toEqual([del(10, 9n)]);
   });
+
+  it('through: what is held up to the last INIT of the serials a record names, in order; the rest stays', () => {
+    const h = new HeldEvents();
+    h.hold([info(11), init(10, 9n), init(12, 8n), info(12)], 0);
+    expect(h.through(new Set([9n, 7n]))).toEqual([info(11), init(10, 9n)]);
+    expect(h.through(new Set([7n]))).toEqual([]);
+    expect(h.drain()).toEqual([init(12, 8n), info(12)]);
+  });
 });

@@ -61,6 +61,21 @@ export class HeldEvents {
     return this.items.splice(0, n).map((h) => h.event);
   }
 
+  /**
+   * The held events up to and including the last held INIT of any of these serials, in order:
+   * a record about to be logged names them, and a serial's INIT comes before any other record
+   * of it (a kernel event's NS_INFO may name a namespace whose INIT waits here, made by an
+   * earlier syscall that no event claimed it for).
+   */
+  through(snums: ReadonlySet<bigint>): ModelEvent[] {
+    let n = 0;
+    for (let i = 0; i < this.items.length; i++) {
+      const e = this.items[i]!.event;
+      if (e.kind === 'ns-created' && snums.has(e.snum)) n = i + 1;
+    }
+    return this.items.splice(0, n).map((h) => h.event);
+  }
+
   /** Everything held (at stop). */
   drain(): ModelEvent[] {
     return this.items.splice(0).map((h) => h.event);

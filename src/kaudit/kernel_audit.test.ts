@@ -7,6 +7,7 @@ import { tempDir } from '../audit/_test_io.js';
 import type { ModelEvent } from '../model/events.js';
 import type { HostBatch } from '../model/host_observation.js';
 import { booted } from '../model/_test_util.js';
+import { allTasks } from '../model/state.js';
 import type { KernelEvent } from './assembler.js';
 import { CLAIM_MS } from './held_events.js';
 import { explains, KernelAudit, type KernelAuditHost, type KernelAuditOptions, type ReaderPort } from './kernel_audit.js';
@@ -101,6 +102,19 @@ describe('KernelAudit', () => {
     expect(rescans).toEqual([]);
     expect(lines().map((l) => l.split(' ')[0])).toEqual(['type=SYSCALL', 'type=NS_INFO', 'type=PROCTITLE', 'type=EOE', 'type=SYSCALL', 'type=PROCTITLE', 'type=EOE']);
     expect(ka.stats).toMatchObject({ logged: 2, withoutNsInfo: 1 });
+  });
+
+  it("an event's NS_INFO never names a namespace before its INIT: a held INIT it names is logged first, as nsproc's own", async () => {
+    const { ka, deliver, lines } = await setup();
+    const net = booted({ profile: 'modern' }).types.byName.get('net')!;
+    const pid1Net = allTasks(booted({ profile: 'modern' })).get(1)!.ns.net!.snum;
+    // pid 1's namespace, first seen through pid 77 (an unshare no event claimed it for), still held.
+    ka.hostEvents([{ kind: 'ns-created', type: net, snum: pid1Net, oldSnum: 3n, actor: { pid: 77, uid: 0, auid: 0, ses: 0, subj: '?' } }], []);
+    await deliver({ events: [syscallEvent(60, 59, 1, 'exec')] });
+    expect(lines().map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'type=AUDIT_NS_INIT_NET msg=audit(1408577535.306:2147483648):', 'type=SYSCALL msg=audit(1796153311.663:60):',
+      'type=NS_INFO msg=audit(1796153311.663:60):', 'type=PROCTITLE msg=audit(1796153311.663:60):', 'type=EOE msg=audit(1796153311.663:60):',
+    ]);
   });
 
   it('--kernel-audit-keys: only events with one of the keys; events without SYSCALL are never logged', async () => {

@@ -220,7 +220,10 @@ export class KernelAudit {
       this.hold(r.events, r.batches);
     }
     const tasks = allTasks(host.state);
-    for (const { e, sys, at, target } of picked) {
+    for (const p of picked) {
+      const { e, sys, at } = p;
+      // A child under a caller in a child pid namespace may have been read only now (the scanner's read of its fork came with the rescan).
+      const target = p.target ?? (sys.nsOp ? targetPid(sys, tasks) : null);
       const events = sys.nsOp ? this.held.claim((x) => explains(sys, x, (pid) => tasks.has(pid), target)) : [];
       this.stats.claimed += events.length;
       const t = tasks.get(sys.pid);
@@ -235,6 +238,8 @@ export class KernelAudit {
         const unseen = unseenTypes(sys, target, t !== undefined && !t.host?.nsDenied, this.seen, e.sec * 1000 + e.msec - CLOCK_SLACK_MS);
         if (unseen !== null) after.unshift(this.unseenRecord(e, sys, unseen, e.records[at]!.message));
       }
+      // What the event's records name must have its INIT in the log first.
+      items.push(...this.held.through(named(events)));
       items.push({ kind: 'kernel-event', stamp: e, before: lines.slice(0, at + 1), events, after });
       this.stats.logged++;
     }
@@ -301,6 +306,18 @@ export function explains(sys: SyscallInfo, e: ModelEvent, alive: (pid: number) =
 
 /** Every CLONE_NEW* flag of Linux 6.x (modern's table: CLONE_NEW_MASK). */
 const CLONE_NEW_ANY = profileTypes('modern').cloneNewMask;
+
+/** The serials these records name that are not INITed among them. */
+function named(events: readonly ModelEvent[]): Set<bigint> {
+  const out = new Set<bigint>();
+  for (const e of events) {
+    if (e.kind === 'ns-info') for (const r of e.namespaces) out.add(r.snum);
+    else if (e.kind === 'ns-created') out.add(e.oldSnum);
+    else if (e.kind === 'ns-freed') out.add(e.snum);
+  }
+  for (const e of events) if (e.kind === 'ns-created') out.delete(e.snum);
+  return out;
+}
 
 /** The processes a clone/unshare/setns changed: the caller, and a clone's child (as the host numbers it). */
 function nsPids(sys: SyscallInfo, child: number | null): number[] {

@@ -162,6 +162,19 @@ print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1
   assert_equal "$(event_lines "$stamp" | grep -c "^type=NS_INFO .*: pid=\($parent\|$child\) ")" 2 "NS_INFO of parent and child"
 }
 
+@test "clone with CLONE_NEWNET by pid 1 of a child pid namespace: the child (exit=2 there) found by its host pid, its INIT_NET in the clone event" {
+  # /proc here is the host's, so /proc/self names each process by its host pid.
+  local out parent child inner stamp
+  out=$(unshare -pf perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { print readlink("/proc/self"), "\n"; sleep 1; exit 0 } print readlink("/proc/self"), " $c\n"; waitpid($c, 0)')
+  read -r parent inner < <(awk 'NF == 2' <<<"$out")
+  child=$(awk 'NF == 1' <<<"$out")
+  assert_equal "$inner" 2 "the child's pid in its pid namespace"
+  stamp=$(wait_syscall 56 "$parent")
+  assert_match "$(event_lines "$stamp" | head -n 1)" " syscall=56 success=yes exit=2 a0=40000011 "
+  assert_match "$(event_types "$stamp")" "^SYSCALL AUDIT_NS_INIT_NET NS_INFO NS_INFO PROCTITLE EOE $" "records of $stamp"
+  assert_match "$(event_lines "$stamp" | grep '^type=AUDIT_NS_INIT_NET')" " pid=$child "
+}
+
 @test "a burst of unshares: each has its event in the log, or the loss is recorded (NSPROC_KERNEL_LOST)" {
   local n=200 before lost=0 got=0 parent i
   before=$(wc -l <"$AUDIT_LOG")

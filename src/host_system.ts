@@ -14,7 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import type { DaemonOptions } from './cli/options.js';
+import { DEFAULT_HOST_RESCAN_MS, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
 import { hostUserName, type QueryContext } from './control/query_context.js';
 import { runBatch } from './control/run_batch.js';
@@ -56,6 +56,17 @@ export function hostProfile(entries: readonly string[]): Profile | null {
   return PROFILES.find((p) => profileTypes(p).linkEntries.map((e) => e.entry).sort().join(' ') === shown) ?? null;
 }
 
+/** Full rescans when the kernel's audit events name every namespace syscall: only a safety net. */
+export const SAFETY_NET_RESCAN_MS = 60_000;
+
+/** How host mode follows the host, for the start-up line. */
+function followLine(missing: string | null, ms: number): string {
+  const every = ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+  return missing === null
+    ? `follows the kernel's audit events (they name every clone, clone3, unshare, setns), full rescan every ${every} as a safety net`
+    : `polls: full rescan every ${every} (${missing})`;
+}
+
 /** Starts the scanner, writes the start marker and the snapshot, and serves; throws when any of it cannot start. */
 export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem> {
   const profile = hostProfile(fs.readdirSync('/proc/self/ns'));
@@ -73,9 +84,12 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     await opened.close();
     throw e;
   }
+  // Polling only where the kernel's events do not name every unshare and setns (SPEC §7).
+  const rescanMs = (missing: string | null) => opts.hostRescanMs ?? (missing === null ? SAFETY_NET_RESCAN_MS : DEFAULT_HOST_RESCAN_MS);
+  const missing = ka === null ? 'no --kernel-audit' : ka.missing;
   let started: Awaited<ReturnType<typeof HostSource.start>>;
   try {
-    started = await HostSource.start({ profile, useIds, rescanMs: opts.hostRescanMs, selfPid: process.pid },
+    started = await HostSource.start({ profile, useIds, rescanMs: rescanMs(missing), selfPid: process.pid },
       (m) => process.stderr.write(`nsproc: host scanner stopped: ${m}; the tree no longer follows the host\n`));
   } catch (e) {
     await ka?.stop();
@@ -95,7 +109,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     await opened.close();
     throw new Error(`audit log ${opts.auditLog}: ${formatError(logged.error)}`);
   }
-  process.stdout.write(`nsproc: host mode: ${allTasks(state).size} processes, ${state.namespaces.size} namespaces; serials from ${serialSource === 'ns_get_id' ? 'the kernel (NS_GET_ID)' : "nsproc's own counter (no NS_GET_ID)"}; frees by ${snapshot.handles ? 'nsfs file handles' : 'no holder left'}; Linux ${os.release()}\n`);
+  process.stdout.write(`nsproc: host mode: ${allTasks(state).size} processes, ${state.namespaces.size} namespaces; serials from ${serialSource === 'ns_get_id' ? 'the kernel (NS_GET_ID)' : "nsproc's own counter (no NS_GET_ID)"}; frees by ${snapshot.handles ? 'nsfs file handles' : 'no holder left'}; ${followLine(missing, rescanMs(missing))}; Linux ${os.release()}\n`);
 
   const invalidation = new TreeInvalidation();
   const census = new NsCensus(snapshot.batch);
@@ -117,12 +131,30 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   };
   // ENOBUFS overruns, told on stderr at most once a second (a fork storm can make many).
   let overrunsTold = 0;
+  let lossToldAt = 0;
   let toldAt = 0;
   const rescanNow = async (pids: readonly number[]) => applyBatches(await source.rescan(pids)).events;
-  ka?.attach({ state, rescanNow: async (pids) => {
-    const batches = await source.rescan(pids);
-    return { events: applyBatches(batches).events, batches };
-  } });
+  ka?.attach({
+    state,
+    rescanNow: async (pids) => {
+      const batches = await source.rescan(pids);
+      return { events: applyBatches(batches).events, batches };
+    },
+    fullRescan: () => {
+      source.fullRescan();
+      // Told at most once a second: a storm of losses asks for many.
+      if (Date.now() - lossToldAt >= 1000) {
+        lossToldAt = Date.now();
+        say(`nsproc: the kernel's audit stream lost events (see NSPROC_KERNEL_LOST in the log); rescanning every process`);
+      }
+    },
+    coverage: (now) => {
+      source.setRescanMs(rescanMs(now));
+      // Whatever the stream did not name since coverage went is found now.
+      if (now !== null) source.fullRescan();
+      say(`nsproc: host mode now ${followLine(now, rescanMs(now))}`);
+    },
+  });
   source.listen((batches) => {
     const overruns = source.stats?.overruns ?? 0;
     if (overruns > overrunsTold && Date.now() - toldAt >= 1000) {

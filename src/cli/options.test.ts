@@ -25,7 +25,7 @@ describe('parseDaemonArgs', () => {
       mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
       serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
-      host: false, hostRescanMs: 1000, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
+      host: false, hostRescanMs: null, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
       nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
     });
   });
@@ -47,7 +47,7 @@ describe('parseDaemonArgs', () => {
     ['timeouts', ['--attr-timeout', '1', '--entry-timeout', '0.5'], { attrTimeout: 1, entryTimeout: 0.5 }],
     ['foreground', ['--foreground'], { foreground: true }],
     ['pid file', ['--pid-file', 'p'], { pidFile: '/home/me/p' }],
-    ['host mode', ['--host'], { host: true, hostRescanMs: 1000 }],
+    ['host mode', ['--host'], { host: true, hostRescanMs: null }],
     ['host mode with a rescan interval', ['--host', '--host-rescan-ms', '250', '--clock', 'fixed:1'], { host: true, hostRescanMs: 250 }],
     ['mountpoint between options', ['--profile', 'v5', '/m', '--dry-run'], { mountpoint: '/m', dryRun: true }],
   ];

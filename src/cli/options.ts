@@ -53,8 +53,12 @@ export interface DaemonOptions {
   readonly dryRun: boolean;
   /** SPEC §7: serve the running kernel's processes and namespaces instead of a booted model. */
   readonly host: boolean;
-  /** Host mode: milliseconds between full rescans (unshare/setns without exec show up within it). */
-  readonly hostRescanMs: number;
+  /**
+   * Host mode: milliseconds between full rescans (an unshare/setns without exec shows up within
+   * it unless the kernel's audit events name it); null: 1000, or 60000 as a safety net while
+   * the kernel's events name every namespace syscall (src/host_system.ts).
+   */
+  readonly hostRescanMs: number | null;
   /** SPEC §8: the kernel's own audit events in the log, with NS_INFO (host mode). */
   readonly kernelAudit: boolean;
   /** Add (and at stop remove) nsproc's kernel audit rules; implies kernelAudit. */
@@ -112,7 +116,9 @@ Options (--opt VALUE or --opt=VALUE):
   --host                   serve the running kernel's processes and namespaces (SPEC §7,
                            docs/host.md) instead of a model; --profile and --serial-start
                            and --pid-max do not apply
-  --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS})
+  --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS}; 60000,
+                           a safety net, while --kernel-audit's events name every clone,
+                           clone3, unshare and setns)
   --kernel-audit           host mode: also log the kernel's own audit events that hold a
                            SYSCALL record, each with NS_INFO (SPEC §8, docs/audit.md); changes
                            no audit setting
@@ -203,7 +209,7 @@ function defaults(cwd: string): Mutable<DaemonOptions> {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
     serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
-    host: false, hostRescanMs: DEFAULT_HOST_RESCAN_MS, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
+    host: false, hostRescanMs: null, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
     nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
   };
 }

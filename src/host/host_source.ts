@@ -84,6 +84,16 @@ export class HostSource {
     });
   }
 
+  /** Full rescans from now on every `ms` (counted from the last one). */
+  setRescanMs(ms: number): void {
+    this.post({ kind: 'interval', ms });
+  }
+
+  /** A full rescan as soon as the worker looks (within 25 ms). */
+  fullRescan(): void {
+    this.post({ kind: 'full' });
+  }
+
   /** Stops the worker: it leaves its wait within 25 ms and closes its socket. */
   stop(): Promise<void> {
     this.stopped = true;

@@ -10,7 +10,9 @@
  * processes they name (fork: the child; exec, uid, gid, comm: the process;
  * exit: gone); after ENOBUFS, a full scan (counted); every rescan interval a
  * full scan (fds and bind mounts every {@link HOLDER_SCAN_EVERY}th); post what
- * changed at most {@link BATCH_MS} after the first change.
+ * changed at most {@link BATCH_MS} after the first change. The main thread may
+ * change the interval (the kernel's audit events started or stopped naming every
+ * unshare and setns) and ask for a full scan now (a loss in its audit stream).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HostBatch } from '../model/host_observation.js';
@@ -25,7 +27,11 @@ export interface WorkerConfig {
   readonly selfPid: number;
 }
 
-export type WorkerRequest = { readonly kind: 'stop' } | { readonly kind: 'rescan'; readonly id: number; readonly pids: readonly number[] };
+export type WorkerRequest =
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'rescan'; readonly id: number; readonly pids: readonly number[] }
+  | { readonly kind: 'interval'; readonly ms: number }
+  | { readonly kind: 'full' };
 
 export type WorkerMessage =
   | { readonly kind: 'snapshot'; readonly batch: HostBatch; readonly handles: boolean }
@@ -40,9 +46,14 @@ const HOLDER_SCAN_EVERY = 10;
 const config = workerData as WorkerConfig;
 const port = parentPort!;
 let stopping = false;
+let rescanMs = config.rescanMs;
+/** The next full scan: now, when the main thread asks for one. */
+let fullNow = false;
 const requests: Extract<WorkerRequest, { kind: 'rescan' }>[] = [];
 port.on('message', (m: WorkerRequest) => {
   if (m.kind === 'stop') stopping = true;
+  else if (m.kind === 'interval') rescanMs = m.ms;
+  else if (m.kind === 'full') fullNow = true;
   else requests.push(m);
 });
 
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
   post({ kind: 'snapshot', batch: merge(scanner.take()), handles: scanner.handles });
   let events = 0;
   let scans = 0;
-  let nextFull = Date.now() + config.rescanMs;
+  let lastFull = Date.now();
   let firstPending = 0;
   let lastYield = Date.now();
   try {
@@ -78,9 +89,10 @@ async function main(): Promise<void> {
         scanner.overrun();
       }
       const now = Date.now();
-      if (now >= nextFull) {
+      if (fullNow || now >= lastFull + rescanMs) {
         scanner.fullScan(++scans % HOLDER_SCAN_EVERY === 0);
-        nextFull = now + config.rescanMs;
+        lastFull = now;
+        fullNow = false;
       } else {
         scanner.checkCandidates();
       }

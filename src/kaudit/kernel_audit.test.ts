@@ -51,12 +51,15 @@ async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEve
   const ka = await startedKa;
   const state = booted({ profile: 'modern' });
   const rescans: number[][] = [];
+  const asked = { full: 0, coverage: [] as (string | null)[] };
   const host: KernelAuditHost = {
     state,
     rescanNow: async (pids) => {
       rescans.push([...pids]);
       return { events: rescanned.splice(0), batches: [{ namespaces: [], procs: read.splice(0), gone: [], freed: [] }] };
     },
+    fullRescan: () => void asked.full++,
+    coverage: (m) => void asked.coverage.push(m),
   };
   ka.attach(host);
   /** Sends one batch and waits until it is written (the chain runs on promises). */
@@ -66,7 +69,7 @@ async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEve
   };
   const lines = () => fs.readFileSync(t.log, 'utf8').split('\n').filter((l) => l !== '');
   cleanups.push(() => void ka.stop());
-  return { ka, deliver, lines, rescans, said };
+  return { ka, deliver, lines, rescans, said, asked };
 }
 
 const initNet = (pid: number): ModelEvent => {
@@ -169,6 +172,15 @@ describe('KernelAudit', () => {
       'type=NSPROC_KERNEL_LOST msg=audit(…): reason=overrun',
     ]);
     expect(ka.stats.lost).toEqual({ gaps: 1, gapSerials: 3, kernelLost: 2, overruns: 1 });
+  });
+
+  it('asks host mode for a full rescan after a loss (once per batch of messages), and not without one', async () => {
+    const { ka, deliver, asked } = await setup();
+    await deliver({});
+    expect(asked.full).toBe(0);
+    await deliver({ lost: [{ reason: 'overrun' }, { reason: 'gap', first: 7, last: 7, count: 1 }] });
+    expect(asked.full).toBe(1);
+    expect(ka.stats.lossRescans).toBe(1);
   });
 });
 

@@ -5,7 +5,13 @@
  * created, joined or left (INIT/DEL), and NS_INFO for the event's pid — all with the
  * event's own `audit(TIME:SERIAL)`; and NSPROC_NS_UNSEEN when the namespaces such a syscall
  * made were gone before nsproc could read them (ns_unseen.ts). Lost kernel events become
- * NSPROC_KERNEL_LOST records.
+ * NSPROC_KERNEL_LOST records, and a full rescan of the host.
+ *
+ * Coverage (coverage.ts): while the kernel's events name every clone, clone3, unshare and
+ * setns, host mode needs no polling. Every CONFIG_CHANGE on the stream (a rule added or
+ * removed, audit switched) is followed by a fresh look: nsproc's own rules, when removed
+ * (auditctl -D by an auditd reload), are added again; a change of coverage is told to host
+ * mode (src/host_system.ts: polling on or off), on stderr and in the log (NSPROC_KERNEL_RULES).
  *
  * Lifecycle: {@link KernelAudit.start} (rules, reader thread) before the host scanner →
  * {@link KernelAudit.attach} once host mode has its state → {@link KernelAudit.hostEvents}
@@ -26,19 +32,25 @@ import type { KernelEvent } from './assembler.js';
 import { CLAIM_MS, HeldEvents } from './held_events.js';
 import { targetPid, unseenLine, unseenTypes } from './ns_unseen.js';
 import { formatKernelRecord } from './record.js';
-import { AUDIT_SYSCALL } from './record_types.js';
+import { AUDIT_CONFIG_CHANGE, AUDIT_SYSCALL } from './record_types.js';
+import { uncovered } from './coverage.js';
 import type { ReaderMessage, ReaderRequest } from './reader_worker.js';
-import { AUDITCTL_UNDO, installRules, removeRules, startWarnings, type Installed } from './rules.js';
+import { AUDITCTL_UNDO, installRules, NSPROC_KEY, readdRules, removeRules, rulesIntact, startWarnings, type Installed } from './rules.js';
 import { Sightings } from './sightings.js';
 import { AuditControl } from './socket.js';
 import type { Lost } from './stream.js';
 import { parseSyscall, type SyscallInfo } from './syscall_record.js';
+import type { ListedRule } from './protocol.js';
 
 /** What kernel-audit needs of host mode (src/host_system.ts). */
 export interface KernelAuditHost {
   readonly state: ModelState;
   /** Reads these pids now and applies what changed; the events come back unlogged, with the batches read. */
   rescanNow(pids: readonly number[]): Promise<{ events: ModelEvent[]; batches: readonly HostBatch[] }>;
+  /** Every process again, soon (the stream lost events: what they would have named is unknown). */
+  fullRescan(): void;
+  /** The kernel's events started (null) or stopped (what is missing) naming every namespace syscall. */
+  coverage(missing: string | null): void;
 }
 
 export interface KernelAuditOptions {
@@ -69,8 +81,16 @@ export interface KernelAuditStats {
    */
   unseen: { records: number; namespaces: number; unknown: number };
   lost: { gaps: number; gapSerials: number; kernelLost: number; overruns: number };
+  /** Full rescans asked for after a loss in the stream. */
+  lossRescans: number;
+  /** CONFIG_CHANGE events looked at; times nsproc's removed rules were added again. */
+  configChanges: number;
+  rulesReadded: number;
   logFailures: number;
 }
+
+/** nsproc's record of a change in what the kernel's events cover. */
+const RULES_RECORD = 'NSPROC_KERNEL_RULES';
 
 /**
  * A syscall's audit stamp is the coarse clock at its entry, never later than nsproc's reads of
@@ -98,8 +118,10 @@ export type ReaderPort = Pick<Worker, 'on' | 'once' | 'postMessage' | 'terminate
 export class KernelAudit {
   readonly stats: KernelAuditStats = {
     events: 0, logged: 0, noSyscall: 0, filtered: 0, withoutNsInfo: 0, claimed: 0, unseen: { records: 0, namespaces: 0, unknown: 0 },
-    lost: { gaps: 0, gapSerials: 0, kernelLost: 0, overruns: 0 }, logFailures: 0,
+    lost: { gaps: 0, gapSerials: 0, kernelLost: 0, overruns: 0 }, lossRescans: 0, configChanges: 0, rulesReadded: 0, logFailures: 0,
   };
+  /** What keeps the kernel's events from naming every namespace syscall; null: nothing. */
+  missing: string | null;
   private host: KernelAuditHost | null = null;
   private readonly held = new HeldEvents();
   private readonly seen = new Sightings();
@@ -116,9 +138,11 @@ export class KernelAudit {
     private readonly opts: KernelAuditOptions,
     private readonly log: AuditLog,
     private readonly worker: ReaderPort,
-    private readonly installed: Installed | null,
+    private installed: Installed | null,
     private readonly say: (line: string) => void,
   ) {
+    const now = lookAtCoverage();
+    this.missing = typeof now === 'string' ? now : now.missing;
     this.timer = setInterval(() => this.write(this.held.due(Date.now(), this.through)), CLAIM_MS / 2);
     this.finished = new Promise((resolve) => {
       worker.on('message', (m: ReaderMessage) => {
@@ -203,6 +227,12 @@ export class KernelAudit {
   private async handle(host: KernelAuditHost, ms: readonly EventsMessage[]): Promise<void> {
     for (const m of ms) if (m.high !== null) this.log.noteKernelSerial(m.high);
     const items: LogItem[] = ms.flatMap((m) => m.lost.map((l) => this.lostRecord(l)));
+    // What the lost events would have named is unknown: every process again.
+    if (items.length > 0) {
+      this.stats.lossRescans++;
+      host.fullRescan();
+    }
+    const configChanged = ms.some((m) => m.events.some((e) => e.records.some((r) => r.type === AUDIT_CONFIG_CHANGE)));
     const picked: { e: KernelEvent; sys: SyscallInfo; at: number; target: number | null }[] = [];
     const before = allTasks(host.state);
     for (const e of ms.flatMap((m) => m.events)) {
@@ -247,6 +277,41 @@ export class KernelAudit {
     this.through = Math.max(this.through, ...ms.map((m) => m.through));
     items.push(...this.held.due(Date.now(), this.through));
     this.write(items);
+    if (configChanged) this.recheck(host);
+  }
+
+  /** After a CONFIG_CHANGE: nsproc's rules back if they went, and host mode told when coverage changed. */
+  private recheck(host: KernelAuditHost): void {
+    this.stats.configChanges++;
+    let now = lookAtCoverage();
+    if (typeof now !== 'string' && this.installed !== null && !rulesIntact(now.rules)) {
+      const c = AuditControl.open();
+      const r = c.ok ? readdRules(c.value, this.installed) : c;
+      if (c.ok) c.value.close();
+      if (r.ok) {
+        this.installed = r.value;
+        this.stats.rulesReadded++;
+        this.say(`nsproc: kernel audit rules with the key ${NSPROC_KEY} were removed (auditctl -D, as an auditd reload does); added them again`);
+        this.write([{ kind: 'own-record', typeName: RULES_RECORD, fields: `op=readd rules=${r.value.added.length} key=${NSPROC_KEY} res=1` }]);
+        // What happened while they were gone made no events.
+        host.fullRescan();
+        now = lookAtCoverage();
+      } else {
+        this.say(`nsproc: kernel audit rules with the key ${NSPROC_KEY} were removed, and adding them again failed: ${r.error.detail}`);
+        this.write([{ kind: 'own-record', typeName: RULES_RECORD, fields: `op=readd rules=0 key=${NSPROC_KEY} res=0` }]);
+      }
+    }
+    const missing = typeof now === 'string' ? now : now.missing;
+    if ((missing === null) === (this.missing === null)) {
+      this.missing = missing;
+      return;
+    }
+    this.missing = missing;
+    this.say(missing === null
+      ? 'nsproc: kernel audit events name every clone, clone3, unshare and setns again: host mode follows them, with a slow safety-net rescan'
+      : `nsproc: kernel audit events no longer name every namespace syscall (${missing}): host mode polls again`);
+    this.write([{ kind: 'own-record', typeName: RULES_RECORD, fields: missing === null ? 'op=covered' : 'op=uncovered' }]);
+    host.coverage(missing);
   }
 
   private hold(events: readonly ModelEvent[], batches: readonly HostBatch[]): void {
@@ -355,6 +420,21 @@ function warnAboutRules(say: (line: string) => void): void {
     if (!st.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${st.error.detail}`);
     if (!rules.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${rules.error.detail}`);
     for (const w of startWarnings(st.value, rules.value)) say(`nsproc: kernel audit: ${w}`);
+  } finally {
+    c.value.close();
+  }
+}
+
+/** The audit settings now, and what keeps them from naming every namespace syscall (null: nothing); null when they cannot be read. */
+function lookAtCoverage(): { rules: ListedRule[]; missing: string | null } | string {
+  const c = AuditControl.open();
+  if (!c.ok) return `the audit settings cannot be read: ${c.error.detail}`;
+  try {
+    const st = c.value.status();
+    if (!st.ok) return `the audit settings cannot be read: ${st.error.detail}`;
+    const rules = c.value.listRules();
+    if (!rules.ok) return `the audit rules cannot be read: ${rules.error.detail}`;
+    return { rules: rules.value, missing: uncovered(st.value, rules.value) };
   } finally {
     c.value.close();
   }

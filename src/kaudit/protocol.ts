@@ -126,6 +126,12 @@ export interface ListedRule {
   readonly key: string | null;
   /** An `always,exit` rule: one that makes syscall events (syscall rules and file watches are). */
   readonly alwaysExit: boolean;
+  /** `-F arch=` with `=`: the AUDIT_ARCH it is for; null: no arch field. */
+  readonly arch: number | null;
+  /** Fields besides arch= and the key (-F auid>=1000, a watch…): the rule matches only some calls. */
+  readonly narrowed: boolean;
+  /** Whether syscall `nr` is in the rule's mask (-S). */
+  hasSyscall(nr: number): boolean;
 }
 
 const AUDIT_FILTER_PREPEND = 0x10;
@@ -136,9 +142,17 @@ const AUDIT_FILTER_PREPEND = 0x10;
  */
 export function decodeListedRule(p: Buffer): ListedRule {
   const data = Buffer.from(p);
-  if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false };
+  if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false, arch: null, narrowed: true, hasSyscall: () => false };
   const alwaysExit = (p.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND) === AUDIT_FILTER_EXIT && p.readUInt32LE(4) === AUDIT_ALWAYS;
-  return { data, key: keyOf(p), alwaysExit };
+  let arch: number | null = null;
+  let narrowed = false;
+  for (let i = 0; i < Math.min(data.readUInt32LE(8), AUDIT_MAX_FIELDS); i++) {
+    const field = data.readUInt32LE(FIELDS_OFF + 4 * i);
+    if (field === AUDIT_ARCH_FIELD && data.readUInt32LE(FLAGS_OFF + 4 * i) === AUDIT_EQUAL) arch = data.readUInt32LE(VALUES_OFF + 4 * i);
+    else if (field !== AUDIT_FILTERKEY) narrowed = true;
+  }
+  const hasSyscall = (nr: number) => nr >= 0 && nr < 32 * AUDIT_BITMASK_SIZE && (data.readUInt32LE(MASK_OFF + 4 * (nr >>> 5)) & (1 << (nr & 31))) !== 0;
+  return { data, key: keyOf(p), alwaysExit, arch, narrowed, hasSyscall };
 }
 
 function keyOf(p: Buffer): string | null {

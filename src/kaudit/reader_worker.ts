@@ -32,6 +32,8 @@ const BATCH_MS = 5;
 const BATCH_MAX = 512;
 
 const port = parentPort!;
+/** Test hook: the first records to come are reported after an overrun, a loss host mode answers with a full rescan. */
+let fakeOverrun = process.env['NSPROC_TEST_KAUDIT_OVERRUN'] === '1';
 let stopping = false;
 port.on('message', (m: ReaderRequest) => {
   if (m.kind === 'stop') stopping = true;
@@ -62,7 +64,13 @@ async function main(): Promise<void> {
       const r = mc.value.receive(stream.pending === 0);
       const now = Date.now();
       if (!r.ok) throw new Error(r.error.detail);
-      if (r.value.kind === 'records') stream.records(r.value.records, now);
+      if (r.value.kind === 'records') {
+        if (fakeOverrun) {
+          stream.overrun();
+          fakeOverrun = false;
+        }
+        stream.records(r.value.records, now);
+      }
       else if (r.value.kind === 'overrun') stream.overrun();
       stream.tick(now);
       if (warning === null && now >= nextPoll) {

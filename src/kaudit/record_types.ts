@@ -81,4 +81,5 @@ export function recordTypeName(type: number): string {
 
 /** Record types nsproc's reader looks at by number (include/uapi/linux/audit.h). */
 export const AUDIT_SYSCALL = 1300;
+export const AUDIT_CONFIG_CHANGE = 1305;
 export const AUDIT_EOE = 1320;

@@ -120,6 +120,33 @@ export function installRules(k: RulesKernel, stateFile: string, alive: (pid: num
 }
 
 /**
+ * nsproc's rules again, after someone removed some of them (`auditctl -D`, as an auditd
+ * reload or augenrules does): what is left of them goes, all are added anew.
+ * @returns what is now installed (the enabled flag to restore stays as it was)
+ */
+export function readdRules(k: RulesKernel, installed: Installed): Outcome<Installed> {
+  const listed = k.listRules();
+  if (!listed.ok) return listed;
+  for (const r of listed.value.filter((x) => x.key === NSPROC_KEY)) {
+    const d = k.deleteRule(r.data);
+    if (!d.ok && d.error.errno !== 'ENOENT') return d;
+  }
+  const added: Buffer[] = [];
+  for (const rule of NSPROC_RULES) {
+    const data = encodeExitRule(rule);
+    const a = k.addRule(data);
+    if (!a.ok) return a;
+    added.push(data);
+  }
+  return { ok: true, value: { ...installed, added } };
+}
+
+/** Whether every rule of {@link NSPROC_RULES} is still loaded (by key: nsproc adds no other). */
+export function rulesIntact(listed: readonly ListedRule[]): boolean {
+  return listed.filter((r) => r.key === NSPROC_KEY).length >= NSPROC_RULES.length;
+}
+
+/**
  * Deletes the rules {@link installRules} added and restores the enabled flag; every step is
  * tried, and the first failure is returned.
  */

@@ -12,42 +12,14 @@
 
 load helpers
 
-KA_LOCK=/run/lock/nsproc-kernel-audit-tests.lock
+load _kernel_audit
 
 setup_file() {
-  [[ $EUID -eq 0 ]] || skip "needs root (kernel audit rules, CAP_AUDIT_READ)"
-  fetch_ausearch || skip "ausearch unavailable: $AUSEARCH_MISSING"
-  AUDITCTL_BIN=$(find "$AUDIT_TOOLS/root" -type f -name auditctl -path '*sbin/*' | head -n 1)
-  export AUDITCTL_BIN
-  exec {KA_FD}>"$KA_LOCK"
-  flock -w 600 "$KA_FD" || skip "another run holds $KA_LOCK"
-  export KA_FD
-  auditctl -s >/dev/null 2>&1 || skip "no kernel audit here: $(auditctl -s 2>&1 | head -n 1)"
-  KA_ENABLED_BEFORE=$(auditctl -s | awk '$1 == "enabled" { print $2 }')
-  KA_RULES_BEFORE=$(auditctl -l)
-  export KA_ENABLED_BEFORE KA_RULES_BEFORE
-  [[ $KA_ENABLED_BEFORE != 2 ]] || skip "kernel audit is locked (enabled=2)"
-  [[ $KA_RULES_BEFORE != *'key=nsproc'* ]] || skip "rules with the key nsproc are loaded already: $KA_RULES_BEFORE"
+  ka_setup_file
   nsproc_mount --host --kernel-audit-rules
 }
 
-teardown_file() {
-  nsproc_teardown_file
-  [[ -n ${KA_FD:-} ]] || return 0
-  # Whatever happened above: no rule of ours left, the flag as found.
-  local left
-  left=$(auditctl -l | grep -c 'key=nsproc' || true)
-  if ((left > 0)); then
-    echo "rules with key nsproc were left after the daemon stopped:" >&2
-    auditctl -l >&2
-    auditctl -D -k nsproc >/dev/null
-  fi
-  [[ -z ${KA_ENABLED_BEFORE:-} || $(auditctl -s | awk '$1 == "enabled" { print $2 }') == "$KA_ENABLED_BEFORE" ]] ||
-    auditctl -e "$KA_ENABLED_BEFORE" >/dev/null
-  ((left == 0))
-}
-
-auditctl() { LD_LIBRARY_PATH=$AUSEARCH_LIBS "$AUDITCTL_BIN" "$@"; }
+teardown_file() { ka_teardown_file; }
 
 # The lines of the audit log with this audit(TIME:SERIAL).
 event_lines() { grep -F "msg=audit($1):" "$AUDIT_LOG"; }
@@ -83,13 +55,6 @@ new_netns_id() {
   done
   echo "pid $1 never left our network namespace" >&2
   return 1
-}
-
-# py_ns_id PATH: NS_GET_ID of a namespace file, in hex, read by python3 (not nsproc's code).
-py_ns_id() {
-  python3 -c "import fcntl,struct,os,sys
-fd=os.open(sys.argv[1],os.O_RDONLY)
-print(format(struct.unpack('Q',fcntl.ioctl(fd,0x8008b70d,b'\0'*8))[0],'x'))" "$1"
 }
 
 @test "the daemon added nsproc's rules (b64 and b32: clone, clone3, unshare, setns) and enabled audit" {

@@ -133,12 +133,12 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
   let overrunsTold = 0;
   let lossToldAt = 0;
   let toldAt = 0;
-  const rescanNow = async (pids: readonly number[]) => applyBatches(await source.rescan(pids)).events;
+  const rescanNow = async (pids: readonly number[]) => applyBatches((await source.rescan(pids)).batches).events;
   ka?.attach({
     state,
     rescanNow: async (pids) => {
-      const batches = await source.rescan(pids);
-      return { events: applyBatches(batches).events, batches };
+      const r = await source.rescan(pids);
+      return { events: applyBatches(r.batches).events, ...r };
     },
     fullRescan: () => {
       source.fullRescan();

@@ -15,11 +15,14 @@ export interface HostSnapshot {
 
 export type WorkerStats = Extract<WorkerMessage, { kind: 'batches' }>['stats'];
 
+/** What a {@link HostSource.rescan} read. */
+export type Rescanned = Pick<Extract<WorkerMessage, { kind: 'rescanned' }>, 'batches' | 'threads'>;
+
 export class HostSource {
   /** Batches that came before {@link listen}: kept, never dropped. */
   private early: HostBatch[] = [];
   private onBatches: (batches: readonly HostBatch[]) => void = (b) => void this.early.push(...b);
-  private readonly waiting = new Map<number, (batches: readonly HostBatch[]) => void>();
+  private readonly waiting = new Map<number, (r: Rescanned) => void>();
   private nextId = 1;
   private stopped = false;
   /** The worker's counters as of its last batch (scans, reads, overruns, events). */
@@ -47,7 +50,7 @@ export class HostSource {
             source.onBatches(m.batches);
             break;
           case 'rescanned':
-            source.waiting.get(m.id)?.(m.batches);
+            source.waiting.get(m.id)?.({ batches: m.batches, threads: m.threads });
             source.waiting.delete(m.id);
             break;
           case 'fatal':
@@ -73,10 +76,11 @@ export class HostSource {
   }
 
   /**
-   * Reads these processes now. Resolves with the batches that reading produced; batches
-   * pending before it went to the listener first.
+   * Reads these processes now. Resolves with the batches that reading produced, and which
+   * of the pids are threads (not read: host mode follows processes); batches pending before
+   * it went to the listener first.
    */
-  rescan(pids: readonly number[]): Promise<readonly HostBatch[]> {
+  rescan(pids: readonly number[]): Promise<Rescanned> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);

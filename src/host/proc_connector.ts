@@ -7,7 +7,7 @@
  * Blocking: use it from a worker thread.
  */
 import {
-  AF_NETLINK, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, setRecvTimeout, socket,
+  AF_NETLINK, MSG_DONTWAIT, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, setRecvTimeout, socket,
 } from './sys/libc.js';
 import { NLMSG_DONE, decodeMessages, encodeMessage } from './sys/netlink.js';
 
@@ -68,9 +68,12 @@ export class ProcConnector {
     return new ProcConnector(s);
   }
 
-  /** One datagram's events, or a timeout, or an overrun (ENOBUFS: events were lost). */
-  receive(): RecvOutcome {
-    const r = recv(this.fd, this.buf);
+  /**
+   * One datagram's events, or a timeout, or an overrun (ENOBUFS: events were lost).
+   * @param wait false: do not wait (MSG_DONTWAIT), a timeout when nothing is queued now
+   */
+  receive(wait = true): RecvOutcome {
+    const r = recv(this.fd, this.buf, wait ? 0 : MSG_DONTWAIT);
     if (!r.ok) {
       if (r.errno === 'ENOBUFS') return { kind: 'overrun' };
       if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { kind: 'timeout' };

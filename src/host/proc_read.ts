@@ -11,6 +11,8 @@ const AUDIT_UNSET = 4294967295;
 
 export interface ProcStatus {
   readonly comm: string;
+  /** The thread group (process) it belongs to: another number than its own for a thread read by its tid. */
+  readonly tgid: number | null;
   readonly ppid: number;
   readonly uid: number;
   readonly gid: number;
@@ -39,6 +41,7 @@ export function parseStatus(text: string): ProcStatus {
   const state = f.get('State') ?? '';
   return {
     comm: f.get('Name') ?? '',
+    tgid: f.has('Tgid') ? Number(f.get('Tgid')) : null,
     ppid: Number(f.get('PPid') ?? 0),
     uid: second('Uid'),
     gid: second('Gid'),

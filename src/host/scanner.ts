@@ -64,6 +64,9 @@ export interface ScanStats {
   overruns: number;
 }
 
+/** How long a thread's tid is remembered (a kernel-audit rescan of a clone3's child may ask about it later). */
+const THREAD_MS = 30_000;
+
 /** Re-check delays (ms) for a namespace whose last process went but whose handle still opens (netns cleanup runs later). */
 const RECHECK_MS = [10, 50, 200, 1000];
 
@@ -81,6 +84,8 @@ export class Scanner {
   private done: HostBatch[] = [];
   /** Re-check step of each namespace moved from lingering to candidates. */
   private readonly retry = new Map<string, number>();
+  /** Threads seen lately (fork events, or a tid read), by tid → when: not processes, never in the tree. */
+  private readonly threads = new Map<number, number>();
   /** nsfs file handles tell freed namespaces apart (probed once). */
   readonly handles: boolean;
   readonly stats: ScanStats = { fullScans: 0, holderScans: 0, procReads: 0, overruns: 0 };
@@ -105,6 +110,7 @@ export class Scanner {
       if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
     }
     if (holders) this.scanHolders();
+    for (const [tid, at] of this.threads) if (this.now() - at >= THREAD_MS) this.threads.delete(tid);
     for (const l of this.lingering.values()) l.due = 0;
     this.checkCandidates();
   }
@@ -118,6 +124,11 @@ export class Scanner {
     if (seen === 'gone') return this.markGone(pid);
     const text = readProcFile(`/proc/${pid}/status`);
     const st = typeof text === 'string' ? parseStatus(text) : null;
+    // A thread read by its tid (a kernel-audit rescan of a clone3's child: pthread_create): no process.
+    if (st && st.tgid !== null && st.tgid !== pid) {
+      this.noteThread(pid);
+      return this.markGone(pid);
+    }
     if (!st || st.dead) {
       // Gone meanwhile: its new namespaces still get their records, with the facts last read (at its fork or exec).
       const last = this.procs.get(pid);
@@ -160,6 +171,16 @@ export class Scanner {
       keys.push(key);
     }
     return { inums, keys };
+  }
+
+  /** A thread was made (the proc connector's fork with a child pid that is not its tgid). */
+  noteThread(tid: number): void {
+    this.threads.set(tid, this.now());
+  }
+
+  /** Whether `tid` was a thread lately (not a process: host mode does not follow threads). */
+  isThread(tid: number): boolean {
+    return this.threads.has(tid);
   }
 
   /** A process exited. */

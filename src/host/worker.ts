@@ -36,12 +36,15 @@ export type WorkerRequest =
 export type WorkerMessage =
   | { readonly kind: 'snapshot'; readonly batch: HostBatch; readonly handles: boolean }
   | { readonly kind: 'batches'; readonly batches: readonly HostBatch[]; readonly stats: ScanStats & { events: number } }
-  | { readonly kind: 'rescanned'; readonly id: number; readonly batches: readonly HostBatch[] }
+  /** `threads`: the pids asked about that are threads, not processes (not read). */
+  | { readonly kind: 'rescanned'; readonly id: number; readonly batches: readonly HostBatch[]; readonly threads: readonly number[] }
   | { readonly kind: 'fatal'; readonly message: string };
 
 const RECV_TIMEOUT_MS = 25;
 const BATCH_MS = 5;
 const HOLDER_SCAN_EVERY = 10;
+/** Datagrams a rescan request handles from the connector first, at most (a fork storm must not starve it). */
+const DRAIN_MAX = 64;
 
 const config = workerData as WorkerConfig;
 const port = parentPort!;
@@ -107,7 +110,10 @@ async function main(): Promise<void> {
         // Let messages from the main thread in (stop, rescan requests).
         await new Promise((resolve) => setImmediate(resolve));
         lastYield = Date.now();
-        for (const q of requests.splice(0)) answer(scanner, q);
+        for (const q of requests.splice(0)) {
+          events += drain(conn, scanner);
+          answer(scanner, q);
+        }
       }
     }
   } finally {
@@ -122,6 +128,7 @@ function handle(scanner: Scanner, ev: ProcEvent): void {
     case PROC_EVENT.fork:
       // A new thread (child pid ≠ its tgid) is no new process.
       if (ev.childPid === ev.childTgid) scanner.readProc(ev.childTgid!);
+      else scanner.noteThread(ev.childPid!);
       break;
     case PROC_EVENT.exec:
     case PROC_EVENT.uid:
@@ -135,12 +142,31 @@ function handle(scanner: Scanner, ev: ProcEvent): void {
   }
 }
 
-/** A rescan the main thread asked for: what was pending goes first, then the answer's own batches. */
+/** Handles the connector events queued now, without waiting (at most {@link DRAIN_MAX} datagrams); returns how many. */
+function drain(conn: ProcConnector, scanner: Scanner): number {
+  let n = 0;
+  for (let i = 0; i < DRAIN_MAX; i++) {
+    const r = conn.receive(false);
+    if (r.kind === 'timeout') break;
+    if (r.kind === 'overrun') scanner.overrun();
+    else {
+      n += r.events.length;
+      for (const ev of r.events) handle(scanner, ev);
+    }
+  }
+  return n;
+}
+
+/**
+ * A rescan the main thread asked for (a kernel event's processes): the connector's queued
+ * events first (the forks of the syscall it is about came before its audit record), then
+ * what was pending, then the answer's own batches, and which of the pids are threads.
+ */
 function answer(scanner: Scanner, q: Extract<WorkerRequest, { kind: 'rescan' }>): void {
   if (scanner.hasPending()) post({ kind: 'batches', batches: scanner.take(), stats: { ...scanner.stats, events: 0 } });
   for (const pid of q.pids) scanner.readProc(pid);
   scanner.checkCandidates();
-  post({ kind: 'rescanned', id: q.id, batches: scanner.take() });
+  post({ kind: 'rescanned', id: q.id, batches: scanner.take(), threads: q.pids.filter((p) => scanner.isThread(p)) });
 }
 
 function merge(batches: readonly HostBatch[]): HostBatch {

@@ -39,7 +39,7 @@ function syscallEvent(serial: number, nr: number, pid: number, key = 'nsproc', e
 let cleanups: (() => void)[] = [];
 afterEach(() => { cleanups.forEach((c) => c()); cleanups = []; });
 
-async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = [], read: HostBatch['procs'][number][] = []) {
+async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEvent[] = [], read: HostBatch['procs'][number][] = [], threads: number[] = []) {
   const t = tempDir();
   const log = AuditLog.open({ path: t.log, clock: fixedClock({ sec: 1408577535, msec: 306 }), serialSpace: 'beside-kernel' });
   if (!log.ok) throw new Error(log.error.detail);
@@ -56,7 +56,7 @@ async function setup(opts: Partial<KernelAuditOptions> = {}, rescanned: ModelEve
     state,
     rescanNow: async (pids) => {
       rescans.push([...pids]);
-      return { events: rescanned.splice(0), batches: [{ namespaces: [], procs: read.splice(0), gone: [], freed: [] }] };
+      return { events: rescanned.splice(0), batches: [{ namespaces: [], procs: read.splice(0), gone: [], freed: [] }], threads: threads.filter((t) => pids.includes(t)) };
     },
     fullRescan: () => void asked.full++,
     coverage: (m) => void asked.coverage.push(m),
@@ -161,6 +161,13 @@ describe('KernelAudit', () => {
       'type=NSPROC_NS_UNSEEN msg=audit(1796153311.663:54): pid=1 syscall=clone3 types=unknown comm="unshare" exe="/usr/bin/unshare"',
     ]);
     expect(ka.stats.unseen).toEqual({ records: 1, namespaces: 0, unknown: 1 });
+  });
+
+  it('clone3 that made a thread (the rescan says so): no NSPROC_NS_UNSEEN, host mode follows processes', async () => {
+    const { ka, deliver, lines } = await setup({}, [], [], [4250]);
+    await deliver({ events: [syscallEvent(56, 435, 1, 'nsproc', 4250, '7ffd75dca1f0')] });
+    expect(lines().filter((l) => l.includes('NSPROC_NS_UNSEEN'))).toEqual([]);
+    expect(ka.stats.unseen.records).toBe(0);
   });
 
   it('writes lost kernel events as NSPROC_KERNEL_LOST records of its own, and counts them', async () => {

@@ -45,8 +45,11 @@ import type { ListedRule } from './protocol.js';
 /** What kernel-audit needs of host mode (src/host_system.ts). */
 export interface KernelAuditHost {
   readonly state: ModelState;
-  /** Reads these pids now and applies what changed; the events come back unlogged, with the batches read. */
-  rescanNow(pids: readonly number[]): Promise<{ events: ModelEvent[]; batches: readonly HostBatch[] }>;
+  /**
+   * Reads these pids now and applies what changed; the events come back unlogged, with the
+   * batches read and which of the pids are threads (not processes, not read).
+   */
+  rescanNow(pids: readonly number[]): Promise<{ events: ModelEvent[]; batches: readonly HostBatch[]; threads: readonly number[] }>;
   /** Every process again, soon (the stream lost events: what they would have named is unknown). */
   fullRescan(): void;
   /** The kernel's events started (null) or stopped (what is missing) naming every namespace syscall. */
@@ -247,7 +250,7 @@ export class KernelAudit {
     const rescan = new Set(picked.flatMap(({ sys, target }) => nsPids(sys, target)));
     if (rescan.size > 0) {
       const r = await host.rescanNow([...rescan]);
-      this.hold(r.events, r.batches);
+      this.hold(r.events, r.batches, r.threads);
     }
     const tasks = allTasks(host.state);
     for (const p of picked) {
@@ -314,9 +317,10 @@ export class KernelAudit {
     host.coverage(missing);
   }
 
-  private hold(events: readonly ModelEvent[], batches: readonly HostBatch[]): void {
+  /** @param threads tids a rescan found to be threads: host mode follows processes, so nothing of them is unseen (a clone3 that made one) */
+  private hold(events: readonly ModelEvent[], batches: readonly HostBatch[], threads: readonly number[] = []): void {
     const now = Date.now();
-    this.seen.note(events, batches.flatMap((b) => b.procs.filter((p) => p.ns !== null).map((p) => p.pid)), now);
+    this.seen.note(events, [...batches.flatMap((b) => b.procs.filter((p) => p.ns !== null).map((p) => p.pid)), ...threads], now);
     this.held.hold(events, now);
   }
 

@@ -26,7 +26,9 @@ export const GARBAGE = /[\x00-\x08\x0b-\x1f\x7f\ufffd]/;
 
 /**
  * @param text the line, or the chunk holding it from `start` to `end` (line_reader.ts)
- * @returns the header (`body` an index in `text`), or why the line is not a record
+ * @returns the header (`body` an index in `text`), or why the line is not a record. The header
+ * is one object, overwritten by the next call (a header per line was a tenth of what the trail
+ * allocated): read it before the next line.
  * @example
  * parseHeader('node=hostA type=NS_INFO msg=audit(1408577535.306:16): pid=4 netns=c');
  * // { node: 'hostA', type: 'NS_INFO', sec: 1408577535, msec: 306, serial: 16, body: 52 }
@@ -44,7 +46,13 @@ export function parseHeader(text: string, start = 0, end = text.length): LineHea
   const sp = spaceIn(text, p + 5, end);
   if (sp < 0 || !text.startsWith('msg=', sp + 1) || sp + 5 > end) return 'truncated';
   if (!stampInto(text, sp + 5, STAMP) || STAMP.end > end) return 'truncated';
-  return { node, type: NAMES.name(text, p + 5, sp), sec: STAMP.sec, msec: STAMP.msec, serial: STAMP.serial, body: STAMP.end };
+  HEADER.node = node;
+  HEADER.type = NAMES.name(text, p + 5, sp);
+  HEADER.sec = STAMP.sec;
+  HEADER.msec = STAMP.msec;
+  HEADER.serial = STAMP.serial;
+  HEADER.body = STAMP.end;
+  return HEADER;
 }
 
 /** The first blank in `text` from `from`, before `end`; -1 when there is none. */
@@ -54,4 +62,5 @@ function spaceIn(text: string, from: number, end: number): number {
 }
 
 const STAMP: ParsedStamp = { sec: 0, msec: 0, serial: 0, end: 0 };
+const HEADER: { -readonly [K in keyof LineHeader]: LineHeader[K] } = { node: '', type: '', sec: 0, msec: 0, serial: 0, body: 0 };
 const NAMES = new NameCache();

@@ -59,15 +59,22 @@ function decAt(text: string, p: number, name: string, end: number): number {
   return v;
 }
 
-/** `pid= uid= auid= ses= subj=` in nsproc's order; sets `next` past subj's value. */
-function actorAt(text: string, body: number, end: number): Actor | null {
+/**
+ * `pid= uid= auid= ses= subj=` in nsproc's order, into ACTOR (one object, not one per record:
+ * the decoders copy it out); sets `next` past subj's value. @returns whether they were there
+ */
+const ACTOR = { pid: 0, uid: 0, auid: 0 };
+function actorAt(text: string, body: number, end: number): boolean {
   const pid = decAt(text, body, 'pid', end);
   const uid = pid < 0 ? -1 : decAt(text, next + 1, 'uid', end);
   const auid = uid < 0 ? -1 : decAt(text, next + 1, 'auid', end);
   const ses = auid < 0 ? -1 : decAt(text, next + 1, 'ses', end);
-  if (ses < 0 || !fieldAt(text, next + 1, 'subj', end)) return null;
+  if (ses < 0 || !fieldAt(text, next + 1, 'subj', end)) return false;
   next = wordEnd(text, next + 6, end);
-  return { pid, uid, auid };
+  ACTOR.pid = pid;
+  ACTOR.uid = uid;
+  ACTOR.auid = auid;
+  return true;
 }
 
 /** The same fields anywhere in the record (a writer that put them in another order). */
@@ -105,10 +112,9 @@ export interface InitFields extends Actor {
 
 export function initFields(text: string, body: number, field: string, end = text.length): InitFields | null {
   if (!endsRes1(text, body, end)) return null;
-  const a = actorAt(text, body, end);
-  const old = a === null ? null : hexAt(text, next + 1, OLD[field] ?? `old_${field}`, end);
+  const old = actorAt(text, body, end) ? hexAt(text, next + 1, OLD[field] ?? `old_${field}`, end) : null;
   const serial = old === null ? null : hexAt(text, next + 1, field, end);
-  if (a !== null && old !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial, old };
+  if (old !== null && serial !== null) return { pid: ACTOR.pid, uid: ACTOR.uid, auid: ACTOR.auid, serial, old };
   const line = lineOf(text, end);
   const b = actor(line, body);
   const o = fieldValue(line, `old_${field}`, body - 1);
@@ -124,9 +130,8 @@ export interface DelFields extends Actor {
 
 export function delFields(text: string, body: number, field: string, end = text.length): DelFields | null {
   if (!endsRes1(text, body, end)) return null;
-  const a = actorAt(text, body, end);
-  const serial = a === null ? null : hexAt(text, next + 1, field, end);
-  if (a !== null && serial !== null) return { pid: a.pid, uid: a.uid, auid: a.auid, serial };
+  const serial = actorAt(text, body, end) ? hexAt(text, next + 1, field, end) : null;
+  if (serial !== null) return { pid: ACTOR.pid, uid: ACTOR.uid, auid: ACTOR.auid, serial };
   const line = lineOf(text, end);
   const b = actor(line, body);
   const v = fieldValue(line, field, body - 1);
@@ -179,7 +184,7 @@ export interface VirtFields extends Actor {
 }
 
 export function virtFields(text: string, body: number, end = text.length): VirtFields | null {
-  const a = actorAt(text, body, end) ?? actor(lineOf(text, end), body);
+  const a = actorAt(text, body, end) ? ACTOR : actor(lineOf(text, end), body);
   const at = text.indexOf(" msg='", body - 1);
   if (a === null || at < 0 || at + 6 > end || text.charCodeAt(end - 1) !== 39 /* ' */) return null;
   const msg = text.slice(at + 6, Math.max(at + 6, end - 1));

@@ -7,7 +7,7 @@
  * Identity of a namespace: (node, boot, type, serial), never an inode alone (SPEC §9).
  */
 
-import type { SerialKey } from './serial_key.js';
+import type { NsTable } from './ns_table.js';
 
 /** Milliseconds since the epoch (SEC * 1000 + MSEC of the stamp). */
 export type Ms = number;
@@ -99,7 +99,7 @@ export interface Boot {
    */
   readonly initialKnown: boolean[];
   /** Per type index: serial (serial_key.ts) → namespace, for the namespaces alive. */
-  readonly ns: Map<SerialKey, Ns>[];
+  readonly ns: NsTable[];
   /** Processes by pid, as last seen; a process goes when a namespace it was last seen in is freed (Ns.procs). */
   readonly procs: Map<number, Proc>;
   readonly losses: Loss[];

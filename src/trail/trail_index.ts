@@ -15,6 +15,7 @@ import { Containers } from './containers.js';
 import { newCounts } from './input_counts.js';
 import { GARBAGE, parseHeader, type LineHeader } from './line_header.js';
 import { NodeSerials, type SerialVerdict } from './node_serials.js';
+import { NsTable } from './ns_table.js';
 import * as F from './record_fields.js';
 import { recordKind, type RecordKind } from './record_kinds.js';
 import { selectsNs, type Selector } from './selector.js';
@@ -228,7 +229,7 @@ export class TrailIndex {
   private newBoot(node: NodeState, id: string | null, start: Boot['start'], at: At): Boot {
     const b: Boot = {
       node: node.name, id: id === null ? null : keep(id), start, unknownNo: id === null ? node.boots.filter((x) => x.id === null).length + 1 : 0,
-      initialKnown: NS_TYPES.map(() => false), ns: NS_TYPES.map(() => new Map()), procs: new Map(), losses: [], lossesDropped: 0, first: at, last: at,
+      initialKnown: NS_TYPES.map(() => false), ns: NS_TYPES.map(() => new NsTable()), procs: new Map(), losses: [], lossesDropped: 0, first: at, last: at,
     };
     node.boots.push(b);
     node.boot = b;

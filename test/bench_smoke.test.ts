@@ -47,7 +47,7 @@ describe('bench run.js --smoke', () => {
     ['R1.snum.p1', 'both'], ['R1.link.p1', 'both'], ['R1.status.p1', 'both'], ['R1.link.p1.kernel', 'both'],
     ['R1.snum.p2', 'both'], ['R1.snum.rtt', 'nsproc'], ['R1.snum.mix', 'baseline'], ['R1.stale', 'both'],
     ['R1.snum.p1.c-cached', 'both'], ['R1.link.rtt', 'both'], ['R1.snum.mix.t0', 'baseline'], ['R2.batched.cpu', 'both'],
-    ['R2.batched', 'both'], ['R2.single', 'both'], ['R2.looked', 'both'], ['R2.single.rtt', 'both'], ['R2.looked.rtt', 'both'],
+    ['R2.batched', 'both'], ['R2.single', 'both'], ['R2.single.cmd', 'both'], ['R2.single.floor', 'both'], ['R2.batched.cmd', 'both'], ['R2.looked', 'both'], ['R2.single.rtt', 'both'], ['R2.looked.rtt', 'both'],
     ['R3.build.300', 'both'], ['R3.rss.1000', 'nsproc'], ['R3.bytes.ns.1000', 'nsproc'], ['R3.flat.1000', 'both'], ['R3.list', 'both'],
     ['R4.write.1', 'both'], ['R4.write.1000', 'both'], ['R4.sync.1', 'both'], ['R4.sync.1000', 'both'],
     ['R5.scan.first.20', 'nsproc'], ['R5.scan.rescan.20', 'nsproc'], ['R5.idle', 'nsproc'], ['R5.latency.missed', 'both'],

@@ -98,7 +98,8 @@ function parseQuery(cmd: 'lsns' | 'ps', args: string): Result<Command> {
  * parseLine('clone 1 net,mnt', profileTypes('v5')) // ok({ op: 'clone', actor: 1, flags: 0x40020000 })
  */
 export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
-  if (Buffer.byteLength(line) > MAX_LINE) return fail('EINVAL', `line longer than ${MAX_LINE} bytes`);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most lines are short enough not to be counted.
+  if (line.length * 3 > MAX_LINE && Buffer.byteLength(line) > MAX_LINE) return fail('EINVAL', `line longer than ${MAX_LINE} bytes`);
   if (/[^\t\x20-\x7e\u00a0-\uffff]/.test(line) || line.includes('\ufffd')) {
     return fail('EINVAL', 'line holds control characters or bytes that are not UTF-8');
   }

@@ -200,18 +200,24 @@ function mapLater<T>(v: T | KernelError | Promise<T | KernelError>, f: (v: T) =>
  * (logged, never fatal: the next request is served as usual).
  */
 function reply(op: string, target: string, cb: FuseCb, body: () => Answer, log: (line: string) => void): void {
-  const failed = (e: unknown): Reply => {
-    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    log(`nsproc: ${op} ${target}: internal error, answered EIO: ${why.replace(/\s+/g, ' ')}`);
-    return { errno: 'EIO', detail: why };
-  };
-  const send = (r: Reply) => (isKernelError(r) ? cb(-errnoNumber(r.errno)) : cb(...r));
   let r: Answer;
   try {
     r = body();
   } catch (e) {
-    r = failed(e);
+    r = failed(op, target, e, log);
   }
-  if (r instanceof Promise) r.then(send, (e: unknown) => send(failed(e)));
-  else send(r);
+  // Closures only for an answer that comes later: every request pays for what it allocates (bench R2).
+  if (r instanceof Promise) r.then((x) => send(cb, x), (e: unknown) => send(cb, failed(op, target, e, log)));
+  else send(cb, r);
+}
+
+function send(cb: FuseCb, r: Reply): void {
+  if (isKernelError(r)) cb(-errnoNumber(r.errno));
+  else cb(...r);
+}
+
+function failed(op: string, target: string, e: unknown, log: (line: string) => void): Reply {
+  const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  log(`nsproc: ${op} ${target}: internal error, answered EIO: ${why.replace(/\s+/g, ' ')}`);
+  return { errno: 'EIO', detail: why };
 }

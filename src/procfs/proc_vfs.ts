@@ -41,6 +41,10 @@ interface CtlHandle { readonly kind: 'ctl'; out: Buffer; tail: Buffer }
 
 export type RunWrite = (text: string) => BatchResult;
 
+/** A batch's write error, and the invalidation to settle before the write is answered. */
+interface Ran { readonly error: KernelError | null; readonly invalidated: Promise<void> | null }
+const NOTHING_RAN: Ran = { error: null, invalidated: null };
+
 function isTaskFile(n: Node): n is TaskFileNode {
   return n.kind === 'status' || n.kind === 'snum';
 }
@@ -180,10 +184,12 @@ export class ProcVfs implements Vfs {
    * Runs `bytes` as one batch on `h`; its answer waits for a read. Returns the write's error, if
    * any, and the invalidation of what it changed, to settle before the write is answered.
    */
-  private run(h: CtlHandle, bytes: Buffer): { error: KernelError | null; invalidated: Promise<void> | null } {
-    if (bytes.length === 0) return { error: null, invalidated: null };
+  private run(h: CtlHandle, bytes: Buffer): Ran {
+    if (bytes.length === 0) return NOTHING_RAN;
     const r = this.runWrite(bytes.toString('utf8'));
-    h.out = Buffer.concat([h.out, Buffer.from(r.output)]);
+    // One command per write is the common case: its answer is all there is to read.
+    const answer = Buffer.from(r.output);
+    h.out = h.out.length === 0 ? answer : Buffer.concat([h.out, answer]);
     return { error: r.error, invalidated: this.invalidation.invalidate({ pids: r.changedPids }) };
   }
 

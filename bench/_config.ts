@@ -19,6 +19,7 @@
  * | NSPROC_BENCH_R4_RECORDS        | 200000               | 2000     |
  * | NSPROC_BENCH_R6_SECONDS        | 2 (s per rate)       | (not run) |
  * | NSPROC_BENCH_R6_RATES          | 1000,2000,5000,10000,20000,50000 | (not run) |
+ * | NSPROC_BENCH_R6_IDLE_SECONDS   | 20 (s per idle way)  | (not run) |
  * | NSPROC_BENCH_R7_RECORDS        | 200000               | 2000     |
  * | NSPROC_BENCH_R7_SAMPLES        | 200                  | 10       |
  * | NSPROC_BENCH_R8_SIZES          | 1000000,10000000     | 2000,20000 |
@@ -36,7 +37,7 @@ export interface BenchConfig {
   readonly r2: { singlePairs: number; batchPairs: number; perWrite: number; flags: string };
   readonly r3: { sizes: number[]; listTasks: number };
   readonly r4: { records: number };
-  readonly r6: { seconds: number; rates: number[]; unseenRuns: number };
+  readonly r6: { seconds: number; rates: number[]; unseenRuns: number; idleSeconds: number };
   /** R7: records forwarded per round, latency samples (one command per write: r2.singlePairs). */
   readonly r7: { records: number; samples: number };
   /** R8: aggregated log sizes (records; the last one is the goal's), hosts, migrating containers. */
@@ -86,6 +87,7 @@ export function benchConfig(smoke: boolean): BenchConfig {
       seconds: num('NSPROC_BENCH_R6_SECONDS', 2),
       rates: list('NSPROC_BENCH_R6_RATES', [1000, 2000, 5000, 10000, 20000, 50000]),
       unseenRuns: num('NSPROC_BENCH_R6_UNSEEN_RUNS', 200),
+      idleSeconds: num('NSPROC_BENCH_R6_IDLE_SECONDS', 20),
     },
     r7: {
       records: num('NSPROC_BENCH_R7_RECORDS', smoke ? 2000 : 200_000),

@@ -2,9 +2,13 @@
  * R6's measurement, run by r6_kernel_audit.ts under flock(1) on the kernel-audit lock (the
  * tests take it too: the kernel's audit settings are the machine's). Prints one JSON line.
  *
- *   node dist/bench/r6_child.js DIR SECONDS RATE,RATE,… UNSEEN_RUNS
+ *   node dist/bench/r6_child.js DIR SECONDS RATE,RATE,… UNSEEN_RUNS IDLE_SECONDS
  *
  * 1. nsproc's rules are added (rules.ts, a state file in DIR), audit enabled if off.
+ * 1b. Idle, three ways, with 1,000 extra sleeping processes, IDLE_SECONDS each: the CPU of
+ *    nsproc --host (polling), of nsproc --host --kernel-audit over these rules (following the
+ *    events, a 60 s safety net), and of the kernel's audit thread (kauditd) with the rules and
+ *    no nsproc — the floor: what the rules cost the machine without a reader.
  * 2. The kernel's cost alone: the burst (bench/c/unshare_loop.c, as fast as it can) with the
  *    rules loaded and no reader: calls/s and the kernel's CPU per call (the loop's sys time).
  * 3. nsproc --host --kernel-audit (the rules are already there) with its debug socket: the
@@ -86,8 +90,61 @@ async function unseenRuns(auditLog: string, runs: number): Promise<Unseen> {
   return out;
 }
 
+/** N `sleep 3600` in one process group; kill() ends them all. */
+function sleepers(n: number): { kill: () => void } {
+  const child = spawn('bash', ['-c', `for i in $(seq ${n}); do sleep 3600 & done; wait`], { detached: true, stdio: 'ignore' });
+  return { kill: () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } } };
+}
+
+/** CPU seconds of `pid` (and of kauditd) over `seconds`, as % of one core. */
+async function idlePct(pid: number | null, kauditd: number | null, seconds: number): Promise<{ daemon: number | null; kauditd: number | null }> {
+  await new Promise((r) => setTimeout(r, 1500)); // start-up settles
+  const d0 = pid === null ? 0 : cpuSeconds(pid);
+  const k0 = kauditd === null ? 0 : cpuSeconds(kauditd);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const pct = (a: number, b: number) => ((b - a) / seconds) * 100;
+  return { daemon: pid === null ? null : pct(d0, cpuSeconds(pid)), kauditd: kauditd === null ? null : pct(k0, cpuSeconds(kauditd)) };
+}
+
+function kauditdPid(): number | null {
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'kauditd') return Number(e);
+    } catch { /* gone */ }
+  }
+  return null;
+}
+
+async function idleThreeWays(dir: string, seconds: number): Promise<{ polling: number | null; following: number | null; floor: number | null; kauditdFollowing: number | null }> {
+  const sl = sleepers(1000);
+  const kauditd = kauditdPid();
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    const floor = await idlePct(null, kauditd, seconds);
+    const polling = await startNsprocHost(path.join(dir, 'idle-polling'), []);
+    let p: Awaited<ReturnType<typeof idlePct>>;
+    try {
+      p = await idlePct(polling.pid, null, seconds);
+    } finally {
+      await polling.stop();
+    }
+    const following = await startNsprocHost(path.join(dir, 'idle-following'), ['--kernel-audit']);
+    let f: Awaited<ReturnType<typeof idlePct>>;
+    try {
+      if (!following.output().includes("follows the kernel's audit events")) throw new Error(`R6 idle: the daemon does not follow the audit events: ${following.output()}`);
+      f = await idlePct(following.pid, kauditd, seconds);
+    } finally {
+      await following.stop();
+    }
+    return { polling: p.daemon, following: f.daemon, floor: floor.kauditd, kauditdFollowing: f.kauditd };
+  } finally {
+    sl.kill();
+  }
+}
+
 async function main(): Promise<void> {
-  const [dir, secondsArg, ratesArg, unseenArg] = process.argv.slice(2);
+  const [dir, secondsArg, ratesArg, unseenArg, idleArg] = process.argv.slice(2);
   const seconds = Number(secondsArg);
   const rates = ratesArg!.split(',').map(Number);
   const loop = (await buildC()).unshareLoop;
@@ -97,6 +154,7 @@ async function main(): Promise<void> {
   if (!installed.ok) throw new Error(installed.error.detail);
   let served: Awaited<ReturnType<typeof startNsprocHost>> | null = null;
   try {
+    const idle = await idleThreeWays(dir!, Number(idleArg ?? 20));
     const n0 = Math.max(1000, Math.round(20_000 * seconds));
     const alone = await burst(loop, n0, 0);
     const socket = path.join(dir!, 'debug.sock');
@@ -114,7 +172,7 @@ async function main(): Promise<void> {
       steps.push({ rate, achieved: n / b.secs, events, lost, cpuUsPerEvent: ((cpuSeconds(served.pid) - cpu0) * 1e6) / Math.max(events, 1) });
     }
     const unseen = await unseenRuns(served.auditLog, Number(unseenArg ?? 200));
-    process.stdout.write(`${JSON.stringify({ alone: { rate: n0 / alone.secs, sysUsPerCall: (alone.sys * 1e6) / n0 }, steps, unseen })}\n`);
+    process.stdout.write(`${JSON.stringify({ alone: { rate: n0 / alone.secs, sysUsPerCall: (alone.sys * 1e6) / n0 }, steps, unseen, idle })}\n`);
   } finally {
     await served?.stop();
     const r = removeRules(c.value, installed.value, path.join(dir!, 'kernel-audit-rules'));

@@ -46,6 +46,8 @@ const HOLDER_SCAN_EVERY = 10;
 /** Datagrams a rescan request handles from the connector first, at most (a fork storm must not starve it). */
 const DRAIN_MAX = 64;
 
+// Errors are control flow here (a process gone between two reads): no stack traces to capture.
+Error.stackTraceLimit = 0;
 const config = workerData as WorkerConfig;
 const port = parentPort!;
 let stopping = false;

@@ -15,11 +15,23 @@ teardown() {
 
 remote_mount() { nsproc_mount --remote "127.0.0.1:$AGG_PORT" --audisp-remote "$AUDIT_TOOLS/root" "$@"; }
 
+# sender_pid: the daemon's audisp-remote (its child, once it has exec'd), waited for.
+sender_pid() {
+  local daemon i p
+  daemon=$(cat "$NSPROC_STATE_DIR"/*.pid)
+  for ((i = 0; i < 100; i++)); do
+    p=$(pgrep -P "$daemon" -x audisp-remote) && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  echo "no audisp-remote child of the daemon $daemon" >&2
+  return 1
+}
+
 # same_records LOG NODE: the aggregator holds LOG's lines, in LOG's order, each once or
 # more (a line resent around a crash is the same line), and no other line of NODE.
 same_records() {
   local log=$1 node=$2
-  wait_for_lines "$AGG_LOG" "^node=$node " "$(wc -l <"$log")" || true
+  wait_for_lines "$AGG_LOG" "^node=$node " "$(wc -l <"$log")" 60 || true
   diff <(cat "$log") <(grep "^node=$node " "$AGG_LOG" | awk '!seen[$0]++') ||
     { echo "the aggregator's node=$node lines differ from $log (< local, > aggregator)" >&2; return 1; }
 }
@@ -68,13 +80,13 @@ same_records() {
   remote_mount --name hostA
   nsctl clone 1 net >/dev/null
   wait_for_lines "$AGG_LOG" '^node=hostA type=NS_INFO' 1
-  pid=$(pgrep -P "$(cat "$NSPROC_STATE_DIR"/*.pid)" -x audisp-remote)
+  pid=$(sender_pid)
   for ((i = 0; i < 10; i++)); do nsctl clone 1 ipc >/dev/null; done
   kill -9 "$pid"
   for ((i = 0; i < 10; i++)); do nsctl clone 1 ipc >/dev/null; done
   same_records "$AUDIT_LOG" hostA
   assert_contains "$(cat "$NSPROC_STATE_DIR"/*.log)" "nsproc: remote: audisp-remote (pid $pid) was killed by SIGKILL; restarting it in"
-  [[ $(pgrep -P "$(cat "$NSPROC_STATE_DIR"/*.pid)" -x audisp-remote) != "$pid" ]]
+  [[ $(sender_pid) != "$pid" ]]
 }
 
 @test "kill -9 of the daemon (and its audisp-remote) while the aggregator is down: the acknowledged records reach it after the next start" {
@@ -84,7 +96,7 @@ same_records() {
   aggregator_kill
   for ((i = 0; i < 20; i++)); do nsctl clone 1 uts >/dev/null; done
   daemon=$(cat "$NSPROC_STATE_DIR"/*.pid)
-  sender=$(pgrep -P "$daemon" -x audisp-remote)
+  sender=$(sender_pid)
   kill -9 "$daemon" "$sender"
   while kill -0 "$daemon" 2>/dev/null; do sleep 0.1; done
   acknowledged=$(grep -c 'type=AUDIT_NS_INIT_UTS' "$AUDIT_LOG")

@@ -40,20 +40,23 @@ function sameSlots(a: NsSlots, b: NsSlots): boolean {
  */
 export function changedPids(s: ModelState, journal: Journal): number[] {
   const tasks = allTasks(s);
-  const taskBefore = new Map<number, Task | undefined>();
-  const fieldsBefore = new Map<Task, Before>();
+  // Made when a change names a task, not per batch: a command per write is the common case (bench R2).
+  let taskBefore: Map<number, Task | undefined> | null = null;
+  let fieldsBefore: Map<Task, Before> | null = null;
   journal.forEachChange((target, key, before) => {
     if (target === tasks) {
+      taskBefore ??= new Map();
       if (!taskBefore.has(key as number)) taskBefore.set(key as number, before as Task | undefined);
     } else if (CACHED_FIELDS.has(key) && isTask(target)) {
+      fieldsBefore ??= new Map();
       const b = fieldsBefore.get(target) ?? {};
       if (!(key as string in b)) Object.assign(b, { [key as string]: before });
       fieldsBefore.set(target, b);
     }
   });
   const pids = new Set<number>();
-  for (const [pid, before] of taskBefore) if (tasks.get(pid) !== before) pids.add(pid);
-  for (const [t, b] of fieldsBefore) {
+  for (const [pid, before] of (taskBefore as Map<number, Task | undefined> | null) ?? []) if (tasks.get(pid) !== before) pids.add(pid);
+  for (const [t, b] of (fieldsBefore as Map<Task, Before> | null) ?? []) {
     const owner = b.cred && (b.cred.uid !== t.cred.uid || b.cred.gid !== t.cred.gid);
     const moved = (b.ns && !sameSlots(b.ns, t.ns)) || (b.forChildren && !sameSlots(b.forChildren, t.forChildren));
     if (owner || moved) pids.add(globalPid(t));

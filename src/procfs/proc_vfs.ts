@@ -121,8 +121,9 @@ export class ProcVfs implements Vfs {
       case 'ctl': {
         // Answers are consumed from a per-open cursor; the file offset (which counts what was written) is ignored.
         const take = () => {
-          const chunk = h.out.subarray(0, length);
-          h.out = h.out.subarray(chunk.length);
+          // An answer read whole (the common case) is handed over as it is, not cut.
+          const chunk = h.out.length <= length ? h.out : h.out.subarray(0, length);
+          h.out = chunk === h.out ? NO_BYTES : h.out.subarray(chunk.length);
           return chunk;
         };
         const ran = this.flushTail(h);

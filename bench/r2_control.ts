@@ -8,13 +8,16 @@
  * (ctl_floor_fs.ts: a control file answered by raw handlers, no model, no
  * log), which is what the two round trips of a command cost by themselves.
  * Daemon CPU per command (utime+stime of all its threads ÷ commands; a pair
- * is two commands) is shown next to the ceiling's and the floor's. Also: 1
+ * is two commands) is shown next to the ceiling's and the floor's, and for a
+ * second daemon pinned to one CPU (`taskset -a -p`: its main thread and the
+ * libfuse threads that hand each request to it share that CPU). Also: 1
  * per write with every new pid looked up by the client before its exit (so
  * each exit write waits for the kernel to drop the cached entry: the
  * invalidation's cost), and what the daemon writes to /dev/fuse per nsctl
  * write (replies, notifies), strace-counted.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { AuditLog } from '../src/audit/log_writer.js';
 import { fixedClock } from '../src/audit/clock.js';
@@ -22,7 +25,7 @@ import type { EventSink } from '../src/control/run_batch.js';
 import type { BenchConfig } from './_config.js';
 import { buildC } from './_cbuild.js';
 import { bootedState, NOOP_SINK, runWrites } from './_model.js';
-import { REPO, runOk, startNodeServer, startNsproc, type Served } from './_proc.js';
+import { REPO, run, runOk, startNodeServer, startNsproc, type Served } from './_proc.js';
 import { cpuSeconds, median } from './_reader.js';
 import { fuseWritesPerOp } from './_rtt.js';
 import { row, type Row } from './_table.js';
@@ -66,8 +69,9 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
   const { singlePairs, batchPairs, perWrite, flags } = cfg.r2;
   const ns = await startNsproc(path.join(dir, 'r2'));
   let floor: Served | null = null;
+  let pinned: Served | null = null;
   const runs: Record<string, Rate[]> = {
-    ceilSingle: [], ceilBatch: [], logSingle: [], logBatch: [], single: [], batched: [], looked: [], floorSingle: [], floorBatch: [],
+    ceilSingle: [], ceilBatch: [], logSingle: [], logBatch: [], single: [], batched: [], looked: [], floorSingle: [], floorBatch: [], pinned: [],
   };
   let perWriteSingle: { replies: number; notifies: number } | null = null;
   let perWriteLooked: { replies: number; notifies: number } | null = null;
@@ -83,6 +87,8 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
       return { pairsPerSec: Number(m[1]) / Number(m[2]), cpuUsPerPair: ((cpu1 - cpu0) * 1e6) / pairs };
     };
     const viaNsctl = (pairs: number, k: number, look = false) => via(ns, pairs, k, look);
+    pinned = await pinnedNsproc(path.join(dir, 'r2-pinned'));
+    if (pinned) await via(pinned, Math.min(singlePairs, 2000), 1);
     // Warm-up (JIT): a fresh daemon's first thousands of requests run about half as fast.
     await viaNsctl(Math.min(singlePairs, 2000), 1);
     await viaNsctl(Math.min(batchPairs, 2 * perWrite), perWrite);
@@ -93,6 +99,7 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
       runs['ceilSingle']!.push(inProcess(singlePairs, 1, flags, NOOP_SINK));
       runs['single']!.push(await viaNsctl(singlePairs, 1));
       runs['floorSingle']!.push(await via(floor, singlePairs, 1));
+      if (pinned) runs['pinned']!.push(await via(pinned, singlePairs, 1));
       runs['logSingle']!.push(withLog(dir, (sink) => inProcess(singlePairs, 1, flags, sink)));
       runs['ceilBatch']!.push(inProcess(batchPairs, perWrite, flags, NOOP_SINK));
       runs['batched']!.push(await viaNsctl(batchPairs, perWrite));
@@ -107,14 +114,17 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
   } finally {
     await ns.stop();
     await floor?.stop();
+    await pinned?.stop();
   }
   const rate = (k: string) => Math.max(...runs[k]!.map((x) => x.pairsPerSec));
   const cpu = (k: string) => median(runs[k]!.map((x) => x.cpuUsPerPair));
   const perCmd = (k: string) => cpu(k) / COMMANDS_PER_PAIR;
+  const ifPinned = (f: () => number) => (runs['pinned']!.length > 0 ? f() : null);
   const [single, batched, ceilSingle, ceilBatch] = [rate('single'), rate('batched'), rate('ceilSingle'), rate('ceilBatch')];
   log(`R2: nsctl ${single.toFixed(0)} pairs/s single (${perCmd('single').toFixed(0)} µs daemon CPU per command), `
     + `${batched.toFixed(0)} batched (${perCmd('batched').toFixed(1)} µs); ceiling ${ceilSingle.toFixed(0)} / ${ceilBatch.toFixed(0)}; `
-    + `fuse-native floor ${rate('floorSingle').toFixed(0)} / ${rate('floorBatch').toFixed(0)} (${perCmd('floorSingle').toFixed(0)} µs per command single)`);
+    + `fuse-native floor ${rate('floorSingle').toFixed(0)} / ${rate('floorBatch').toFixed(0)} (${perCmd('floorSingle').toFixed(0)} µs per command single)`
+    + (runs['pinned']!.length > 0 ? `; pinned to one CPU ${rate('pinned').toFixed(0)} single (${perCmd('pinned').toFixed(0)} µs)` : ''));
   const what = `clone 1 ${flags} + exit`;
   return [
     row({ id: 'R2.batched', metric: `R2 ${what} via nsctl, ${perWrite} per write [pairs/s] vs in-process ceiling (${perWrite} per runBatch)`, nsproc: batched, baseline: ceilBatch, goal: '≥ 0.5×', pass: batched / ceilBatch >= 0.5 }),
@@ -123,6 +133,8 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
     row({ id: 'R2.batched.cmd', metric: `R2 ${perWrite} per write: daemon CPU µs per command vs in-process ceiling per command`, nsproc: perCmd('batched'), baseline: perCmd('ceilBatch') }),
     row({ id: 'R2.single.floor', metric: 'R2 1 per write [pairs/s] vs the fuse-native floor (ctl_floor_fs: raw handlers, no model, no log)', nsproc: single, baseline: rate('floorSingle') }),
     row({ id: 'R2.single.cmd.floor', metric: 'R2 1 per write: daemon CPU µs per command vs the fuse-native floor\'s', nsproc: perCmd('single'), baseline: perCmd('floorSingle') }),
+    row({ id: 'R2.single.pinned', metric: 'R2 1 per write [pairs/s], the daemon pinned to one CPU (taskset) vs not pinned', nsproc: ifPinned(() => rate('pinned')), baseline: single }),
+    row({ id: 'R2.single.cmd.pinned', metric: 'R2 1 per write: daemon CPU µs per command, pinned to one CPU vs not pinned', nsproc: ifPinned(() => perCmd('pinned')), baseline: perCmd('single') }),
     row({ id: 'R2.batched.floor', metric: `R2 ${perWrite} per write [pairs/s] vs the fuse-native floor`, nsproc: batched, baseline: rate('floorBatch') }),
     row({ id: 'R2.batched.log', metric: `R2 … ${perWrite} per write vs in-process with the audit log (flush write)`, nsproc: batched, baseline: rate('logBatch') }),
     row({ id: 'R2.single.log', metric: `R2 … 1 per write vs in-process with the audit log (flush write)`, nsproc: single, baseline: rate('logSingle') }),
@@ -133,4 +145,17 @@ export async function benchControl(cfg: BenchConfig, dir: string, log: (s: strin
     row({ id: 'R2.single.rtt', metric: 'R2 1 per write: FUSE replies (writev) per command (its write and the read of its answer); notifies per command in the baseline column', nsproc: perWriteSingle?.replies ?? null, baseline: perWriteSingle?.notifies ?? null, ratio: null }),
     row({ id: 'R2.looked.rtt', metric: 'R2 1 per write, pids looked up: FUSE replies per command (the lookups included); notifies per command in the baseline column', nsproc: perWriteLooked?.replies ?? null, baseline: perWriteLooked?.notifies ?? null, ratio: null }),
   ];
+}
+
+/**
+ * Another daemon like the first, with every thread pinned to the machine's last CPU (the
+ * threads libfuse starts later inherit it); null, after a line on stderr, without taskset.
+ */
+async function pinnedNsproc(dir: string): Promise<Served | null> {
+  const served = await startNsproc(dir);
+  const r = await run('taskset', ['-a', '-c', '-p', String(os.cpus().length - 1), String(served.pid)]);
+  if (r.code === 0) return served;
+  process.stderr.write(`R2: cannot pin a daemon (taskset: ${r.stderr.trim() || r.code}); the pinned rows stay empty\n`);
+  await served.stop();
+  return null;
 }

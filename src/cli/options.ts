@@ -113,14 +113,14 @@ Options (--opt VALUE or --opt=VALUE):
   --attr-timeout S         kernel attribute cache seconds (default ${DEFAULT_CACHE_TIMEOUT})
   --entry-timeout S        kernel name cache seconds (default ${DEFAULT_CACHE_TIMEOUT}); every change
                            invalidates what it makes stale before it is acknowledged
-  --host                   serve the running kernel's processes and namespaces (SPEC §7,
-                           docs/host.md) instead of a model; --profile and --serial-start
-                           and --pid-max do not apply
-  --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS}; 60000,
-                           a safety net, while --kernel-audit's events name every clone,
-                           clone3, unshare and setns)
+  --host                   serve the running kernel's processes and namespaces instead of
+                           a model (docs/host.md); --profile, --serial-start and --pid-max
+                           do not apply
+  --host-rescan-ms MS      host mode: full rescan interval, 10..3600000 (default ${DEFAULT_HOST_RESCAN_MS};
+                           60000, a safety net, while --kernel-audit's events name every
+                           clone, clone3, unshare and setns)
   --kernel-audit           host mode: also log the kernel's own audit events that hold a
-                           SYSCALL record, each with NS_INFO (SPEC §8, docs/audit.md); changes
+                           SYSCALL record, each with NS_INFO (docs/audit.md); changes
                            no audit setting
   --kernel-audit-rules     --kernel-audit, and add nsproc's rules (clone, clone3, unshare,
                            setns; key nsproc), enabling audit if off; undone at stop

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What `npm test` runs: the dependencies if they are missing (npm ci), the TypeScript
-# build, then vitest (unit and mount tests), then bats (test/shell/*.bats) when there are any. A failed build
-# stops here; otherwise every suite runs and any failure fails the whole.
+# build, then vitest (unit and mount tests), then bats (test/shell/*.bats) when there are
+# any. A failed build stops here; otherwise every suite runs and any failure fails the whole.
 # Arguments go to vitest, e.g. `npm test -- test/mount_sh.test.ts`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

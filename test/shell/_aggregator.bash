@@ -6,6 +6,7 @@
 #   aggregator_start            AGG_PORT, AGG_LOG, AUDIT_TOOLS (for --audisp-remote)
 #   aggregator_kill / aggregator_resume   an outage and the end of it
 #   wait_for_lines FILE REGEX N [SECONDS]  until FILE has N lines matching REGEX
+#   wait_for_distinct FILE REGEX N [SECONDS]  the same, a line sent twice counted once
 
 aggregator_start() {
   fetch_ausearch || skip "Debian's audit tools unavailable: $AUSEARCH_MISSING"
@@ -79,5 +80,17 @@ wait_for_lines() {
     sleep 0.1
   done
   echo "$file: $n lines match '$re' after ${secs}s, not $want" >&2
+  return 1
+}
+
+# A line resent around a failure must not stand in for one still on its way (it did, under load).
+wait_for_distinct() {
+  local file=$1 re=$2 want=$3 secs=${4:-20} i n=0
+  for ((i = 0; i < secs * 10; i++)); do
+    n=$(grep -- "$re" "$file" 2>/dev/null | sort -u | wc -l)
+    ((n >= want)) && return 0
+    sleep 0.1
+  done
+  echo "$file: $n distinct lines match '$re' after ${secs}s, not $want" >&2
   return 1
 }

@@ -31,7 +31,7 @@ sender_pid() {
 # more (a line resent around a crash is the same line), and no other line of NODE.
 same_records() {
   local log=$1 node=$2
-  wait_for_lines "$AGG_LOG" "^node=$node " "$(wc -l <"$log")" 60 || true
+  wait_for_distinct "$AGG_LOG" "^node=$node " "$(wc -l <"$log")" 60 || true
   diff <(cat "$log") <(grep "^node=$node " "$AGG_LOG" | awk '!seen[$0]++') ||
     { echo "the aggregator's node=$node lines differ from $log (< local, > aggregator)" >&2; return 1; }
 }

@@ -48,8 +48,8 @@ own_v2_cgroup() {
     "$NSPROC_ROOT/test/shell/trail_fleet.bash" "$BATS_TEST_TMPDIR"
   wait_for_lines "$host_log" "type=NSPROC_CONTAINER .*container=$ID" 1
   NSPROC_STATE_DIR=${host_mnt%/mnt}/state "$MOUNT_SH" -u "$host_mnt" >/dev/null
-  for n in hostA hostB hostC; do wait_for_lines "$AGG_LOG" "^node=$n " "$(wc -l <"$BATS_TEST_TMPDIR/$n.log")"; done
-  wait_for_lines "$AGG_LOG" "^node=$(hostname) " "$(wc -l <"$host_log")"
+  for n in hostA hostB hostC; do wait_for_distinct "$AGG_LOG" "^node=$n " "$(wc -l <"$BATS_TEST_TMPDIR/$n.log")" 60; done
+  wait_for_distinct "$AGG_LOG" "^node=$(hostname) " "$(wc -l <"$host_log")" 60
   # Four nodes in one file, the aggregator's own lines between them.
   run nstrail --utc --uuid "$WEB" "$AGG_LOG"
   assert_equal "$output" "$(cat "$FIXTURES/fleet.uuid.txt")" "trail from the aggregator's log"

@@ -10,12 +10,13 @@ import { closingLine } from './input_counts.js';
 import { readLines } from './line_reader.js';
 import { orderLogs } from './log_order.js';
 import { NodeFilter } from './node_filter.js';
+import { nodesWith } from './node_scope.js';
 import { renderJson } from './render_json.js';
 import { renderTrailSvg } from './render_svg.js';
 import { renderText } from './render_text.js';
 import { Summary } from './summary.js';
 import { TrailIndex } from './trail_index.js';
-import { buildTrail, inputHeld, laneLabel } from './trail_model.js';
+import { buildTrail, inputHeld, laneLabel, type TrailModel } from './trail_model.js';
 
 const out = (text: string): void => { process.stdout.write(text); };
 const lines = (ls: readonly string[]): void => { if (ls.length > 0) out(`${ls.join('\n')}\n`); };
@@ -56,11 +57,36 @@ async function filterNodes(args: TrailOptions, logs: readonly string[]): Promise
   return 0;
 }
 
-async function trail(args: TrailOptions, logs: readonly string[]): Promise<number> {
-  const summary = args.selector.kind === 'summary' ? new Summary({ json: args.json, utc: args.utc, write: lines }) : null;
-  const ix = new TrailIndex(args.selector, (c) => summary?.ended(c), args.nodes);
+/**
+ * The nodes a `--uuid` trail can be on (./node_scope.ts), so that only their lines are read
+ * past their first bytes; null: read them all (another selector, --node given, stdin, or no
+ * line names the uuid: then the whole input is what the answer speaks of).
+ */
+function uuidScope(args: TrailOptions, logs: readonly string[]): Set<string> | null {
+  if (args.selector.kind !== 'uuid' || args.nodes !== null) return null;
+  const nodes = nodesWith(logs, `uuid=${args.selector.uuid}`);
+  return nodes === null || nodes.size === 0 ? null : nodes;
+}
+
+/**
+ * Whether the trail may reach past the nodes it was read on: a container that host mode named
+ * by its id too (NSPROC_CONTAINER) is the same container wherever that id is seen.
+ */
+function outgrew(model: TrailModel, scope: ReadonlySet<string>, logs: readonly string[]): boolean {
+  return model.containers.some((c) => c.id !== null && [...(nodesWith(logs, `container=${c.id}`) ?? [])].some((n) => !scope.has(n)));
+}
+
+async function read(args: TrailOptions, logs: readonly string[], summary: Summary | null, nodes: ReadonlySet<string> | null): Promise<TrailIndex> {
+  const ix = new TrailIndex(args.selector, (c) => summary?.ended(c), nodes);
   await readLines(logs, (text, start, end, cut, dirty) => ix.line(text, start, end, cut, dirty));
   ix.finish();
+  return ix;
+}
+
+async function trail(args: TrailOptions, logs: readonly string[]): Promise<number> {
+  const summary = args.selector.kind === 'summary' ? new Summary({ json: args.json, utc: args.utc, write: lines }) : null;
+  const scope = uuidScope(args, logs);
+  let ix = await read(args, logs, summary, scope ?? args.nodes);
   if (summary !== null) {
     summary.finish(ix.containers.all());
     lines(lossLines(ix, args.json));
@@ -68,7 +94,12 @@ async function trail(args: TrailOptions, logs: readonly string[]): Promise<numbe
     if (summary.count === 0) { say(`no containers in the input (${inputHeld(ix)})`); return 1; }
     return 0;
   }
-  const model = buildTrail(ix, args.selector);
+  let model = buildTrail(ix, args.selector);
+  // Read on a few nodes, the trail is the same as on all of them, unless it may reach beyond them.
+  if (scope !== null && ('reason' in model || outgrew(model, scope, logs))) {
+    ix = await read(args, logs, summary, null);
+    model = buildTrail(ix, args.selector);
+  }
   if ('reason' in model) { close(ix); say(model.sentence); return 1; }
   lines(args.json ? renderJson(model) : renderText(model, { utc: args.utc }));
   close(ix);

@@ -66,8 +66,12 @@ export class TrailIndex {
    * @param onEnded called with each container whose life ended (stopped, namespaces freed), then forgotten
    * @param nodes --node: only these nodes' records are read (null: all)
    */
+  /** `node=NAME ` of each node read, when only some are (lines of others are passed over on their first bytes). */
+  private readonly nodePrefixes: readonly string[] | null;
+
   constructor(readonly sel: Selector, onEnded: (c: Container) => void, private readonly nodeFilter: ReadonlySet<string> | null) {
     this.containers = new Containers(this, onEnded);
+    this.nodePrefixes = nodeFilter === null ? null : [...nodeFilter].filter((n) => n !== '').map((n) => `node=${n} `);
   }
 
   /**
@@ -76,6 +80,7 @@ export class TrailIndex {
    */
   line(text: string, start: number, end: number, cut: boolean, dirty: boolean): void {
     if (start === end) return;
+    if (this.nodePrefixes !== null && text.startsWith('node=', start) && !this.nodePrefixes.some((p) => text.startsWith(p, start))) return;
     if (cut) { this.counts.cut++; return; }
     const h = parseHeader(text, start, end);
     if (typeof h === 'string') {

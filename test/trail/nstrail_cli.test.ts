@@ -56,6 +56,38 @@ describe('nstrail golden output (test/fixtures/trail)', () => {
   });
 });
 
+describe('nstrail --uuid reads only the nodes that name the uuid', () => {
+  const ID = 'ab'.repeat(32);
+  const lines = fs.readFileSync(FLEET, 'utf8').trimEnd().split('\n');
+  const write = (name: string, ls: readonly string[]) => {
+    const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nstrail-scope-')), name);
+    fs.writeFileSync(p, `${ls.join('\n')}\n`);
+    return p;
+  };
+  // Read from stdin, which cannot be read twice, nstrail reads every node: the whole input's answer.
+  const whole = (p: string, args: readonly string[]) => nstrail([...args, '-'], { input: fs.readFileSync(p, 'utf8') });
+
+  it('other nodes\' lines, damaged ones too, change nothing of the trail', () => {
+    const noise = Array.from({ length: 50 }, (_, i) => (i % 10 === 9 ? 'node=hostZ type=NS_INF' : `node=hostZ type=NS_INFO msg=audit(1408577600.${String(i).padStart(3, '0')}:${i + 5}): pid=9 netns=7`));
+    const p = write('noisy.log', [...lines.slice(0, 10), ...noise, ...lines.slice(10)]);
+    const r = nstrail(['--uuid', WEB, '--utc', p]);
+    expect(r).toMatchObject({ status: 0, stdout: golden('fleet.uuid.txt') });
+    expect(whole(p, ['--uuid', WEB, '--utc']).stdout).toBe(r.stdout);
+  });
+
+  it('a container host mode also named by its id (NSPROC_CONTAINER) is read on every node that id is on', () => {
+    const at = lines.findIndex((l) => l.startsWith('node=hostA type=NS_INFO msg=audit(1408577535.306:18)'));
+    const own = `node=hostA type=NSPROC_CONTAINER msg=audit(1408577535.306:18): pid=4 runtime=docker container=${ID} cgroup="/system.slice/docker-${ID}.scope" netns=c utsns=9 ipcns=a pidns=b userns=3 mntns=8`;
+    const elsewhere = `node=hostD type=NSPROC_CONTAINER msg=audit(1408577800.000:5): pid=77 runtime=docker container=${ID} cgroup="/system.slice/docker-${ID}.scope" netns=40 utsns=41 ipcns=42 pidns=43 userns=3 mntns=44`;
+    const p = write('byid.log', [...lines.slice(0, at + 1), own, ...lines.slice(at + 1), elsewhere]);
+    const r = nstrail(['--uuid', WEB, '--utc', p]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('3 hosts');
+    expect(r.stdout).toMatch(/\n2014-08-20T23:36:40\.000Z {2}hostD /);
+    expect(whole(p, ['--uuid', WEB, '--utc'])).toEqual(r);
+  });
+});
+
 describe('nstrail input', () => {
   it('reads a rotated set oldest first, whatever order it is given in, and - for stdin', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nstrail-'));

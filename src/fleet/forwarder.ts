@@ -41,7 +41,7 @@ export interface ForwarderOptions {
  * Where a log's forwarding state lives: beside the log, as `LOG.remote/` (0700): the
  * audisp-remote config and queue, and the cursor, which belong to that log and move with it.
  */
-export function remoteStateDir(logPath: string): string {
+function remoteStateDir(logPath: string): string {
   return `${logPath}.remote`;
 }
 
@@ -68,7 +68,7 @@ interface View {
 interface Place { readonly view: View; readonly offset: number }
 
 /** How long audisp-remote must live after a hand-over for the bytes to count as queued. */
-export const SAFE_MS = 2000;
+const SAFE_MS = 2000;
 const CHUNK = 64 << 10;
 const TICK_MS = 1000;
 const BACKOFF_MS = [200, 500, 1000, 2000, 5000];

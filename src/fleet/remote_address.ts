@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** auditd.conf(5) tcp_listen_port and audisp-remote.conf(5) port: 60 unless told. */
-export const DEFAULT_REMOTE_PORT = 60;
+const DEFAULT_REMOTE_PORT = 60;
 
 /** An aggregator's address: `host` as audisp-remote's `remote_server` takes it (IPv6 without brackets). */
 export interface RemoteAddress {

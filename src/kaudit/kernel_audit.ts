@@ -40,7 +40,7 @@ import { Sightings } from './sightings.js';
 import { AuditControl } from './socket.js';
 import type { Lost } from './stream.js';
 import { parseSyscall, type SyscallInfo } from './syscall_record.js';
-import type { ListedRule } from './protocol.js';
+import type { AuditStatus, ListedRule } from './protocol.js';
 
 /** What kernel-audit needs of host mode (src/host_system.ts). */
 export interface KernelAuditHost {
@@ -416,32 +416,29 @@ function undoRules(installed: Installed, stateFile: string, say: (line: string) 
 }
 
 function warnAboutRules(say: (line: string) => void): void {
+  const now = readSettings();
+  if (typeof now === 'string') return say(`nsproc: kernel audit: ${now}`);
+  for (const w of startWarnings(now.status, now.rules)) say(`nsproc: kernel audit: ${w}`);
+}
+
+/** AUDIT_GET and AUDIT_LIST_RULES now, or the sentence saying why they cannot be read. */
+function readSettings(): { status: AuditStatus; rules: ListedRule[] } | string {
   const c = AuditControl.open();
-  if (!c.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${c.error.detail}`);
+  if (!c.ok) return `cannot check the audit settings: ${c.error.detail}`;
   try {
     const st = c.value.status();
+    if (!st.ok) return `cannot check the audit settings: ${st.error.detail}`;
     const rules = c.value.listRules();
-    if (!st.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${st.error.detail}`);
-    if (!rules.ok) return say(`nsproc: kernel audit: cannot check the audit settings: ${rules.error.detail}`);
-    for (const w of startWarnings(st.value, rules.value)) say(`nsproc: kernel audit: ${w}`);
+    return rules.ok ? { status: st.value, rules: rules.value } : `cannot check the audit rules: ${rules.error.detail}`;
   } finally {
     c.value.close();
   }
 }
 
-/** The audit settings now, and what keeps them from naming every namespace syscall (null: nothing); null when they cannot be read. */
+/** The rules now, and what keeps the events from naming every namespace syscall (null: nothing); or why they cannot be read. */
 function lookAtCoverage(): { rules: ListedRule[]; missing: string | null } | string {
-  const c = AuditControl.open();
-  if (!c.ok) return `the audit settings cannot be read: ${c.error.detail}`;
-  try {
-    const st = c.value.status();
-    if (!st.ok) return `the audit settings cannot be read: ${st.error.detail}`;
-    const rules = c.value.listRules();
-    if (!rules.ok) return `the audit rules cannot be read: ${rules.error.detail}`;
-    return { rules: rules.value, missing: uncovered(st.value, rules.value) };
-  } finally {
-    c.value.close();
-  }
+  const now = readSettings();
+  return typeof now === 'string' ? now : { rules: now.rules, missing: uncovered(now.status, now.rules) };
 }
 
 /** Whether `pid` is a running nsproc daemon (its command line names daemon.js). */

@@ -100,14 +100,10 @@ export function installRules(k: RulesKernel, stateFile: string, alive: (pid: num
     if (enabledBefore === 0) k.setEnabled(0);
     fs.rmSync(stateFile, { force: true });
   };
-  for (const rule of NSPROC_RULES) {
-    const data = encodeExitRule(rule);
-    const a = k.addRule(data);
-    if (!a.ok) {
-      undo();
-      return a;
-    }
-    added.push(data);
+  const a = addNsprocRules(k, added);
+  if (!a.ok) {
+    undo();
+    return a;
   }
   if (st.value.enabled === 0) {
     const e = k.setEnabled(1);
@@ -132,13 +128,19 @@ export function readdRules(k: RulesKernel, installed: Installed): Outcome<Instal
     if (!d.ok && d.error.errno !== 'ENOENT') return d;
   }
   const added: Buffer[] = [];
+  const a = addNsprocRules(k, added);
+  return a.ok ? { ok: true, value: { ...installed, added } } : a;
+}
+
+/** Adds {@link NSPROC_RULES}, each as sent pushed to `added` (what AUDIT_DEL_RULE needs back); stops at the first failure. */
+function addNsprocRules(k: RulesKernel, added: Buffer[]): Outcome<void> {
   for (const rule of NSPROC_RULES) {
     const data = encodeExitRule(rule);
     const a = k.addRule(data);
     if (!a.ok) return a;
     added.push(data);
   }
-  return { ok: true, value: { ...installed, added } };
+  return { ok: true, value: undefined };
 }
 
 /** Whether every rule of {@link NSPROC_RULES} is still loaded (by key: nsproc adds no other). */

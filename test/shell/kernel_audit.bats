@@ -140,33 +140,35 @@ new_netns_id() {
   assert_match "$(event_lines "$stamp" | grep '^type=AUDIT_NS_INIT_NET')" " pid=$child "
 }
 
-@test "a burst of unshares: each has its event in the log, or the loss is recorded (NSPROC_KERNEL_LOST)" {
-  local n=200 before lost=0 got=0 parent i
-  before=$(wc -l <"$AUDIT_LOG")
-  bash -c 'echo $$ >"$1"; for ((i = 0; i < $2; i++)); do unshare -n true; done' _ "$BATS_FILE_TMPDIR/burst.pid" "$n"
-  parent=$(<"$BATS_FILE_TMPDIR/burst.pid")
-  # The daemon catches up (a busy machine delays it); the loop's own unshares are told by their parent.
+# unshare_burst N: N × `unshare -n true` from one parent, then waits (30 s at most) until the
+# log holds their N unshare events. Sets BEFORE (the log's lines before), PARENT (the loop's
+# pid: its unshares are told by their ppid), GOT (events logged) and LOST (NSPROC_KERNEL_LOST records).
+unshare_burst() {
+  local n=$1 i
+  BEFORE=$(wc -l <"$AUDIT_LOG")
+  bash -c 'echo $$ >"$1"; for ((i = 0; i < $2; i++)); do unshare -n true; done' _ "$BATS_TEST_TMPDIR/burst.pid" "$n"
+  PARENT=$(<"$BATS_TEST_TMPDIR/burst.pid")
+  # The daemon catches up (a busy machine delays it).
   for ((i = 0; i < 300; i++)); do
-    got=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c "^type=SYSCALL .* syscall=272 .* ppid=$parent pid=" || true)
-    lost=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c '^type=NSPROC_KERNEL_LOST ' || true)
-    ((got >= n)) && break
+    GOT=$(tail -n "+$((BEFORE + 1))" "$AUDIT_LOG" | grep -c "^type=SYSCALL .* syscall=272 .* ppid=$PARENT pid=" || true)
+    LOST=$(tail -n "+$((BEFORE + 1))" "$AUDIT_LOG" | grep -c '^type=NSPROC_KERNEL_LOST ' || true)
+    ((GOT >= n)) && break
     sleep 0.1
   done
+}
+
+@test "a burst of unshares: each has its event in the log, or the loss is recorded (NSPROC_KERNEL_LOST)" {
+  local n=200 got lost
+  unshare_burst "$n"
+  got=$GOT lost=$LOST
   echo "burst: $got of $n unshare events logged, $lost loss records" >&3
   ((got == n || lost > 0))
 }
 
 @test "200 × unshare -n true: every unshare event carries its INIT_NET or NSPROC_NS_UNSEEN types=net, never neither" {
-  local n=200 before parent i got=0 lost=0 out
-  before=$(wc -l <"$AUDIT_LOG")
-  bash -c 'echo $$ >"$1"; for ((i = 0; i < $2; i++)); do unshare -n true; done' _ "$BATS_FILE_TMPDIR/unseen.pid" "$n"
-  parent=$(<"$BATS_FILE_TMPDIR/unseen.pid")
-  for ((i = 0; i < 300; i++)); do
-    got=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c "^type=SYSCALL .* syscall=272 .* ppid=$parent pid=" || true)
-    lost=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | grep -c '^type=NSPROC_KERNEL_LOST ' || true)
-    ((got >= n)) && break
-    sleep 0.1
-  done
+  local n=200 before parent got lost out
+  unshare_burst "$n"
+  before=$BEFORE parent=$PARENT got=$GOT lost=$LOST
   # A kernel event is written whole, in one write: once its SYSCALL line is there, so is the rest.
   # Per unshare event of the loop: seen (INIT_NET inside it), unseen (the record), both, neither.
   out=$(tail -n "+$((before + 1))" "$AUDIT_LOG" | awk -v parent="$parent" '

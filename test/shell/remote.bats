@@ -14,6 +14,12 @@ teardown() {
 }
 
 remote_mount() { nsproc_mount --remote "127.0.0.1:$AGG_PORT" --audisp-remote "$AUDIT_TOOLS/root" "$@"; }
+# remote_up NAME: a model daemon named NAME forwarding, and a first record of it at the aggregator.
+remote_up() {
+  remote_mount --name "$1"
+  nsctl clone 1 net >/dev/null
+  wait_for_lines "$AGG_LOG" "^node=$1 type=NS_INFO" 1
+}
 
 # sender_pid: the daemon's audisp-remote (its child, once it has exec'd), waited for.
 sender_pid() {
@@ -64,9 +70,7 @@ same_records() {
 }
 
 @test "the aggregator down for a while: records wait on disk and all arrive once it is back, more than audisp-remote's queue holds" {
-  remote_mount --name hostA
-  nsctl clone 1 net >/dev/null
-  wait_for_lines "$AGG_LOG" '^node=hostA type=NS_INFO' 1
+  remote_up hostA
   aggregator_kill
   for ((i = 0; i < 30; i++)); do nsctl clone 1 uts >/dev/null; done
   # 6,000 records: beyond the queue's 4,096 entries, the rest waits in the local log.
@@ -77,9 +81,7 @@ same_records() {
 }
 
 @test "audisp-remote killed: restarted, said so in the daemon log, nothing lost" {
-  remote_mount --name hostA
-  nsctl clone 1 net >/dev/null
-  wait_for_lines "$AGG_LOG" '^node=hostA type=NS_INFO' 1
+  remote_up hostA
   pid=$(sender_pid)
   for ((i = 0; i < 10; i++)); do nsctl clone 1 ipc >/dev/null; done
   kill -9 "$pid"
@@ -90,9 +92,7 @@ same_records() {
 }
 
 @test "kill -9 of the daemon (and its audisp-remote) while the aggregator is down: the acknowledged records reach it after the next start" {
-  remote_mount --name hostA
-  nsctl clone 1 net >/dev/null
-  wait_for_lines "$AGG_LOG" '^node=hostA type=NS_INFO' 1
+  remote_up hostA
   aggregator_kill
   for ((i = 0; i < 20; i++)); do nsctl clone 1 uts >/dev/null; done
   daemon=$(cat "$NSPROC_STATE_DIR"/*.pid)

@@ -13,6 +13,13 @@ const AUDITCTL_B64_RULE: ReadonlyArray<[number, number]> = [
   [783, 64], [787, 64], [1036, 6], [1040, 110], [1041, 115], [1042, 112], [1043, 114], [1044, 111], [1045, 99],
 ];
 
+/** …and for `auditctl -a always,exit -F arch=b64 -S clone -F 'a0&0x7e020000' -k nsproc-probe` (auditctl 3.0.9, 1052 bytes). */
+const AUDITCTL_A0_MASK_RULE: ReadonlyArray<[number, number]> = [
+  [0, 4], [4, 2], [8, 3], [19, 1], [268, 11], [272, 200], [276, 210], [524, 62], [527, 192], [530, 2], [531, 126], [532, 12],
+  [783, 64], [787, 8], [791, 64], [1036, 12], [1040, 110], [1041, 115], [1042, 112], [1043, 114], [1044, 111], [1045, 99],
+  [1046, 45], [1047, 112], [1048, 114], [1049, 111], [1050, 98], [1051, 101],
+];
+
 describe('encodeExitRule', () => {
   it('builds the bytes auditctl sends for the same rule (arch field, key field, one mask bit per syscall)', () => {
     const expected = Buffer.alloc(1046);
@@ -23,6 +30,14 @@ describe('encodeExitRule', () => {
     const msg = encodeRequest(AUDIT_MSG.addRule, 2, rule);
     expect(msg.length).toBe(1064);
     expect(msg.readUInt32LE(0)).toBe(1064);
+  });
+
+  it('puts `-F a0&MASK` between the arch and the key as auditctl does (AUDIT_ARG0, AUDIT_BIT_MASK), and reads it back', () => {
+    const expected = Buffer.alloc(1052);
+    for (const [at, v] of AUDITCTL_A0_MASK_RULE) expected[at] = v;
+    const rule = encodeExitRule({ arch: 0xc000003e, syscalls: [56], a0Mask: 0x7e020000, key: 'nsproc-probe' });
+    expect(rule).toEqual(expected);
+    expect(decodeListedRule(rule)).toMatchObject({ key: 'nsproc-probe', arch: 0xc000003e, a0Mask: 0x7e020000, narrowed: false });
   });
 
   it('sets i386 syscall numbers in the right mask words (clone 120, unshare 310, setns 346, clone3 435)', () => {

@@ -68,8 +68,11 @@ export function encodeSetEnabled(enabled: 0 | 1): Buffer {
 
 /** The syscall rule fields nsproc uses (uapi/linux/audit.h). */
 const AUDIT_ARCH_FIELD = 11;
+const AUDIT_ARG0 = 200;
 const AUDIT_FILTERKEY = 210;
 const AUDIT_EQUAL = 0x40000000;
+/** `&`: the field's value has one of the bits (kernel/auditfilter.c: audit_comparator, Audit_bitmask). */
+const AUDIT_BIT_MASK = 0x08000000;
 const AUDIT_FILTER_EXIT = 0x04;
 const AUDIT_ALWAYS = 2;
 const AUDIT_BITMASK_SIZE = 64;
@@ -82,19 +85,22 @@ const VALUES_OFF = FIELDS_OFF + 4 * AUDIT_MAX_FIELDS;
 const FLAGS_OFF = VALUES_OFF + 4 * AUDIT_MAX_FIELDS;
 const BUFLEN_OFF = FLAGS_OFF + 4 * AUDIT_MAX_FIELDS;
 
-/** `-a always,exit -F arch=ARCH -S … -k KEY`: the only shape of rule nsproc adds. */
+/** `-a always,exit -F arch=ARCH -S … [-F a0&MASK] -k KEY`: the only shape of rule nsproc adds. */
 export interface ExitRule {
   /** AUDIT_ARCH_X86_64 0xc000003e (`b64`) or AUDIT_ARCH_I386 0x40000003 (`b32`). */
   readonly arch: number;
   /** Syscall numbers of that arch. */
   readonly syscalls: readonly number[];
+  /** `-F a0&MASK`: only calls whose first argument has one of these bits; absent: every call. */
+  readonly a0Mask?: number;
   readonly key: string;
 }
 
 /**
- * `struct audit_rule_data` of an exit rule, as auditctl builds it: the arch field, then the
- * key (AUDIT_FILTERKEY, value = its length, the text in buf), both AUDIT_EQUAL; one mask
- * bit per syscall (AUDIT_WORD/AUDIT_BIT).
+ * `struct audit_rule_data` of an exit rule, as auditctl builds it: the arch field
+ * (AUDIT_EQUAL), the a0 mask if any (AUDIT_ARG0, AUDIT_BIT_MASK), then the key
+ * (AUDIT_FILTERKEY, value = its length, the text in buf, AUDIT_EQUAL); one mask bit per
+ * syscall (AUDIT_WORD/AUDIT_BIT).
  * @example auditctl -a always,exit -F arch=b64 -S unshare -k nsproc
  * encodeExitRule({ arch: 0xc000003e, syscalls: [272], key: 'nsproc' }); // 1046 bytes
  */
@@ -103,16 +109,20 @@ export function encodeExitRule(r: ExitRule): Buffer {
   const b = Buffer.alloc(RULE_FIXED_LEN + key.length);
   b.writeUInt32LE(AUDIT_FILTER_EXIT, 0);
   b.writeUInt32LE(AUDIT_ALWAYS, 4);
-  b.writeUInt32LE(2, 8);
   for (const nr of r.syscalls) {
     const at = MASK_OFF + 4 * (nr >>> 5);
     b.writeUInt32LE((b.readUInt32LE(at) | (1 << (nr & 31))) >>> 0, at);
   }
-  const fields: Array<[number, number]> = [[AUDIT_ARCH_FIELD, r.arch], [AUDIT_FILTERKEY, key.length]];
-  fields.forEach(([field, value], i) => {
+  const fields: Array<[number, number, number]> = [
+    [AUDIT_ARCH_FIELD, r.arch, AUDIT_EQUAL],
+    ...(r.a0Mask === undefined ? [] : [[AUDIT_ARG0, r.a0Mask, AUDIT_BIT_MASK] as [number, number, number]]),
+    [AUDIT_FILTERKEY, key.length, AUDIT_EQUAL],
+  ];
+  b.writeUInt32LE(fields.length, 8);
+  fields.forEach(([field, value, op], i) => {
     b.writeUInt32LE(field, FIELDS_OFF + 4 * i);
     b.writeUInt32LE(value >>> 0, VALUES_OFF + 4 * i);
-    b.writeUInt32LE(AUDIT_EQUAL, FLAGS_OFF + 4 * i);
+    b.writeUInt32LE(op, FLAGS_OFF + 4 * i);
   });
   b.writeUInt32LE(key.length, BUFLEN_OFF);
   key.copy(b, RULE_FIXED_LEN);
@@ -128,7 +138,9 @@ export interface ListedRule {
   readonly alwaysExit: boolean;
   /** `-F arch=` with `=`: the AUDIT_ARCH it is for; null: no arch field. */
   readonly arch: number | null;
-  /** Fields besides arch= and the key (-F auid>=1000, a watch…): the rule matches only some calls. */
+  /** `-F a0&MASK` (AUDIT_ARG0 with `&`): the rule keeps only calls with one of these bits in a0; null: no such field. */
+  readonly a0Mask: number | null;
+  /** Fields besides arch=, a0& and the key (-F auid>=1000, a watch…): the rule matches only some calls. */
   readonly narrowed: boolean;
   /** Whether syscall `nr` is in the rule's mask (-S). */
   hasSyscall(nr: number): boolean;
@@ -142,17 +154,21 @@ const AUDIT_FILTER_PREPEND = 0x10;
  */
 export function decodeListedRule(p: Buffer): ListedRule {
   const data = Buffer.from(p);
-  if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false, arch: null, narrowed: true, hasSyscall: () => false };
+  if (p.length < RULE_FIXED_LEN) return { data, key: null, alwaysExit: false, arch: null, a0Mask: null, narrowed: true, hasSyscall: () => false };
   const alwaysExit = (p.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND) === AUDIT_FILTER_EXIT && p.readUInt32LE(4) === AUDIT_ALWAYS;
   let arch: number | null = null;
+  let a0Mask: number | null = null;
   let narrowed = false;
   for (let i = 0; i < Math.min(data.readUInt32LE(8), AUDIT_MAX_FIELDS); i++) {
     const field = data.readUInt32LE(FIELDS_OFF + 4 * i);
-    if (field === AUDIT_ARCH_FIELD && data.readUInt32LE(FLAGS_OFF + 4 * i) === AUDIT_EQUAL) arch = data.readUInt32LE(VALUES_OFF + 4 * i);
+    const op = data.readUInt32LE(FLAGS_OFF + 4 * i);
+    const value = data.readUInt32LE(VALUES_OFF + 4 * i);
+    if (field === AUDIT_ARCH_FIELD && op === AUDIT_EQUAL) arch = value;
+    else if (field === AUDIT_ARG0 && op === AUDIT_BIT_MASK && a0Mask === null) a0Mask = value;
     else if (field !== AUDIT_FILTERKEY) narrowed = true;
   }
   const hasSyscall = (nr: number) => nr >= 0 && nr < 32 * AUDIT_BITMASK_SIZE && (data.readUInt32LE(MASK_OFF + 4 * (nr >>> 5)) & (1 << (nr & 31))) !== 0;
-  return { data, key: keyOf(p), alwaysExit, arch, narrowed, hasSyscall };
+  return { data, key: keyOf(p), alwaysExit, arch, a0Mask, narrowed, hasSyscall };
 }
 
 function keyOf(p: Buffer): string | null {

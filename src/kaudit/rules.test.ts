@@ -50,13 +50,19 @@ const userRule = encodeExitRule({ arch: 0xc000003e, syscalls: [59], key: 'exec' 
 const nobody = () => false;
 
 describe('installRules / removeRules', () => {
-  it('adds the b64 and b32 rules, enables audit, and at stop leaves the kernel as it found it', () => {
+  it('adds the b64 and b32 rules (clone and unshare only when they ask for a namespace), enables audit, and at stop leaves the kernel as it found it', () => {
     const { k, state } = fakeKernel(0, [userRule]);
     const file = stateFile();
     const r = installRules(k, file, nobody);
     expect(r.ok && r.value.leftovers).toBe(0);
     expect(state.enabled).toBe(1);
-    expect(state.rules.map((b) => decodeListedRule(b).key)).toEqual(['exec', 'nsproc', 'nsproc']);
+    expect(state.rules.map((b) => decodeListedRule(b).key)).toEqual(['exec', ...NSPROC_RULES.map(() => 'nsproc')]);
+    expect(AUDITCTL_ADD_RULES.slice(0, 3)).toEqual([
+      "auditctl -a always,exit -F arch=b64 -S clone -F 'a0&0x7e020000' -k nsproc",
+      "auditctl -a always,exit -F arch=b64 -S unshare -F 'a0&0x7e020080' -k nsproc",
+      'auditctl -a always,exit -F arch=b64 -S clone3,setns -k nsproc',
+    ]);
+    expect(state.rules.slice(1).map((b) => decodeListedRule(b).a0Mask)).toEqual([0x7e020000, 0x7e020080, null, 0x7e020000, 0x7e020080, null]);
     expect(fs.readFileSync(file, 'utf8')).toBe(`enabled_before=0\npid=${process.pid}\n`);
     expect(removeRules(k, r.ok ? r.value : (undefined as never), file).ok).toBe(true);
     expect([state.enabled, state.rules]).toEqual([0, [userRule]]);
@@ -79,7 +85,7 @@ describe('installRules / removeRules', () => {
     fs.writeFileSync(file, 'enabled_before=0\npid=999999\n');
     const r = installRules(k, file, nobody);
     if (!r.ok) throw new Error(r.error.detail);
-    expect([r.value.leftovers, state.rules.length]).toEqual([2, 2]);
+    expect([r.value.leftovers, state.rules.length]).toEqual([6, 6]);
     removeRules(k, r.value, file);
     expect([state.enabled, state.rules.length]).toEqual([0, 0]);
   });
@@ -91,7 +97,7 @@ describe('installRules / removeRules', () => {
     fs.writeFileSync(file, 'enabled_before=0\npid=4242\n');
     const r = installRules(k, file, (pid) => pid === 4242);
     expect(r.ok ? '' : r.error.errno).toBe('EBUSY');
-    expect([state.rules.length, state.calls]).toEqual([2, []]);
+    expect([state.rules.length, state.calls]).toEqual([6, []]);
   });
 
   it('refuses a locked audit (enabled=2) with EPERM and a sentence, changing nothing', () => {

@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { profileTypes } from '../model/nstypes.js';
 import { encodeExitRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
 import type { Outcome } from './socket.js';
 
@@ -31,13 +32,34 @@ export const NS_SYSCALLS = [
   { arch: AUDIT_ARCH_I386, auditctl: 'b32', nr: { clone: 120, clone3: 435, unshare: 310, setns: 346 } },
 ] as const;
 
-/** `-a always,exit -F arch=… -S clone,clone3,unshare,setns -k nsproc`, for each arch. */
-export const NSPROC_RULES: readonly ExitRule[] = NS_SYSCALLS.map((a) => ({ arch: a.arch, syscalls: Object.values(a.nr), key: NSPROC_KEY }));
+/** Every CLONE_NEW* flag (the type table's). */
+const CLONE_NEW_ALL = profileTypes('modern').cloneNewMask;
+/** clone(2)'s low byte is the exit signal, so its CLONE_NEWTIME bit (0x80) is no namespace flag there: clone3 and unshare only. */
+const CSIGNAL = 0xff;
+
+/**
+ * Where each syscall says which namespaces it makes, as a rule can test it: clone's and
+ * unshare's flags are a0, so `-F a0&MASK` keeps only the calls that ask for a namespace (a
+ * plain fork, the commonest syscall event, makes none: no event). clone3 passes a struct and
+ * setns may pass nstype 0: every call (null).
+ */
+export const NS_FLAGS_IN_A0 = { clone: (CLONE_NEW_ALL & ~CSIGNAL) >>> 0, unshare: CLONE_NEW_ALL, clone3: null, setns: null } as const;
+
+type NsSyscall = keyof typeof NS_FLAGS_IN_A0;
+
+/** Per arch: `-S clone -F a0&MASK`, `-S unshare -F a0&MASK`, `-S clone3,setns`, each `-k nsproc`. */
+const RULE_GROUPS: readonly (readonly NsSyscall[])[] = [['clone'], ['unshare'], ['clone3', 'setns']];
+
+export const NSPROC_RULES: readonly ExitRule[] = NS_SYSCALLS.flatMap((a) => RULE_GROUPS.map((names) => {
+  const mask = NS_FLAGS_IN_A0[names[0]!];
+  return { arch: a.arch, syscalls: names.map((n) => a.nr[n]), ...(mask === null ? {} : { a0Mask: mask }), key: NSPROC_KEY };
+}));
 
 /** The same rules as auditctl(8) commands, for messages and docs. */
-export const AUDITCTL_ADD_RULES: readonly string[] = NS_SYSCALLS.map(
-  (a) => `auditctl -a always,exit -F arch=${a.auditctl} -S ${Object.keys(a.nr).join(',')} -k ${NSPROC_KEY}`,
-);
+export const AUDITCTL_ADD_RULES: readonly string[] = NS_SYSCALLS.flatMap((a) => RULE_GROUPS.map((names) => {
+  const mask = NS_FLAGS_IN_A0[names[0]!];
+  return `auditctl -a always,exit -F arch=${a.auditctl} -S ${names.join(',')}${mask === null ? '' : ` -F 'a0&0x${mask.toString(16)}'`} -k ${NSPROC_KEY}`;
+}));
 /** Undoing them by hand (the second only if audit was off before). */
 export const AUDITCTL_UNDO = `auditctl -D -k ${NSPROC_KEY}; auditctl -e 0`;
 

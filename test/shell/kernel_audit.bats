@@ -57,11 +57,25 @@ new_netns_id() {
   return 1
 }
 
-@test "the daemon added nsproc's rules (b64 and b32: clone, clone3, unshare, setns) and enabled audit" {
+@test "the daemon added nsproc's rules (b64 and b32: clone and unshare that ask for a namespace, every clone3 and setns) and enabled audit" {
   run auditctl -l
-  assert_contains "$output" "-a always,exit -F arch=b64 -S clone,unshare,setns,clone3 -F key=nsproc"
-  assert_contains "$output" "-a always,exit -F arch=b32 -S clone,unshare,setns,clone3 -F key=nsproc"
+  local arch
+  for arch in b64 b32; do
+    assert_contains "$output" "-a always,exit -F arch=$arch -S clone -F a0&0x7E020000 -F key=nsproc"
+    assert_contains "$output" "-a always,exit -F arch=$arch -S unshare -F a0&0x7E020080 -F key=nsproc"
+    assert_contains "$output" "-a always,exit -F arch=$arch -S setns,clone3 -F key=nsproc"
+  done
   assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" 1
+}
+
+@test "a plain fork (clone without CLONE_NEW*) makes no kernel event in the log; the same clone with CLONE_NEWNET does" {
+  # perl's syscall(): clone(SIGCHLD) is a fork; clone(CLONE_NEWNET|SIGCHLD) a fork into a new netns.
+  local out parent plain newnet
+  out=$(perl -e '$| = 1; for my $f (0x11, 0x40000011) { my $c = syscall(56, $f, 0, 0, 0, 0); if ($c == 0) { sleep 1; exit 0 } push @c, $c } print "$$ @c\n"; waitpid($_, 0) for @c')
+  read -r parent plain newnet <<<"$out"
+  wait_syscall 56 "$parent" >/dev/null
+  assert_equal "$(grep -c -E "^type=SYSCALL .* syscall=56 success=yes exit=$plain .* pid=$parent " "$AUDIT_LOG")" 0 "clone events of the plain fork"
+  assert_equal "$(grep -c -E "^type=SYSCALL .* syscall=56 success=yes exit=$newnet .* pid=$parent " "$AUDIT_LOG")" 1 "clone events of the fork into a new netns"
 }
 
 @test "unshare -n: SYSCALL (272, success=yes), INIT_NET, NS_INFO, PROCTITLE, EOE share one audit(TIME:SERIAL)" {
@@ -197,10 +211,10 @@ unshare_burst() {
   sleep 0.3
   kill -9 "$pid"
   for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 2 "rules left by the killed daemon"
+  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 6 "rules left by the killed daemon"
   out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit-rules)
-  assert_contains "$(cat "$(awk '$1 == "daemon_log" { print $2 }' <<<"$out")")" "removed 2 audit rules with the key nsproc that a killed nsproc had left"
-  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 2 "rules while the new daemon runs"
+  assert_contains "$(cat "$(awk '$1 == "daemon_log" { print $2 }' <<<"$out")")" "removed 6 audit rules with the key nsproc that a killed nsproc had left"
+  assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 6 "rules while the new daemon runs"
   for ((i = 0; i < 20; i++)); do unshare -n -u true; done
   sleep 0.3
   nsproc_unmount_daemon_only
@@ -227,7 +241,7 @@ unshare_burst() {
     assert_contains "$(cat "$daemon_log")" "kernel audit is off (enabled=0): no kernel events will come. To turn it on: auditctl -e 1"
   fi
   [[ $rules_before == *always,exit* ]] ||
-    assert_contains "$(cat "$daemon_log")" "nsproc's own would be: auditctl -a always,exit -F arch=b64 -S clone,clone3,unshare,setns -k nsproc; "
+    assert_contains "$(cat "$daemon_log")" "nsproc's own would be: auditctl -a always,exit -F arch=b64 -S clone -F 'a0&0x7e020000' -k nsproc; "
   assert_equal "$(auditctl -l)" "$rules_before" "rules"
   assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" "$KA_ENABLED_BEFORE" "enabled flag"
 }

@@ -63,11 +63,11 @@ daemon_log() { cat "$NSPROC_STATE_DIR"/*.log; }
   nsproc_mount --host --kernel-audit-rules --host-rescan-ms "$HOUR"
   auditctl -D -k nsproc >/dev/null
   for ((i = 0; i < 100; i++)); do grep -q 'type=NSPROC_KERNEL_RULES' "$AUDIT_LOG" && break; sleep 0.05; done
-  assert_match "$(grep 'type=NSPROC_KERNEL_RULES' "$AUDIT_LOG")" "^type=NSPROC_KERNEL_RULES msg=audit\([0-9.]+:[0-9]+\): op=readd rules=2 key=nsproc res=1$"
+  assert_match "$(grep 'type=NSPROC_KERNEL_RULES' "$AUDIT_LOG")" "^type=NSPROC_KERNEL_RULES msg=audit\([0-9.]+:[0-9]+\): op=readd rules=6 key=nsproc res=1$"
   assert_contains "$(daemon_log)" "nsproc: kernel audit rules with the key nsproc were removed (auditctl -D, as an auditd reload does); added them again"
   run auditctl -l
-  assert_contains "$output" "-a always,exit -F arch=b64 -S clone,unshare,setns,clone3 -F key=nsproc"
-  assert_contains "$output" "-a always,exit -F arch=b32 -S clone,unshare,setns,clone3 -F key=nsproc"
+  assert_contains "$output" "-a always,exit -F arch=b64 -S clone -F a0&0x7E020000 -F key=nsproc"
+  assert_contains "$output" "-a always,exit -F arch=b32 -S setns,clone3 -F key=nsproc"
   unshare_py
   wait_tree_net "$PY" "$(py_ns_id "/proc/$PY/ns/net")" >/dev/null
   assert_match "$(grep '^type=SYSCALL' "$AUDIT_LOG" | grep " pid=$PY ")" ' syscall=272 success=yes .* key="nsproc"$'
@@ -75,14 +75,17 @@ daemon_log() { cat "$NSPROC_STATE_DIR"/*.log; }
 
 @test "--kernel-audit over rules it does not own: it follows them; when they go it says so (NSPROC_KERNEL_RULES op=uncovered) and polls, and follows again when they are back" {
   auditctl -e 1 >/dev/null
-  auditctl -a always,exit -F arch=b64 -S clone,clone3,unshare,setns -k nsproc-test >/dev/null
+  # b64 as nsproc's own rules filter them (clone and unshare only with a CLONE_NEW* flag), b32 every call.
+  auditctl -a always,exit -F arch=b64 -S clone -F 'a0&0x7e020000' -k nsproc-test >/dev/null
+  auditctl -a always,exit -F arch=b64 -S unshare -F 'a0&0x7e020080' -k nsproc-test >/dev/null
+  auditctl -a always,exit -F arch=b64 -S clone3,setns -k nsproc-test >/dev/null
   auditctl -a always,exit -F arch=b32 -S clone,clone3,unshare,setns -k nsproc-test >/dev/null
   nsproc_mount --host --kernel-audit
   assert_contains "$(cat "$NSPROC_TMP/mount.out")" "follows the kernel's audit events (they name every clone, clone3, unshare, setns), full rescan every 60 s as a safety net"
   auditctl -D -k nsproc-test >/dev/null
   for ((i = 0; i < 100; i++)); do grep -q 'op=uncovered' "$AUDIT_LOG" && break; sleep 0.05; done
   assert_match "$(grep 'type=NSPROC_KERNEL_RULES' "$AUDIT_LOG")" "op=uncovered$"
-  assert_contains "$(daemon_log)" "nsproc: kernel audit events no longer name every namespace syscall (no unfiltered always,exit rule covers clone, clone3, unshare, setns of 64-bit (b64) processes): host mode polls again"
+  assert_contains "$(daemon_log)" "nsproc: kernel audit events no longer name every namespace syscall (no always,exit rule covers every namespace-making call of clone, clone3, unshare, setns of 64-bit (b64) processes): host mode polls again"
   assert_contains "$(daemon_log)" "nsproc: host mode now polls: full rescan every 1 s"
   # Polling: an unshare without an event is in the tree within the rescan.
   unshare_py

@@ -16,17 +16,19 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { DEFAULT_HOST_RESCAN_MS, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
-import { hostUserName, type QueryContext } from './control/query_context.js';
+import { hostPrimaryGid, hostUserName, type QueryContext } from './control/query_context.js';
 import { runBatch } from './control/run_batch.js';
 import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
 import type { ModelEvent } from './model/events.js';
 import type { HostBatch } from './model/host_observation.js';
 import { PROFILES, profileTypes, type Profile } from './model/nstypes.js';
+import type { AccessPolicy } from './model/proc_access.js';
 import { hostSnapshot, observe } from './model/ops/observe.js';
 import { actorInfo, allTasks, type ModelState } from './model/state.js';
 import { HostSource } from './host/host_source.js';
 import { NsCensus } from './host/ns_census.js';
+import { procMountOptions } from './host/proc_mount.js';
 import { KernelAudit } from './kaudit/kernel_audit.js';
 import { KERNEL_AUDIT_STATE } from './kaudit/rules.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
@@ -172,9 +174,11 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
   });
   const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
+  // The /proc the scanner reads (the worker shares the daemon's mount namespace); read once, at start.
+  const access: AccessPolicy = { proc: procMountOptions(fs.readFileSync('/proc/self/mountinfo', 'utf8')), primaryGid: hostPrimaryGid };
   return {
     state,
-    vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation),
+    vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation, access),
     invalidation,
     applyBatches,
     rescanNow,

@@ -17,6 +17,7 @@
  * container (host mode, from its cgroup); empty without one, and in model mode.
  */
 import { fail, ok, type Result } from '../model/errno.js';
+import { procOwner } from '../model/proc_access.js';
 import { liveParent, namespaceUsage, ppidOf, type NsUsage } from '../model/query.js';
 import { globalPid, type ModelState, type Namespace, type Task } from '../model/state.js';
 import { Table, type Column, type Line } from './_scols.js';
@@ -32,7 +33,7 @@ interface NsRow {
 
 function cell(id: LsnsColumnId, row: NsRow, proc: Task | null, ctx: QueryContext): string | null {
   const ns = row.ns;
-  const uid = proc ? proc.cred.uid : ns.type.name === 'user' ? ns.creatorUid : 0;
+  const uid = proc ? procOwner(proc).uid : ns.type.name === 'user' ? ns.creatorUid : 0;
   switch (id) {
     case 'NS': return String(ns.inum);
     case 'TYPE': return ns.type.name;

@@ -17,6 +17,7 @@
  */
 import { fail, ok, type Result } from '../model/errno.js';
 import { auditField } from '../model/nstypes.js';
+import { procOwner } from '../model/proc_access.js';
 import { ppidOf, taskForest, type TaskNode } from '../model/query.js';
 import { allTasks, globalPid, type ModelState, type Task } from '../model/state.js';
 import { getopt, splitWords, type OptSpec } from './_argv.js';
@@ -79,7 +80,7 @@ function psColumns(s: ModelState, tree: boolean): PsColumn[] {
     col('PID', 5, true, 'number', (t) => String(globalPid(t))),
     col('PPID', 5, true, 'number', (t) => String(ppidOf(t))),
     col('NSPID', 0, false, 'array-number', (t) => t.nrs.join(',')),
-    col('UID', 0, true, 'number', (t) => String(t.cred.uid)),
+    col('UID', 0, true, 'number', (t) => String(procOwner(t).uid)),
     ...nsCols,
     col('CONTAINER', 0, false, 'string', (t) => t.host?.container?.id ?? ''),
     { ...col('COMMAND', 0, false, 'string', (t) => t.comm), tree },

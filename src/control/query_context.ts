@@ -14,33 +14,48 @@ export interface QueryContext {
   userName(uid: number): string;
 }
 
-/** Login names from a passwd(5) text: the first entry for each uid wins, as getpwuid(3) finds it. */
-export function parsePasswd(text: string): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f.length < 3 || !/^[0-9]+$/.test(f[2]!)) continue;
-    const uid = Number(f[2]);
-    if (!names.has(uid)) names.set(uid, f[0]!);
-  }
-  return names;
+/** A passwd(5) entry's login name and primary gid. */
+export interface PasswdEntry {
+  readonly name: string;
+  readonly gid: number;
 }
 
-let cache: { mtimeMs: number; names: Map<number, string> } | null = null;
+/** Entries of a passwd(5) text by uid: the first entry for each uid wins, as getpwuid(3) finds it. */
+export function parsePasswd(text: string): Map<number, PasswdEntry> {
+  const users = new Map<number, PasswdEntry>();
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || !/^[0-9]+$/.test(f[2]!) || !/^[0-9]+$/.test(f[3]!)) continue;
+    const uid = Number(f[2]);
+    if (!users.has(uid)) users.set(uid, { name: f[0]!, gid: Number(f[3]) });
+  }
+  return users;
+}
+
+let cache: { mtimeMs: number; users: Map<number, PasswdEntry> } | null = null;
 
 /**
- * A uid's name in the host's /etc/passwd (re-read when the file changes),
- * else the number. /etc/passwd is never on an nsproc mount, so the daemon
- * may read it synchronously (notes/fuse-native.md).
+ * The host's /etc/passwd entry of a uid (re-read when the file changes). /etc/passwd
+ * is never on an nsproc mount, so the daemon may read it synchronously (notes/fuse-native.md).
  */
-export function hostUserName(uid: number): string {
+function hostUser(uid: number): PasswdEntry | undefined {
   try {
     const st = fs.statSync('/etc/passwd');
-    if (!cache || cache.mtimeMs !== st.mtimeMs) cache = { mtimeMs: st.mtimeMs, names: parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')) };
+    if (!cache || cache.mtimeMs !== st.mtimeMs) cache = { mtimeMs: st.mtimeMs, users: parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')) };
   } catch {
-    cache = { mtimeMs: -1, names: new Map() };
+    cache = { mtimeMs: -1, users: new Map() };
   }
-  return cache.names.get(uid) ?? String(uid);
+  return cache.users.get(uid);
+}
+
+/** A uid's name in the host's /etc/passwd, else the number. */
+export function hostUserName(uid: number): string {
+  return hostUser(uid)?.name ?? String(uid);
+}
+
+/** A uid's primary gid in the host's /etc/passwd (what its logins' fsgid is), or undefined. */
+export function hostPrimaryGid(uid: number): number | undefined {
+  return hostUser(uid)?.gid;
 }
 
 /** SPEC §4's default mountpoint and the host's names: for callers that have no daemon options. */

@@ -14,10 +14,12 @@ export interface ProcStatus {
   /** The thread group (process) it belongs to: another number than its own for a thread read by its tid. */
   readonly tgid: number | null;
   readonly ppid: number;
-  readonly uid: number;
-  readonly gid: number;
+  /** `Uid:` and `Gid:`: real, effective, saved and fs ids, in that order (fs/proc/array.c:task_state()). */
+  readonly uids: readonly number[];
+  readonly gids: readonly number[];
   readonly nspid: number[];
   readonly capEff: bigint;
+  readonly capPrm: bigint;
   readonly kthread: boolean;
   /** Z (zombie) or X (dead): its namespaces are gone already (exit_task_namespaces()). */
   readonly dead: boolean;
@@ -37,16 +39,21 @@ export function parseStatus(text: string): ProcStatus {
     f.set(key, value);
     if (STATUS_KEYS.has(key)) lines += `${line}\n`;
   }
-  const second = (k: string) => Number((f.get(k) ?? '0').split('\t')[1] ?? 0); // real, EFFECTIVE, saved, fs
+  const ids = (k: string) => {
+    const v = (f.get(k) ?? '').split('\t').map(Number);
+    return [0, 1, 2, 3].map((i) => v[i] ?? 0);
+  };
+  const cap = (k: string) => BigInt(`0x${f.get(k) ?? '0'}`);
   const state = f.get('State') ?? '';
   return {
     comm: f.get('Name') ?? '',
     tgid: f.has('Tgid') ? Number(f.get('Tgid')) : null,
     ppid: Number(f.get('PPid') ?? 0),
-    uid: second('Uid'),
-    gid: second('Gid'),
+    uids: ids('Uid'),
+    gids: ids('Gid'),
     nspid: (f.get('NSpid') ?? f.get('Pid') ?? '0').split('\t').map(Number),
-    capEff: BigInt(`0x${f.get('CapEff') ?? '0'}`),
+    capEff: cap('CapEff'),
+    capPrm: cap('CapPrm'),
     // Kthread: is Linux 6.x; before it, kernel threads are kthreadd (pid 2) and its children.
     kthread: f.has('Kthread') ? f.get('Kthread') === '1' : f.get('PPid') === '2' || f.get('Pid') === '2',
     dead: state.startsWith('Z') || state.startsWith('X'),
@@ -100,6 +107,21 @@ export function readSubj(pid: number): string {
   if (typeof t !== 'string') return '?';
   const v = t.replace(/\0/g, '').trim();
   return v === '' ? '?' : v;
+}
+
+/**
+ * Whether the process is dumpable (prctl(2) PR_SET_DUMPABLE; a set-id exec or a credential
+ * change without exec clears it): fs/proc/base.c:task_dump_owner() gives `/proc/<pid>/ns`
+ * to root (of the mm's user namespace) when it is not, else to the euid and egid, which
+ * `status` holds. Null when the process is gone.
+ */
+export function readDumpable(pid: number, ids: Pick<ProcStatus, 'uids' | 'gids'>): boolean | null {
+  try {
+    const o = fs.lstatSync(`/proc/${pid}/ns`);
+    return o.uid === ids.uids[1] && o.gid === ids.gids[1];
+  } catch {
+    return null;
+  }
 }
 
 /** `net:[4026531993]` → 4026531993, or null for any other link text. */

@@ -23,7 +23,7 @@ import type { HostBatch, ObservedNs, ObservedProc } from '../model/host_observat
 import { profileTypes, type NsName, type Profile } from '../model/nstypes.js';
 import { containerOf } from './cgroup_container.js';
 import { closeNsFd, nsAlive, nsGetId, nsInum, nsOwnerUid, nsRelative } from './nsfs.js';
-import { linkInum, listPids, parseStatus, readAuditId, readLink, readProcFile, readSubj } from './proc_read.js';
+import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readSubj } from './proc_read.js';
 
 export interface ScannerOptions {
   readonly profile: Profile;
@@ -107,7 +107,9 @@ export class Scanner {
       // (kdevtmpfs's unshare in drivers/base/devtmpfs.c happens as it starts, before its first read).
       // A process moved into another cgroup without an exec makes no event: looked for with the holders
       // (worker.ts: every 10th scan), as one more read per process costs each rescan about a third more.
-      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
+      // PR_SET_DUMPABLE makes no event either (its `ns/` changes owner: model/proc_access.ts needs it).
+      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readDumpable(pid, view.facts.creds) !== view.facts.creds.dumpable ||
+        (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
     }
     if (holders) this.scanHolders();
     for (const [tid, at] of this.threads) if (this.now() - at >= THREAD_MS) this.threads.delete(tid);
@@ -129,7 +131,8 @@ export class Scanner {
       this.noteThread(pid);
       return this.markGone(pid);
     }
-    if (!st || st.dead) {
+    const dumpable = st && !st.dead ? readDumpable(pid, st) : null;
+    if (!st || dumpable === null) {
       // Gone meanwhile: its new namespaces still get their records, with the facts last read (at its fork or exec).
       const last = this.procs.get(pid);
       if (last && seen.keys) this.record(pid, { ...last.facts, ns: this.nsRecord(seen.keys) }, seen, last.cgroup);
@@ -138,7 +141,8 @@ export class Scanner {
     // Kernel threads stay in the root cgroup (kthreadd's): not read.
     const cgroup = st.kthread ? '' : readCgroup(pid);
     const facts: ObservedProc = {
-      pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uid, gid: st.gid, capEff: st.capEff,
+      pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uids[0]!, gid: st.gids[0]!, capEff: st.capEff,
+      creds: { uids: st.uids, gids: st.gids, capPrm: st.capPrm, dumpable },
       auid: readAuditId(pid, 'loginuid'), ses: readAuditId(pid, 'sessionid'), subj: readSubj(pid), kthread: st.kthread,
       status: st.lines, ns: seen.keys ? this.nsRecord(seen.keys) : null, container: containerOf(cgroup),
     };

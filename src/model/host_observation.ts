@@ -33,10 +33,12 @@ export interface ObservedProc {
   readonly comm: string;
   /** NSpid: the pid in each pid namespace, outermost (the daemon's) first. */
   readonly nspid: readonly number[];
-  /** Effective uid and gid (what /proc/<pid> is owned by). */
+  /** Real uid and gid: what audit records name in `uid=` (the kernel's own put the effective one in `euid=`). */
   readonly uid: number;
   readonly gid: number;
   readonly capEff: bigint;
+  /** What decides who may see it in /proc (kernel/ptrace.c:__ptrace_may_access()). */
+  readonly creds: HostCreds;
   /** loginuid and sessionid; 4294967295 = unset. */
   readonly auid: number;
   readonly ses: number;
@@ -49,6 +51,17 @@ export interface ObservedProc {
   readonly ns: Readonly<Record<string, string>> | null;
   /** The container its cgroup names (src/host/cgroup_container.ts), or null: none, or unreadable. */
   readonly container: ObservedContainer | null;
+}
+
+/** A process's credentials beyond the model's: what the kernel's ptrace access check reads. */
+export interface HostCreds {
+  /** `status`'s `Uid:` and `Gid:`: real, effective, saved and fs ids. */
+  readonly uids: readonly number[];
+  readonly gids: readonly number[];
+  /** `CapPrm:`: the permitted set, in its own user namespace. */
+  readonly capPrm: bigint;
+  /** prctl(2) PR_GET_DUMPABLE is 1 (SUID_DUMP_USER). */
+  readonly dumpable: boolean;
 }
 
 /** Who made the container a process is in (SPEC §9), as its cgroup path names it. */

@@ -7,7 +7,7 @@ import type { NsName, NsType, ProfileTypes } from './nstypes.js';
 import type { ActorInfo } from './events.js';
 import type { Journal } from './journal.js';
 import type { InumAllocator } from './inum.js';
-import type { ObservedContainer } from './host_observation.js';
+import type { HostCreds, ObservedContainer } from './host_observation.js';
 
 /** Pid namespace life (kernel: PIDNS_ADDING): `new` until its first task (pid 1), `dead` once that init exited. */
 export type PidNsState = 'new' | 'running' | 'dead';
@@ -92,6 +92,8 @@ export interface HostTaskFacts {
   readonly nsDenied: boolean;
   /** The container its cgroup names (SPEC §9), or null. */
   readonly container: ObservedContainer | null;
+  /** Its ids, permitted capabilities and dumpability: who may see it (procfs/host_access.ts). */
+  readonly creds: HostCreds;
 }
 
 /** A reference that keeps a namespace alive with no task (an open ns file, a bind mount). */

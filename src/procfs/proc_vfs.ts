@@ -8,6 +8,7 @@
  */
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText } from '../model/nstypes.js';
+import type { AccessPolicy } from '../model/proc_access.js';
 import type { ModelState } from '../model/state.js';
 import { entryNamespace } from '../model/task_ns.js';
 import { MAX_LINE } from '../control/parse.js';
@@ -62,9 +63,10 @@ export class ProcVfs implements Vfs {
   /**
    * @param invalidation the tree's contract with the kernel's caches; give the daemon's one
    *   (connected to the mount) so control writes invalidate before they are answered
+   * @param access host mode's: who may read what (model/proc_access.ts); null: a model's tasks' own uid and gid
    */
   constructor(private readonly state: ModelState, private readonly runWrite: RunWrite,
-    readonly invalidation: TreeInvalidation = new TreeInvalidation()) {}
+    readonly invalidation: TreeInvalidation = new TreeInvalidation(), private readonly access: AccessPolicy | null = null) {}
 
   /** lookup(), noting the pid whose entry the kernel may now cache. */
   private resolve(path: string): Node | KernelError {
@@ -75,20 +77,20 @@ export class ProcVfs implements Vfs {
 
   getattr(path: string): Attr | KernelError {
     const n = this.resolve(path);
-    if (!isKernelError(n)) return attrOf(n);
+    if (!isKernelError(n)) return attrOf(n, this.access);
     // An open file keeps its inode after its task is reaped, so fstat(2) answers on Linux (cat
     // does one before it reads, and then reports the read's ESRCH). The kernel asks fstat as a
     // GETATTR without the handle (fs/fuse/dir.c:fuse_getattr()), so find the open file by path;
     // a new lookup of that path never gets here, it fails at `<pid>/` already.
     const open = this.openTaskFile(path);
-    return open ? attrOf(open.node) : n;
+    return open ? attrOf(open.node, this.access) : n;
   }
 
   readdir(path: string): DirListing | KernelError {
     const n = this.resolve(path);
     if (isKernelError(n)) return n;
     const l = list(this.state, n);
-    return isKernelError(l) ? l : { names: l.names, attrs: l.nodes.map(attrOf) };
+    return isKernelError(l) ? l : { names: l.names, attrs: l.nodes.map((node) => attrOf(node, this.access)) };
   }
 
   readlink(path: string): string | KernelError {

@@ -6,6 +6,7 @@
  */
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText, type NsType, type ProfileTypes } from '../model/nstypes.js';
+import { nsReader, pidDirAccess, procOwner, type AccessPolicy, type Owner } from '../model/proc_access.js';
 import { allTasks, type ModelState, type Namespace, type Task } from '../model/state.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, type Attr } from './vfs.js';
 
@@ -25,6 +26,7 @@ const ROOT_INO = 1;
 const CTL_INO = 2;
 const SLOTS_PER_PID = 64;
 const SLOT = { dir: 0, status: 1, nsDir: 2, firstEntry: 3 } as const;
+const ROOT: Owner = { uid: 0, gid: 0 };
 
 /** `ns/` entries in order: the links (ns_entries order), then the `*_snum` files. */
 export interface NsEntry {
@@ -91,20 +93,25 @@ const nsDenied = (t: Task): KernelError => ({ errno: 'EACCES', detail: `the daem
 const pidIno = (t: Task, slot: number) => t.nrs[0]! * SLOTS_PER_PID + slot;
 
 /**
- * Modes and owners as SPEC §4: a task's files belong to its uid/gid; `ns/` is
- * 0500 and `*_snum` 0400 so the kernel's own checks (default_permissions)
- * give other users EACCES, as ptrace access does on Linux.
+ * Modes and owners as SPEC §4: a task's `<pid>/` and `status` belong to its euid/egid;
+ * `ns/` is 0500 and `*_snum` 0400, owned by the one user the kernel's ptrace check lets
+ * read them, or root (model/proc_access.ts), so the kernel's own checks
+ * (default_permissions) give other users EACCES, as ptrace access does on Linux. With
+ * /proc's hidepid, `<pid>/` is closed the same way (`policy`: host mode's).
  */
-export function attrOf(n: Node): Attr {
-  const a = (mode: number, ino: number, uid = 0, gid = 0, nlink = 1): Attr => ({ mode, uid, gid, ino, size: 0, nlink });
+export function attrOf(n: Node, policy: AccessPolicy | null = null): Attr {
+  const a = (mode: number, ino: number, o: Owner = ROOT, nlink = 1): Attr => ({ mode, uid: o.uid, gid: o.gid, ino, size: 0, nlink });
   switch (n.kind) {
-    case 'root': return a(S_IFDIR | 0o555, ROOT_INO, 0, 0, 2);
+    case 'root': return a(S_IFDIR | 0o555, ROOT_INO, ROOT, 2);
     case 'ctl': return a(S_IFREG | 0o600, CTL_INO);
-    case 'pid-dir': return a(S_IFDIR | 0o555, pidIno(n.task, SLOT.dir), n.task.cred.uid, n.task.cred.gid, 3);
-    case 'status': return a(S_IFREG | 0o444, pidIno(n.task, SLOT.status), n.task.cred.uid, n.task.cred.gid);
-    case 'ns-dir': return a(S_IFDIR | 0o500, pidIno(n.task, SLOT.nsDir), n.task.cred.uid, n.task.cred.gid, 2);
-    case 'ns-link': return a(S_IFLNK | 0o777, pidIno(n.task, n.slot), n.task.cred.uid, n.task.cred.gid);
-    case 'snum': return a(S_IFREG | 0o400, pidIno(n.task, n.slot), n.task.cred.uid, n.task.cred.gid);
+    case 'pid-dir': {
+      const d = pidDirAccess(n.task, policy);
+      return a(S_IFDIR | d.mode, pidIno(n.task, SLOT.dir), d, 3);
+    }
+    case 'status': return a(S_IFREG | 0o444, pidIno(n.task, SLOT.status), procOwner(n.task));
+    case 'ns-dir': return a(S_IFDIR | 0o500, pidIno(n.task, SLOT.nsDir), nsReader(n.task, policy), 2);
+    case 'ns-link': return a(S_IFLNK | 0o777, pidIno(n.task, n.slot), nsReader(n.task, policy));
+    case 'snum': return a(S_IFREG | 0o400, pidIno(n.task, n.slot), nsReader(n.task, policy));
     // fs/nsfs.c: a root-owned "regular empty file" whose inode number is the namespace's.
     case 'nsfs': return a(S_IFREG | 0o444, n.ns.inum);
   }

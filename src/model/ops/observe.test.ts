@@ -23,6 +23,7 @@ function proc(pid: number, ppid: number, slots: Record<string, string> | null = 
   return {
     pid, ppid, comm: `p${pid}`, nspid: [pid], uid, gid: uid, capEff: 0x1ffffffffffn, auid: 4294967295, ses: 4294967295, subj: '?',
     kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, ns: slots, container,
+    creds: { uids: [uid, uid, uid, uid], gids: [uid, uid, uid, uid], capPrm: 0x1ffffffffffn, dumpable: true },
   };
 }
 
@@ -61,7 +62,7 @@ describe('hostSnapshot()', () => {
   it('hostSnapshot() serves the host\'s status lines, and EACCES under ns/ of a process it could not read', () => {
     const s = start();
     const st = allTasks(s).get(1)!;
-    expect(st.host).toEqual({ status: 'Name:\tp1\nPid:\t1\n', nsDenied: true, container: null });
+    expect(st.host).toMatchObject({ status: 'Name:\tp1\nPid:\t1\n', nsDenied: true, container: null });
     expect(lookup(s, '/1/ns/net')).toMatchObject({ errno: 'EACCES' });
     expect(lookup(s, '/100/ns/net_snum')).toMatchObject({ kind: 'snum', ns: { snum: 3n } });
   });

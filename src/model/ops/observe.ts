@@ -20,7 +20,7 @@
  */
 import { AUDIT_UNSET } from '../boot.js';
 import type { ActorInfo, ModelEvent } from '../events.js';
-import type { HostBatch, ObservedNs, ObservedProc } from '../host_observation.js';
+import type { HostBatch, HostCreds, ObservedNs, ObservedProc } from '../host_observation.js';
 import { InumAllocator } from '../inum.js';
 import { profileTypes, type NsName, type Profile } from '../nstypes.js';
 import { DEFAULT_PID_MAX } from '../pids.js';
@@ -93,7 +93,7 @@ export function observe(s: ModelState, batch: HostBatch): Observed {
     const existing = allTasks(s).get(p.pid);
     const parent = allTasks(s).get(p.ppid) ?? null;
     const before = existing ? slotsOf(existing) : parent ? slotsOf(parent) : null;
-    const oldCred = existing?.cred;
+    const oldCreds = existing?.host?.creds;
     const t = upsertTask(s, p);
     linkParent(s, t, p.ppid);
     const after = slotsOf(t);
@@ -109,7 +109,8 @@ export function observe(s: ModelState, batch: HostBatch): Observed {
     const slotsChanged = before ? !sameSlots(before, after) : p.ns !== null;
     if (p.ns && slotsChanged) events.push(nsInfo(s, t));
     noteContainer(s, t, events);
-    if (!existing || slotsChanged || oldCred!.uid !== t.cred.uid || oldCred!.gid !== t.cred.gid) changed.add(p.pid);
+    // Owners in the tree come from the host's creds (model/proc_access.ts).
+    if (!existing || slotsChanged || !oldCreds || !sameHostCreds(oldCreds, p.creds)) changed.add(p.pid);
     noteSeen(s, t);
   }
   // Namespaces no process is in (held by an open file, a bind mount, or as an owner or parent).
@@ -182,7 +183,7 @@ function upsertTask(s: ModelState, p: ObservedProc): Task {
   const tasks = allTasks(s);
   const { ns, forChildren } = slotsFrom(s, p);
   const cred: Cred = { uid: p.uid, gid: p.gid, caps: p.capEff, auid: p.auid, ses: p.ses, subj: p.subj };
-  const host = { status: p.status, nsDenied: p.ns === null, container: p.container };
+  const host = { status: p.status, nsDenied: p.ns === null, container: p.container, creds: p.creds };
   const t = tasks.get(p.pid);
   if (t) {
     t.comm = p.comm;
@@ -248,6 +249,11 @@ function sameSlots(a: Slots, b: Slots): boolean {
   const names = new Set<NsName>([...Object.keys(a.ns), ...Object.keys(b.ns), ...Object.keys(a.forChildren), ...Object.keys(b.forChildren)] as NsName[]);
   for (const n of names) if (a.ns[n] !== b.ns[n] || a.forChildren[n] !== b.forChildren[n]) return false;
   return true;
+}
+
+function sameHostCreds(a: HostCreds, b: HostCreds): boolean {
+  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.uids, b.uids) && same(a.gids, b.gids) && a.capPrm === b.capPrm && a.dumpable === b.dumpable;
 }
 
 function sameCred(a: Cred, b: Cred): boolean {

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { HostBatch } from '../model/host_observation.js';
+import { Wakeup } from './sys/wakeup.js';
 import type { WorkerConfig, WorkerMessage, WorkerRequest } from './worker.js';
 
 export interface HostSnapshot {
@@ -28,15 +29,19 @@ export class HostSource {
   /** The worker's counters as of its last batch (scans, reads, overruns, events). */
   stats: WorkerStats | null = null;
 
-  private constructor(private readonly worker: Worker) {}
+  private constructor(private readonly worker: Worker, private readonly wake: Wakeup) {
+    // The worker may sleep in poll(2) on it until it exits.
+    worker.once('exit', () => wake.close());
+  }
 
   /**
    * Starts scanning; resolves with everything alive now.
    * @param onFatal called if the worker dies later (the tree then stops changing)
    */
-  static start(config: WorkerConfig, onFatal: (message: string) => void): Promise<{ source: HostSource; snapshot: HostSnapshot }> {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
-    const source = new HostSource(worker);
+  static start(config: Omit<WorkerConfig, 'wakeFd'>, onFatal: (message: string) => void): Promise<{ source: HostSource; snapshot: HostSnapshot }> {
+    const wake = Wakeup.create();
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { ...config, wakeFd: wake.fd } satisfies WorkerConfig });
+    const source = new HostSource(worker, wake);
     return new Promise((resolve, reject) => {
       let started = false;
       worker.on('message', (m: WorkerMessage) => {
@@ -93,12 +98,12 @@ export class HostSource {
     this.post({ kind: 'interval', ms });
   }
 
-  /** A full rescan as soon as the worker looks (within 25 ms). */
+  /** A full rescan now. */
   fullRescan(): void {
     this.post({ kind: 'full' });
   }
 
-  /** Stops the worker: it leaves its wait within 25 ms and closes its socket. */
+  /** Stops the worker: it leaves its wait at once and closes its socket. */
   stop(): Promise<void> {
     this.stopped = true;
     this.post({ kind: 'stop' });
@@ -111,7 +116,9 @@ export class HostSource {
     });
   }
 
+  /** Every message wakes the worker: it sleeps in poll(2), not in a loop that looks for messages. */
   private post(m: WorkerRequest): void {
     this.worker.postMessage(m);
+    this.wake.signal();
   }
 }

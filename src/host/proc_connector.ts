@@ -4,10 +4,10 @@
  * exec, uid/gid change, comm change and exit to listeners of CN_IDX_PROC
  * (CAP_NET_ADMIN). It has no namespace event and drops messages when the
  * socket's buffer is full (recv(2) then fails with ENOBUFS once).
- * Blocking: use it from a worker thread.
+ * Its reads never wait: the worker thread sleeps in poll(2) on {@link ProcConnector.fd}.
  */
 import {
-  AF_NETLINK, MSG_DONTWAIT, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, setRecvTimeout, socket,
+  AF_NETLINK, MSG_DONTWAIT, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, socket,
 } from './sys/libc.js';
 import { NLMSG_DONE, decodeMessages, encodeMessage } from './sys/netlink.js';
 
@@ -32,18 +32,19 @@ export interface ProcEvent {
   readonly childTgid?: number;
 }
 
-export type RecvOutcome = { readonly kind: 'events'; readonly events: ProcEvent[] } | { readonly kind: 'timeout' } | { readonly kind: 'overrun' };
+/** One datagram's events; `empty`: nothing queued now; `overrun`: events were lost (ENOBUFS). */
+export type RecvOutcome = { readonly kind: 'events'; readonly events: ProcEvent[] } | { readonly kind: 'empty' } | { readonly kind: 'overrun' };
 
 export class ProcConnector {
   private readonly buf = Buffer.alloc(64 * 1024);
-  private constructor(private readonly fd: number) {}
+  /** @param fd the socket, for poll(2) (sys/wakeup.ts) */
+  private constructor(readonly fd: number) {}
 
   /**
    * Opens a listening socket; throws with the errno when the kernel refuses
    * (EPERM without CAP_NET_ADMIN, EPROTONOSUPPORT without CONFIG_PROC_EVENTS).
-   * @param timeoutMs how long one {@link receive} waits
    */
-  static open(timeoutMs: number): ProcConnector {
+  static open(): ProcConnector {
     const s = socketOrThrow();
     const fail = (what: string, errno: string): never => {
       close(s);
@@ -51,8 +52,6 @@ export class ProcConnector {
     };
     // A deep buffer makes overruns rare in a fork storm; they stay possible, and are handled.
     setIntOption(s, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
-    const t = setRecvTimeout(s, timeoutMs);
-    if (!t.ok) fail('SO_RCVTIMEO', t.errno);
     const addr = Buffer.alloc(12); // struct sockaddr_nl: family, pad, pid (0: the kernel picks), groups
     addr.writeUInt16LE(AF_NETLINK, 0);
     addr.writeUInt32LE(CN_IDX_PROC, 8);
@@ -68,15 +67,12 @@ export class ProcConnector {
     return new ProcConnector(s);
   }
 
-  /**
-   * One datagram's events, or a timeout, or an overrun (ENOBUFS: events were lost).
-   * @param wait false: do not wait (MSG_DONTWAIT), a timeout when nothing is queued now
-   */
-  receive(wait = true): RecvOutcome {
-    const r = recv(this.fd, this.buf, wait ? 0 : MSG_DONTWAIT);
+  /** The next datagram's events, without waiting. */
+  receive(): RecvOutcome {
+    const r = recv(this.fd, this.buf, MSG_DONTWAIT);
     if (!r.ok) {
       if (r.errno === 'ENOBUFS') return { kind: 'overrun' };
-      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { kind: 'timeout' };
+      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { kind: 'empty' };
       throw new Error(`proc connector: recv failed with ${r.errno}`);
     }
     return { kind: 'events', events: parseMessages(this.buf.subarray(0, r.value)) };

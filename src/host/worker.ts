@@ -6,25 +6,31 @@
  * It must not load fuse-native (the addon aborts in worker threads): it only
  * imports src/host/ and the model's types.
  *
- * Loop: wait up to {@link RECV_TIMEOUT_MS} for proc connector events; read the
- * processes they name (fork: the child; exec, uid, gid, comm: the process;
+ * Loop: sleep in poll(2) until the proc connector has events, the main thread
+ * signals a message (host_source.ts: a rescan to answer now, stop), or the next
+ * deadline of its own (a full scan, a free re-check, a batch to post); read the
+ * processes the events name (fork: the child; exec, uid, gid, comm: the process;
  * exit: gone); after ENOBUFS, a full scan (counted); every rescan interval a
  * full scan (fds and bind mounts every {@link HOLDER_SCAN_EVERY}th); post what
- * changed at most {@link BATCH_MS} after the first change. The main thread may
- * change the interval (the kernel's audit events started or stopped naming every
+ * changed once the socket is empty, or {@link BATCH_MS} after the first change in
+ * a storm. Idle, it wakes only for those deadlines. The main thread may change
+ * the interval (the kernel's audit events started or stopped naming every
  * unshare and setns) and ask for a full scan now (a loss in its audit stream).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { HostBatch } from '../model/host_observation.js';
 import type { Profile } from '../model/nstypes.js';
 import { PROC_EVENT, ProcConnector, type ProcEvent } from './proc_connector.js';
 import { Scanner, type ScanStats } from './scanner.js';
+import { Wakeup } from './sys/wakeup.js';
 
 export interface WorkerConfig {
   readonly profile: Profile;
   readonly useIds: boolean;
   readonly rescanMs: number;
   readonly selfPid: number;
+  /** The eventfd the main thread signals after each message (sys/wakeup.ts). */
+  readonly wakeFd: number;
 }
 
 export type WorkerRequest =
@@ -40,10 +46,11 @@ export type WorkerMessage =
   | { readonly kind: 'rescanned'; readonly id: number; readonly batches: readonly HostBatch[]; readonly threads: readonly number[] }
   | { readonly kind: 'fatal'; readonly message: string };
 
-const RECV_TIMEOUT_MS = 25;
 const BATCH_MS = 5;
+/** The longest sleep: a bound on any wait, should a signal ever be missed (1 wake-up a second costs nothing). */
+const MAX_SLEEP_MS = 1000;
 const HOLDER_SCAN_EVERY = 10;
-/** Datagrams a rescan request handles from the connector first, at most (a fork storm must not starve it). */
+/** Datagrams read in one go, at most (a fork storm must not starve the main thread's requests). */
 const DRAIN_MAX = 64;
 
 // Errors are control flow here (a process gone between two reads): no stack traces to capture.
@@ -55,23 +62,31 @@ let rescanMs = config.rescanMs;
 /** The next full scan: now, when the main thread asks for one. */
 let fullNow = false;
 const requests: Extract<WorkerRequest, { kind: 'rescan' }>[] = [];
-port.on('message', (m: WorkerRequest) => {
-  if (m.kind === 'stop') stopping = true;
-  else if (m.kind === 'interval') rescanMs = m.ms;
-  else if (m.kind === 'full') fullNow = true;
-  else requests.push(m);
-});
+/**
+ * Takes the main thread's messages queued now. Pulled, not listened for: this thread never
+ * returns to its event loop while it runs, and a message is queued before its signal.
+ */
+function takeMessages(): void {
+  for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
+    const m = got.message as WorkerRequest;
+    if (m.kind === 'stop') stopping = true;
+    else if (m.kind === 'interval') rescanMs = m.ms;
+    else if (m.kind === 'full') fullNow = true;
+    else requests.push(m);
+  }
+}
 
 function post(m: WorkerMessage): void {
   port.postMessage(m);
 }
 
-async function main(): Promise<void> {
+function main(): void {
   let conn: ProcConnector;
   let scanner: Scanner;
+  const wake = Wakeup.of(config.wakeFd);
   try {
     // Listen before the first scan, so nothing happens unseen between the two.
-    conn = ProcConnector.open(RECV_TIMEOUT_MS);
+    conn = ProcConnector.open();
     scanner = new Scanner({ profile: config.profile, useIds: config.useIds, selfPid: config.selfPid });
     scanner.fullScan(true);
   } catch (e) {
@@ -83,37 +98,38 @@ async function main(): Promise<void> {
   let scans = 0;
   let lastFull = Date.now();
   let firstPending = 0;
-  let lastYield = Date.now();
   try {
     while (!stopping) {
-      const r = conn.receive();
-      if (r.kind === 'events') {
-        events += r.events.length;
-        for (const ev of r.events) handle(scanner, ev);
-      } else if (r.kind === 'overrun') {
-        scanner.overrun();
-      }
       const now = Date.now();
-      if (fullNow || now >= lastFull + rescanMs) {
+      const due = Math.min(lastFull + rescanMs - now, scanner.nextDue(), firstPending === 0 ? Infinity : firstPending + BATCH_MS - now);
+      const w = wake.wait(conn.fd, fullNow ? 0 : Math.min(due, MAX_SLEEP_MS));
+      if (!w.ok) throw new Error(`poll(2) on the proc connector failed with ${w.errno}`);
+      let drained = true;
+      if (w.socket) {
+        const n = drain(conn, scanner);
+        events += n.events;
+        drained = n.drained;
+      }
+      const t = Date.now();
+      if (fullNow || t >= lastFull + rescanMs) {
         scanner.fullScan(++scans % HOLDER_SCAN_EVERY === 0);
-        lastFull = now;
+        lastFull = t;
         fullNow = false;
       } else {
         scanner.checkCandidates();
       }
       if (scanner.hasPending()) {
-        if (firstPending === 0) firstPending = now;
-        if (r.kind !== 'events' || now - firstPending >= BATCH_MS) {
+        if (firstPending === 0) firstPending = t;
+        if (drained || t - firstPending >= BATCH_MS) {
           post({ kind: 'batches', batches: scanner.take(), stats: { ...scanner.stats, events } });
           firstPending = 0;
         }
-      }
-      if (r.kind !== 'events' || now - lastYield >= 10) {
-        // Let messages from the main thread in (stop, rescan requests).
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
+      } else firstPending = 0;
+      if (w.woken || !drained) {
+        // The main thread's messages (stop, rescan requests): each comes with a signal; in a storm, also between reads.
+        takeMessages();
         for (const q of requests.splice(0)) {
-          events += drain(conn, scanner);
+          events += drain(conn, scanner).events;
           answer(scanner, q);
         }
       }
@@ -144,19 +160,22 @@ function handle(scanner: Scanner, ev: ProcEvent): void {
   }
 }
 
-/** Handles the connector events queued now, without waiting (at most {@link DRAIN_MAX} datagrams); returns how many. */
-function drain(conn: ProcConnector, scanner: Scanner): number {
+/**
+ * Handles the connector events queued now, without waiting (at most {@link DRAIN_MAX} datagrams).
+ * @returns how many events, and whether the socket was left empty
+ */
+function drain(conn: ProcConnector, scanner: Scanner): { events: number; drained: boolean } {
   let n = 0;
   for (let i = 0; i < DRAIN_MAX; i++) {
-    const r = conn.receive(false);
-    if (r.kind === 'timeout') break;
+    const r = conn.receive();
+    if (r.kind === 'empty') return { events: n, drained: true };
     if (r.kind === 'overrun') scanner.overrun();
     else {
       n += r.events.length;
       for (const ev of r.events) handle(scanner, ev);
     }
   }
-  return n;
+  return { events: n, drained: false };
 }
 
 /**
@@ -180,4 +199,8 @@ function merge(batches: readonly HostBatch[]): HostBatch {
   };
 }
 
-void main().catch((e: unknown) => post({ kind: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));
+try {
+  main();
+} catch (e) {
+  post({ kind: 'fatal', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+}

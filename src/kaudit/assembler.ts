@@ -51,6 +51,11 @@ export class EventAssembler {
     return o.event;
   }
 
+  /** How many events wait for their EOE or for quiet. */
+  get size(): number {
+    return this.open.size;
+  }
+
   /** Events quiet for `quietMs` or more, in arrival order; they are forgotten here. */
   expire(nowMs: number): KernelEvent[] {
     const out: KernelEvent[] = [];

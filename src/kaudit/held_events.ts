@@ -26,6 +26,10 @@ interface Held {
 export class HeldEvents {
   private items: Held[] = [];
 
+  get size(): number {
+    return this.items.length;
+  }
+
   hold(events: readonly ModelEvent[], nowMs: number): void {
     for (const event of events) this.items.push({ event, atMs: nowMs });
   }

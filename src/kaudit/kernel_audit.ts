@@ -22,6 +22,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { formatStamp } from '../audit/format.js';
+import { Wakeup } from '../host/sys/wakeup.js';
 import type { AuditLog, LogItem } from '../audit/log_writer.js';
 import type { ModelEvent } from '../model/events.js';
 import type { HostBatch } from '../model/host_observation.js';
@@ -34,7 +35,7 @@ import { targetPid, unseenLine, unseenTypes } from './ns_unseen.js';
 import { formatKernelRecord } from './record.js';
 import { AUDIT_CONFIG_CHANGE, AUDIT_SYSCALL } from './record_types.js';
 import { uncovered } from './coverage.js';
-import type { ReaderMessage, ReaderRequest } from './reader_worker.js';
+import type { ReaderConfig, ReaderMessage, ReaderRequest } from './reader_worker.js';
 import { AUDITCTL_UNDO, installRules, NSPROC_KEY, readdRules, removeRules, rulesIntact, startWarnings, type Installed } from './rules.js';
 import { Sightings } from './sightings.js';
 import { AuditControl } from './socket.js';
@@ -133,7 +134,8 @@ export class KernelAudit {
   private chain: Promise<void> = Promise.resolve();
   /** The reader had passed on every record it received until then (reader_worker.ts). */
   private through = 0;
-  private readonly timer: NodeJS.Timeout;
+  /** Set while host events are held: then the reader is asked how far it has got (its answer lets them go). */
+  private claimTimer: NodeJS.Timeout | null = null;
   private stopped: Promise<void> | null = null;
   private readonly finished: Promise<void>;
 
@@ -143,10 +145,10 @@ export class KernelAudit {
     private readonly worker: ReaderPort,
     private installed: Installed | null,
     private readonly say: (line: string) => void,
+    private readonly wake: () => void,
   ) {
     const now = lookAtCoverage();
     this.missing = typeof now === 'string' ? now : now.missing;
-    this.timer = setInterval(() => this.write(this.held.due(Date.now(), this.through)), CLAIM_MS / 2);
     this.finished = new Promise((resolve) => {
       worker.on('message', (m: ReaderMessage) => {
         if (m.kind === 'events' || m.kind === 'stopped') this.receive(m);
@@ -165,11 +167,18 @@ export class KernelAudit {
    */
   static async start(opts: KernelAuditOptions, log: AuditLog, say: (line: string) => void): Promise<KernelAudit> {
     const installed = opts.rules ? addRules(opts.stateFile, say) : (warnAboutRules(say), null);
-    return KernelAudit.withReader(opts, log, new Worker(new URL('./reader_worker.js', import.meta.url)), installed, say);
+    const wake = Wakeup.create();
+    const worker = new Worker(new URL('./reader_worker.js', import.meta.url), { workerData: { wakeFd: wake.fd } satisfies ReaderConfig });
+    // The reader may sleep in poll(2) on it until it exits.
+    worker.once('exit', () => wake.close());
+    return KernelAudit.withReader(opts, log, worker, installed, say, () => wake.signal());
   }
 
-  /** {@link start} past the rules: waits for the reader to listen (tests give a fake reader). */
-  static async withReader(opts: KernelAuditOptions, log: AuditLog, worker: ReaderPort, installed: Installed | null, say: (line: string) => void): Promise<KernelAudit> {
+  /**
+   * {@link start} past the rules: waits for the reader to listen (tests give a fake reader).
+   * @param wake signals the reader after each message (it sleeps in poll(2)); a fake needs none
+   */
+  static async withReader(opts: KernelAuditOptions, log: AuditLog, worker: ReaderPort, installed: Installed | null, say: (line: string) => void, wake: () => void = () => {}): Promise<KernelAudit> {
     try {
       const first = await new Promise<ReaderMessage>((resolve, reject) => {
         worker.once('message', resolve);
@@ -182,7 +191,7 @@ export class KernelAudit {
       if (installed) undoRules(installed, opts.stateFile, say);
       throw e;
     }
-    return new KernelAudit(opts, log, worker, installed, say);
+    return new KernelAudit(opts, log, worker, installed, say, wake);
   }
 
   /** Host mode is up: kernel events are matched against its processes from now on. */
@@ -202,8 +211,8 @@ export class KernelAudit {
   /** Stops the reader (its open events are logged), logs what is held, removes the rules. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
-      clearInterval(this.timer);
-      this.worker.postMessage({ kind: 'stop' } satisfies ReaderRequest);
+      if (this.claimTimer !== null) clearTimeout(this.claimTimer);
+      this.post({ kind: 'stop' });
       const timeout = setTimeout(() => void this.worker.terminate(), 2000);
       await this.finished;
       clearTimeout(timeout);
@@ -213,6 +222,25 @@ export class KernelAudit {
       if (this.installed) undoRules(this.installed, this.opts.stateFile, this.say);
     })();
     return this.stopped;
+  }
+
+  private post(m: ReaderRequest): void {
+    this.worker.postMessage(m);
+    this.wake();
+  }
+
+  /**
+   * While host events are held, every {@link CLAIM_MS}: let go of those too old to wait, and
+   * ask the reader how far it has got; its answer lets go of those no kernel event can claim.
+   */
+  private awaitClaims(): void {
+    if (this.claimTimer !== null || this.held.size === 0 || this.stopped !== null) return;
+    this.claimTimer = setTimeout(() => {
+      this.claimTimer = null;
+      this.write(this.held.due(Date.now(), this.through));
+      if (this.held.size > 0) this.post({ kind: 'sync' });
+      this.awaitClaims();
+    }, CLAIM_MS);
   }
 
   private receive(m: EventsMessage): void {
@@ -280,6 +308,7 @@ export class KernelAudit {
     this.through = Math.max(this.through, ...ms.map((m) => m.through));
     items.push(...this.held.due(Date.now(), this.through));
     this.write(items);
+    this.awaitClaims();
     if (configChanged) this.recheck(host);
   }
 
@@ -322,6 +351,7 @@ export class KernelAudit {
     const now = Date.now();
     this.seen.note(events, [...batches.flatMap((b) => b.procs.filter((p) => p.ns !== null).map((p) => p.pid)), ...threads], now);
     this.held.hold(events, now);
+    this.awaitClaims();
   }
 
   /** NSPROC_NS_UNSEEN after nsproc's other records of the event (before PROCTITLE, EOE: parsers end an event there), counted. */

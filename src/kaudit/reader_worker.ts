@@ -4,19 +4,28 @@
  * FUSE. It posts {@link ReaderMessage}s: whole kernel events and what was lost. It loads no
  * fuse-native (the addon aborts in worker threads): only src/kaudit/ and the libc module.
  *
- * Loop: recv for up to 50 ms (without waiting while whole events are pending: a lone event
- * goes out at once, not after the next recv's timeout); every round end quiet events and
- * report old gaps; every {@link LOST_POLL_MS} read the kernel's lost counter; post once the
- * socket is empty, at most {@link BATCH_MS} after the first thing pending (or at once past
- * {@link BATCH_MAX} events), and an empty message when recv found nothing (the main thread
- * learns how far the reader has got).
+ * Loop: sleep in poll(2) until the socket has records, the main thread signals a message
+ * (kernel_audit.ts: stop, or "sync": say how far you have got), or a deadline of its own
+ * (the kernel's lost counter every {@link LOST_POLL_MS}, an open event or gap every
+ * {@link OPEN_TICK_MS}); read what is queued; end quiet events and report old gaps; post
+ * once the socket is empty, at most {@link BATCH_MS} after the first thing pending (or at once
+ * past {@link BATCH_MAX} events). Every message says how far the reader has got (`through`);
+ * an empty one goes only when the main thread asks (it holds host events for a kernel event
+ * to claim), so an idle reader wakes about once a second.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { Wakeup } from '../host/sys/wakeup.js';
 import type { KernelEvent } from './assembler.js';
 import { AuditControl, AuditMulticast } from './socket.js';
 import { KernelStream, type Lost } from './stream.js';
 
-export type ReaderRequest = { readonly kind: 'stop' };
+/** `sync`: post how far the reader has got, also with nothing to say (an empty 'events'). */
+export type ReaderRequest = { readonly kind: 'stop' } | { readonly kind: 'sync' };
+
+/** workerData: the eventfd the main thread signals after each message (host/sys/wakeup.ts). */
+export interface ReaderConfig {
+  readonly wakeFd: number;
+}
 
 export type ReaderMessage =
   /** Listening: every record from now on arrives. `warning`: why the kernel's lost counter cannot be read, or null. */
@@ -30,16 +39,28 @@ export type ReaderMessage =
 const LOST_POLL_MS = 1000;
 const BATCH_MS = 5;
 const BATCH_MAX = 512;
+/** How often open events and gaps are looked at (their ends come after seconds: stream.ts). */
+const OPEN_TICK_MS = 100;
+/** Datagrams read in one go, at most (the main thread's stop must not wait for a storm). */
+const DRAIN_MAX = 256;
 
 const port = parentPort!;
 /** Test hook: the first records to come are reported after an overrun, a loss host mode answers with a full rescan. */
 let fakeOverrun = process.env['NSPROC_TEST_KAUDIT_OVERRUN'] === '1';
 let stopping = false;
-port.on('message', (m: ReaderRequest) => {
-  if (m.kind === 'stop') stopping = true;
-});
+let syncAsked = false;
 
-async function main(): Promise<void> {
+/** Takes the main thread's messages queued now (each is queued before its signal). */
+function takeMessages(): void {
+  for (let got = receiveMessageOnPort(port); got !== undefined; got = receiveMessageOnPort(port)) {
+    const m = got.message as ReaderRequest;
+    if (m.kind === 'stop') stopping = true;
+    else syncAsked = true;
+  }
+}
+
+function main(): void {
+  const wake = Wakeup.of((workerData as ReaderConfig).wakeFd);
   const mc = AuditMulticast.open();
   if (!mc.ok) {
     port.postMessage({ kind: 'fatal', message: mc.error.detail } satisfies ReaderMessage);
@@ -56,42 +77,58 @@ async function main(): Promise<void> {
   };
   const warning = pollLost();
   port.postMessage({ kind: 'ready', warning: warning === null ? null : `cannot read the kernel's lost counter (${warning}); gaps in serials are still found` } satisfies ReaderMessage);
-  let nextPoll = Date.now() + LOST_POLL_MS;
+  // Without a readable counter there is nothing to poll.
+  let nextPoll = warning === null ? Date.now() + LOST_POLL_MS : Infinity;
   let firstPending = 0;
-  let lastYield = Date.now();
   try {
     while (!stopping) {
-      const r = mc.value.receive(stream.pending === 0);
       const now = Date.now();
-      if (!r.ok) throw new Error(r.error.detail);
-      if (r.value.kind === 'records') {
-        if (fakeOverrun) {
-          stream.overrun();
-          fakeOverrun = false;
+      const due = Math.min(nextPoll - now, stream.open ? OPEN_TICK_MS : Infinity, firstPending === 0 ? Infinity : firstPending + BATCH_MS - now);
+      const w = wake.wait(mc.value.fd, Math.min(due, LOST_POLL_MS));
+      if (!w.ok) throw new Error(`poll(2) on the audit multicast group failed with ${w.errno}`);
+      if (w.woken) takeMessages();
+      let drained = true;
+      let through = Date.now();
+      if (w.socket || syncAsked) {
+        drained = false;
+        for (let i = 0; i < DRAIN_MAX && stream.pending < BATCH_MAX; i++) {
+          // Taken before the read that finds the socket empty: every record queued by then is read.
+          through = Date.now();
+          const r = mc.value.receive();
+          if (!r.ok) throw new Error(r.error.detail);
+          if (r.value.kind === 'empty') {
+            drained = true;
+            break;
+          }
+          if (r.value.kind === 'overrun') stream.overrun();
+          else {
+            if (fakeOverrun) {
+              stream.overrun();
+              fakeOverrun = false;
+            }
+            stream.records(r.value.records, through);
+          }
         }
-        stream.records(r.value.records, now);
       }
-      else if (r.value.kind === 'overrun') stream.overrun();
-      stream.tick(now);
-      if (warning === null && now >= nextPoll) {
+      const t = Date.now();
+      stream.tick(t);
+      if (warning === null && t >= nextPoll) {
         pollLost();
-        nextPoll = now + LOST_POLL_MS;
+        nextPoll = t + LOST_POLL_MS;
       }
       if (stream.pending > 0) {
-        if (firstPending === 0) firstPending = now;
-        if (r.value.kind !== 'records' || now - firstPending >= BATCH_MS || stream.pending >= BATCH_MAX) {
-          port.postMessage({ kind: 'events', ...stream.take(), high: stream.high, through: now } satisfies ReaderMessage);
+        if (firstPending === 0) firstPending = t;
+        if (drained || t - firstPending >= BATCH_MS || stream.pending >= BATCH_MAX) {
+          port.postMessage({ kind: 'events', ...stream.take(), high: stream.high, through: drained ? through : firstPending } satisfies ReaderMessage);
           firstPending = 0;
+          syncAsked = false;
         }
-      } else if (r.value.kind === 'timeout') {
-        // Nothing came for a while: caught up with the kernel (the main thread lets held host events go).
-        port.postMessage({ kind: 'events', events: [], lost: [], high: stream.high, through: now } satisfies ReaderMessage);
+      } else if (syncAsked && drained) {
+        port.postMessage({ kind: 'events', events: [], lost: [], high: stream.high, through } satisfies ReaderMessage);
+        syncAsked = false;
       }
-      if (r.value.kind !== 'records' || now - lastYield >= 10) {
-        // Let the main thread's messages in (stop).
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
-      }
+      // In a storm the stop comes between reads.
+      if (!drained) takeMessages();
     }
     stream.drain();
     port.postMessage({ kind: 'stopped', ...stream.take(), high: stream.high, through: Date.now() } satisfies ReaderMessage);
@@ -102,4 +139,8 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((e: unknown) => port.postMessage({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) } satisfies ReaderMessage));
+try {
+  main();
+} catch (e) {
+  port.postMessage({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) } satisfies ReaderMessage);
+}

@@ -48,6 +48,11 @@ export class SerialGaps {
     this.arrived(u);
   }
 
+  /** How many gaps wait out their grace time. */
+  get size(): number {
+    return this.missing.length;
+  }
+
   /** Gaps missing for `graceMs` or more, oldest first; they are not reported again. */
   take(nowMs: number): Gap[] {
     const out: Gap[] = [];

@@ -5,8 +5,8 @@
  *   audit_get_reply() do. Every recv(2) has a timeout, so a kernel that never answers is an
  *   error (ETIMEDOUT), never a hang.
  * - {@link AuditMulticast}: the read-only multicast group of every record the kernel emits
- *   (AUDIT_NLGRP_READLOG, CAP_AUDIT_READ), beside auditd or without it. recv(2) blocks up to
- *   its timeout: use it from a worker thread.
+ *   (AUDIT_NLGRP_READLOG, CAP_AUDIT_READ), beside auditd or without it. Its reads never
+ *   wait: its thread sleeps in poll(2) on {@link AuditMulticast.fd} (host/sys/wakeup.ts).
  * The kernel sends some answers from a kernel thread (kernel/audit.c:audit_send_reply(),
  * audit_send_list_thread()), so a reply may come before or after its acknowledgement.
  */
@@ -32,8 +32,6 @@ const SOCK_RAW = 3;
 /** One recv(2) of a request waits this long; a request gives up after {@link REQUEST_MS}. */
 const RECV_TIMEOUT_MS = 1000;
 const REQUEST_MS = 3000;
-/** The multicast reader's recv(2) returns this often with nothing, so its thread can do its rounds. */
-const MULTICAST_TIMEOUT_MS = 50;
 const NLM_F_MULTI = 0x2;
 
 /** Why a socket call failed, in words (the errno is kept beside it). */
@@ -50,11 +48,11 @@ function explain(call: string, errno: string): string {
   }
 }
 
-/** A NETLINK_AUDIT socket with a receive timeout, bound to `groups`. */
-function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number): Outcome<number> {
+/** A NETLINK_AUDIT socket bound to `groups`, with a receive timeout unless null. */
+function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number | null): Outcome<number> {
   const s = sys.socket(libc.AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
   if (!s.ok) return failed(s.errno, explain('socket(AF_NETLINK, NETLINK_AUDIT)', s.errno));
-  const t = sys.setRecvTimeout(s.value, timeoutMs);
+  const t = timeoutMs === null ? ({ ok: true, value: 0 } as const) : sys.setRecvTimeout(s.value, timeoutMs);
   const addr = Buffer.alloc(12); // struct sockaddr_nl: family, pad, pid (0: the kernel picks), groups
   addr.writeUInt16LE(libc.AF_NETLINK, 0);
   addr.writeUInt32LE(groups, 8);
@@ -156,7 +154,8 @@ export class AuditControl {
 /** What one recv(2) on the multicast group gave. */
 export type Received =
   | { readonly kind: 'records'; readonly records: KernelRecord[] }
-  | { readonly kind: 'timeout' }
+  /** Nothing queued now. */
+  | { readonly kind: 'empty' }
   /** ENOBUFS: the socket's buffer was full and the kernel dropped records for this reader. */
   | { readonly kind: 'overrun' };
 
@@ -164,25 +163,23 @@ export type Received =
 export class AuditMulticast {
   private readonly buf = Buffer.alloc(64 * 1024);
 
-  private constructor(private readonly sys: NetlinkSys, private readonly fd: number) {}
+  /** @param fd the socket, for poll(2) */
+  private constructor(private readonly sys: NetlinkSys, readonly fd: number) {}
 
   static open(sys: NetlinkSys = libc): Outcome<AuditMulticast> {
-    const s = openSocket(sys, AUDIT_NLGRP_READLOG, MULTICAST_TIMEOUT_MS);
+    const s = openSocket(sys, AUDIT_NLGRP_READLOG, null);
     if (!s.ok) return s;
     // A deep buffer rides out bursts (root may pass rmem_max with SO_RCVBUFFORCE); overruns stay possible and are counted.
     sys.setIntOption(s.value, libc.SOL_SOCKET, libc.SO_RCVBUFFORCE, 32 << 20);
     return { ok: true, value: new AuditMulticast(sys, s.value) };
   }
 
-  /**
-   * One datagram's records (unparsable messages are skipped), a timeout, or an overrun.
-   * @param wait false: do not wait (MSG_DONTWAIT), 'timeout' when nothing is queued now
-   */
-  receive(wait = true): Outcome<Received> {
-    const r = this.sys.recv(this.fd, this.buf, wait ? 0 : libc.MSG_DONTWAIT);
+  /** The next datagram's records (unparsable messages are skipped), without waiting; or an overrun. */
+  receive(): Outcome<Received> {
+    const r = this.sys.recv(this.fd, this.buf, libc.MSG_DONTWAIT);
     if (!r.ok) {
       if (r.errno === 'ENOBUFS') return { ok: true, value: { kind: 'overrun' } };
-      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { ok: true, value: { kind: 'timeout' } };
+      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { ok: true, value: { kind: 'empty' } };
       return failed(r.errno, explain('recv(2) on the audit multicast group', r.errno));
     }
     const records: KernelRecord[] = [];

@@ -61,6 +61,11 @@ export class KernelStream {
     this.events.push(...this.assembler.drain());
   }
 
+  /** Whether an event or a gap is open: {@link tick} has work to do later. */
+  get open(): boolean {
+    return this.assembler.size > 0 || this.gaps.size > 0;
+  }
+
   get pending(): number {
     return this.events.length + this.lost.length;
   }

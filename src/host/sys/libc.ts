@@ -1,7 +1,9 @@
 /**
  * Every foreign call nsproc makes, in one place: the C library's ioctl(2),
- * open_by_handle_at(2), close(2) and the socket calls netlink needs
- * (socket(2), bind(2), setsockopt(2), send(2), recv(2)), through koffi 2.x.
+ * open_by_handle_at(2), close(2), the socket calls netlink needs
+ * (socket(2), bind(2), setsockopt(2), send(2), recv(2)) and what lets a worker
+ * sleep until its socket or the main thread wakes it (poll(2), eventfd(2),
+ * read(2), write(2)), through koffi 2.x.
  * Nothing else in nsproc loads koffi, so this file is the whole surface to
  * review for memory safety: every pointer argument is a Node Buffer whose
  * length is passed with it.
@@ -35,6 +37,10 @@ const fns = {
   setsockopt: libc.func('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
   send: libc.func('intptr_t send(int fd, void *buf, size_t len, int flags)'),
   recv: libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
+  poll: libc.func('int poll(void *fds, unsigned long nfds, int timeout)'),
+  eventfd: libc.func('int eventfd(unsigned int initval, int flags)'),
+  read: libc.func('intptr_t read(int fd, void *buf, size_t count)'),
+  write: libc.func('intptr_t write(int fd, void *buf, size_t count)'),
 };
 
 // First name wins for aliases (EAGAIN before EWOULDBLOCK, EDEADLK before EDEADLOCK), as strerror names them.
@@ -97,6 +103,43 @@ export function send(fd: number, buf: Buffer, flags = 0): SysResult {
 /** recv(2) into `buf`; returns the bytes received. Blocks unless the socket has a timeout or `flags` has MSG_DONTWAIT. */
 export function recv(fd: number, buf: Buffer, flags = 0): SysResult {
   return result(fns.recv(fd, buf, buf.length, flags));
+}
+
+/**
+ * poll(2) for POLLIN on each fd; returns how many are ready, and sets bit i of `ready[0]`
+ * when `fds[i]` is readable (or in error: its next recv says which).
+ * @param timeoutMs how long to wait at most; Infinity: until one is ready
+ */
+export function pollReadable(fds: readonly number[], timeoutMs: number, ready: { bits: number }): SysResult {
+  const b = Buffer.alloc(8 * fds.length); // struct pollfd { int fd; short events; short revents; }
+  fds.forEach((fd, i) => {
+    b.writeInt32LE(fd, 8 * i);
+    b.writeInt16LE(POLLIN, 8 * i + 4);
+  });
+  const t = timeoutMs === Infinity ? -1 : Math.min(0x7fffffff, Math.max(0, Math.ceil(timeoutMs)));
+  const r = result(fns.poll(b, fds.length, t));
+  ready.bits = 0;
+  if (r.ok) fds.forEach((_, i) => { if (b.readInt16LE(8 * i + 6) !== 0) ready.bits |= 1 << i; });
+  return r;
+}
+
+const POLLIN = 0x1;
+export const EFD_NONBLOCK = 0o4000;
+export const EFD_CLOEXEC = 0o2000000;
+
+/** eventfd(2): a counter another thread can wake a poll(2) with. */
+export function eventfd(flags: number): SysResult {
+  return result(fns.eventfd(0, flags));
+}
+
+/** read(2) into `buf`. */
+export function read(fd: number, buf: Buffer): SysResult {
+  return result(fns.read(fd, buf, buf.length));
+}
+
+/** write(2) of the whole buffer. */
+export function write(fd: number, buf: Buffer): SysResult {
+  return result(fns.write(fd, buf, buf.length));
 }
 
 export const SOL_SOCKET = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeRaw, Table, type Column } from './_scols.js';
+import { escapeRaw, escapeText, Table, type Column } from './_scols.js';
 
 const col = (name: string, whint: number, right: boolean, json: Column['json'] = 'string', tree = false): Column =>
   ({ name, whint, right, json, tree });
@@ -81,6 +81,25 @@ describe('Table', () => {
     ['printable ASCII unchanged', 'init[1]:x', 'init[1]:x'],
   ])('escapeRaw() escapes %s', (_name, text, want) => {
     expect(escapeRaw(text)).toBe(want);
+  });
+
+  // Each as util-linux 2.38's lsns printed a command line holding it (C.UTF-8).
+  it.each([
+    ['ESC and a tab (a name that clears a terminal)', '\x1b[2J\x1b[Hroot\tok', '\\x1b[2J\\x1b[Hroot\\x09ok'],
+    ['DEL and a C0 byte', 'a\x7fb\x01', 'a\\x7fb\\x01'],
+    ['a C1 control, byte by byte', 'e\u0085f', 'e\\xc2\\x85f'],
+    ['a line separator (U+2028)', 'c\u2028d', 'c\\xe2\\x80\\xa8d'],
+    ['a backslash before an x, not another one', '\\x \\y', '\\x5cx \\y'],
+    ['printable text unchanged (blanks, é, U+202E, U+200B, emoji)', 'a b é\u202e\u200b😀', 'a b é\u202e\u200b😀'],
+  ])('escapeText() escapes %s', (_name, text, want) => {
+    expect(escapeText(text)).toBe(want);
+  });
+
+  it('text output escapes cells, not the tree art', () => {
+    const t = new Table('x', [col('NS', 10, true), col('COMMAND', 0, false, 'string', true)]);
+    const r = t.add(null, ['1', 'init']);
+    t.add(r, ['2', '\x1b[2J']);
+    expect(t.print(TEXT)).toEqual(['NS COMMAND', ' 1 init', ' 2 └─\\x1b[2J']);
   });
 
   it('--json: libsmartcols layout, numbers bare, empty cells null, children nested, },{ between siblings', () => {

@@ -14,6 +14,10 @@
  * - Tree art (UTF-8 locale): `├─` / `└─` before a line, `│ ` / two spaces for
  *   each ancestor level. A table is a tree only if one of its columns is the
  *   tree column; otherwise lines come out flat in the order they were added.
+ * - Text: control characters of a cell (C0, DEL, C1, U+2028/U+2029: what glibc's
+ *   iswprint() refuses in a UTF-8 locale) as `\xHH` of each of their bytes, and a `\`
+ *   before an `x` as `\x5c` (lib/mbsalign.c:mbs_safe_encode_to_buffer()): a name never
+ *   moves the reader's cursor or clears a terminal.
  * - `--raw`: no padding, and every blank, backslash, control or non-ASCII byte
  *   of a cell as `\xHH` (include/carefulputc.h:fputs_nonblank()), tree art too.
  * - `--json`: three-space indentation, `},{` between siblings, `"children"`
@@ -74,7 +78,8 @@ export class Table {
     const ordered = this.columns.some((c) => c.tree) ? [...walk(this.roots)] : this.all.map((line) => ({ line, art: '' }));
     if (o.json) return this.printJson(ordered.length > 0);
     if (ordered.length === 0) return [];
-    const rows = ordered.map(({ line, art }) => this.columns.map((c, i) => (c.tree ? art : '') + (line.cells[i] ?? '')));
+    const cell = o.raw ? (t: string | null) => t ?? '' : (t: string | null) => escapeText(t ?? '');
+    const rows = ordered.map(({ line, art }) => this.columns.map((c, i) => (c.tree ? art : '') + cell(line.cells[i] ?? null)));
     if (o.raw) {
       const out = rows.map((r) => r.map(escapeRaw).join(' '));
       return o.noHeadings ? out : [this.columns.map((c) => escapeRaw(c.name)).join(' '), ...out];
@@ -124,6 +129,14 @@ function columnWidth(c: Column, cells: readonly string[]): number {
   const data = cells.reduce((m, t) => Math.max(m, width(t)), 0);
   if (data < min) return min;
   return c.whint >= 1 && data < c.whint && min < c.whint ? c.whint : data;
+}
+
+/** What iswprint() refuses in glibc's UTF-8 locales (checked against lsns(8) of such names). */
+const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}]|\\(?=x)/gu;
+
+/** mbs_safe_encode_to_buffer() in a UTF-8 locale: unprintable characters and `\x` as `\xHH` bytes. */
+export function escapeText(text: string): string {
+  return text.replace(UNPRINTABLE, (ch) => [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join(''));
 }
 
 /** fputs_nonblank(): blanks, `\`, control and non-ASCII bytes as `\xHH`. */

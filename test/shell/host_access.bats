@@ -123,3 +123,41 @@ agrees_with_kernel() {
   # nsctl ps's UID is the effective one, as ps(1)'s.
   assert_equal "$(nsctl ps -l -n -r -p "$P" | cut -d' ' -f4)" 0
 }
+
+# A process named (PR_SET_NAME, and the same argv[0]) "\e[2J\e[Hroot\tok", in a uts namespace of
+# its own: lsns(8) prints its command line, nsctl its comm, which are the same bytes here.
+@test "host names: nsctl lsns and ps escape a name's control bytes as util-linux lsns does, byte for byte" {
+  command -v cc >/dev/null || skip "needs a C compiler"
+  cat >"$BATS_TEST_TMPDIR/named.c" <<'C'
+#define _GNU_SOURCE
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+static char name[] = "\033[2J\033[Hroot\tok";
+int main(int argc, char **argv, char **envp) {
+  if (argc < 1 || strcmp(argv[0], name) != 0) { char *args[] = { name, 0 }; execve("/proc/self/exe", args, envp); return 1; }
+  prctl(PR_SET_NAME, name);
+  if (unshare(CLONE_NEWUTS) != 0) return 1;
+  pause();
+  return 0;
+}
+C
+  cc -o "$BATS_TEST_TMPDIR/named" "$BATS_TEST_TMPDIR/named.c"
+  spawn "$BATS_TEST_TMPDIR/named"
+  local ino="" i
+  for i in $(seq 100); do
+    ino=$(stat -L -c %i "/proc/$P/ns/uts" 2>/dev/null)
+    [[ -n $ino && $ino != "$(stat -L -c %i /proc/self/ns/uts)" ]] && grep -q "^type=NS_INFO .* pid=$P " "$AUDIT_LOG" && break
+    sleep 0.1
+  done
+  local mode kernel mine
+  for mode in "" -r; do
+    kernel=$(LC_ALL=C.UTF-8 lsns $mode -n -t uts -o NS,PID,COMMAND | grep "^ *$ino ")
+    mine=$(nsctl lsns $mode -n -t uts -o NS,PID,COMMAND | grep "^ *$ino ")
+    assert_equal "$mine" "$kernel" "lsns ${mode:-(text)}"
+  done
+  [[ $kernel == *'\x1b[2J\x1b[Hroot\x09ok' ]]
+  run nsctl ps -l -n -p "$P"
+  [[ $output == *'\x1b[2J\x1b[Hroot\x09ok' && $output != *$'\e'* ]]
+}

@@ -97,13 +97,29 @@ function sleepers(n: number): { kill: () => void } {
 }
 
 /** CPU seconds of `pid` (and of kauditd) over `seconds`, as % of one core. */
-async function idlePct(pid: number | null, kauditd: number | null, seconds: number): Promise<{ daemon: number | null; kauditd: number | null }> {
+/** How often the daemon's threads went to sleep and woke: voluntary context switches of all its threads. */
+function wakeups(pid: number): number {
+  let n = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      n += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch { /* a thread that ended */ }
+  }
+  return n;
+}
+
+async function idlePct(pid: number | null, kauditd: number | null, seconds: number): Promise<{ daemon: number | null; kauditd: number | null; wakeupsPerS: number | null }> {
   await new Promise((r) => setTimeout(r, 1500)); // start-up settles
   const d0 = pid === null ? 0 : cpuSeconds(pid);
+  const w0 = pid === null ? 0 : wakeups(pid);
   const k0 = kauditd === null ? 0 : cpuSeconds(kauditd);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const pct = (a: number, b: number) => ((b - a) / seconds) * 100;
-  return { daemon: pid === null ? null : pct(d0, cpuSeconds(pid)), kauditd: kauditd === null ? null : pct(k0, cpuSeconds(kauditd)) };
+  return {
+    daemon: pid === null ? null : pct(d0, cpuSeconds(pid)),
+    kauditd: kauditd === null ? null : pct(k0, cpuSeconds(kauditd)),
+    wakeupsPerS: pid === null ? null : (wakeups(pid) - w0) / seconds,
+  };
 }
 
 function kauditdPid(): number | null {
@@ -116,7 +132,7 @@ function kauditdPid(): number | null {
   return null;
 }
 
-async function idleThreeWays(dir: string, seconds: number): Promise<{ polling: number | null; following: number | null; floor: number | null; kauditdFollowing: number | null }> {
+async function idleThreeWays(dir: string, seconds: number): Promise<{ polling: number | null; following: number | null; floor: number | null; kauditdFollowing: number | null; wakeups: { polling: number | null; following: number | null } }> {
   const sl = sleepers(1000);
   const kauditd = kauditdPid();
   try {
@@ -137,7 +153,7 @@ async function idleThreeWays(dir: string, seconds: number): Promise<{ polling: n
     } finally {
       await following.stop();
     }
-    return { polling: p.daemon, following: f.daemon, floor: floor.kauditd, kauditdFollowing: f.kauditd };
+    return { polling: p.daemon, following: f.daemon, floor: floor.kauditd, kauditdFollowing: f.kauditd, wakeups: { polling: p.wakeupsPerS, following: f.wakeupsPerS } };
   } finally {
     sl.kill();
   }

@@ -17,7 +17,7 @@ interface Result {
   alone: { rate: number; sysUsPerCall: number };
   steps: { rate: number; achieved: number; events: number; lost: number; cpuUsPerEvent: number }[];
   unseen: { runs: number; seen: number; unseen: number; neither: number; noEvent: number; ms: number[] };
-  idle: { polling: number | null; following: number | null; floor: number | null; kauditdFollowing: number | null };
+  idle: { polling: number | null; following: number | null; floor: number | null; kauditdFollowing: number | null; wakeups: { polling: number | null; following: number | null } };
 }
 
 const percentile = (xs: readonly number[], p: number) => {
@@ -49,11 +49,12 @@ export async function benchKernelAudit(cfg: BenchConfig, dir: string, log: (s: s
   const p99 = percentile(u.ms, 99);
   log(`R6 unshare -n true × ${u.runs}: INIT_NET ${u.seen}, NSPROC_NS_UNSEEN ${u.unseen}, neither ${u.neither}, no event ${u.noEvent}; event → log p50 ${p50} ms, p99 ${p99} ms`);
   const i = res.idle;
-  log(`R6 idle, 1000 extra processes: polling ${i.polling?.toFixed(2)}%, following the audit events ${i.following?.toFixed(2)}% (kauditd ${i.kauditdFollowing?.toFixed(2)}%), the rules with no reader: kauditd ${i.floor?.toFixed(2)}% of a core`);
+  log(`R6 idle, 1000 extra processes: polling ${i.polling?.toFixed(2)}%, following the audit events ${i.following?.toFixed(2)}% (kauditd ${i.kauditdFollowing?.toFixed(2)}%), the rules with no reader: kauditd ${i.floor?.toFixed(2)}% of a core; the daemon's threads woke ${i.wakeups.polling?.toFixed(0)}/s polling, ${i.wakeups.following?.toFixed(0)}/s following`);
   return [
     row({ id: 'R5.idle.polling', metric: `R5 idle host-mode daemon, 1000 extra processes, polling (full rescan every 1 s), ${cfg.r6.idleSeconds} s [% of one core]`, nsproc: i.polling, baseline: null, goal: '< 2%', pass: i.polling === null ? null : i.polling < 2 }),
     row({ id: 'R5.idle.kaudit', metric: 'R5 … the same with --kernel-audit over nsproc\'s rules (following the events, 60 s safety net) [% of one core] vs kauditd with the rules and no reader (the floor)',
-      nsproc: i.following, baseline: i.floor, ratio: null, goal: '< 1%', pass: i.following === null ? null : i.following < 1, note: `kauditd meanwhile: ${i.kauditdFollowing?.toFixed(2)}%` }),
+      nsproc: i.following, baseline: i.floor, ratio: null, goal: '< 1%', pass: i.following === null ? null : i.following < 1,
+      note: `kauditd meanwhile: ${i.kauditdFollowing?.toFixed(2)}%; wake-ups of the daemon's threads: ${i.wakeups.polling?.toFixed(0)}/s polling, ${i.wakeups.following?.toFixed(0)}/s following` }),
     row({
       id: 'R6.rate', metric: 'R6 --kernel-audit unshare events/s kept up with, no loss [vs the burst with no reader]',
       nsproc: best?.achieved ?? 0, baseline: res.alone.rate, note: `per rate asked: ${rates}`,

@@ -12,8 +12,7 @@
  * processes the events name (fork: the child; exec, uid, gid, comm: the process;
  * exit: gone); after ENOBUFS, a full scan (counted); every rescan interval a
  * full scan (fds and bind mounts every {@link HOLDER_SCAN_EVERY}th); post what
- * changed once the socket is empty, or {@link BATCH_MS} after the first change in
- * a storm. Idle, it wakes only for those deadlines. The main thread may change
+ * changed {@link BATCH_MS} after the first change. Idle, it wakes only for those deadlines. The main thread may change
  * the interval (the kernel's audit events started or stopped naming every
  * unshare and setns) and ask for a full scan now (a loss in its audit stream).
  */
@@ -120,7 +119,8 @@ function main(): void {
       }
       if (scanner.hasPending()) {
         if (firstPending === 0) firstPending = t;
-        if (drained || t - firstPending >= BATCH_MS) {
+        // Gathered for BATCH_MS: one message for a burst of forks, not one per fork.
+        if (t - firstPending >= BATCH_MS) {
           post({ kind: 'batches', batches: scanner.take(), stats: { ...scanner.stats, events } });
           firstPending = 0;
         }

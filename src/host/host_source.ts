@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { HostBatch } from '../model/host_observation.js';
-import { Wakeup } from './sys/wakeup.js';
+import { Wakeup } from '../sys/wakeup.js';
 import type { WorkerConfig, WorkerMessage, WorkerRequest } from './worker.js';
 
 export interface HostSnapshot {

@@ -5,7 +5,7 @@
  * without holding it. Every call goes through ./sys/libc.ts.
  */
 import * as fs from 'node:fs';
-import { close, ioctl, openByHandleAt, type SysResult } from './sys/libc.js';
+import { close, ioctl, openByHandleAt, type SysResult } from '../sys/libc.js';
 
 const NSIO = 0xb7;
 const IO = (nr: number) => (NSIO << 8) | nr;

@@ -8,8 +8,8 @@
  */
 import {
   AF_NETLINK, MSG_DONTWAIT, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, socket,
-} from './sys/libc.js';
-import { NLMSG_DONE, decodeMessages, encodeMessage } from './sys/netlink.js';
+} from '../sys/libc.js';
+import { NLMSG_DONE, decodeMessages, encodeMessage } from '../sys/netlink.js';
 
 const NETLINK_CONNECTOR = 11;
 const CN_IDX_PROC = 1;

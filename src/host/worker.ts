@@ -21,7 +21,7 @@ import type { HostBatch } from '../model/host_observation.js';
 import type { Profile } from '../model/nstypes.js';
 import { PROC_EVENT, ProcConnector, type ProcEvent } from './proc_connector.js';
 import { Scanner, type ScanStats } from './scanner.js';
-import { Wakeup } from './sys/wakeup.js';
+import { Wakeup } from '../sys/wakeup.js';
 
 export interface WorkerConfig {
   readonly profile: Profile;

@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { formatStamp } from '../audit/format.js';
-import { Wakeup } from '../host/sys/wakeup.js';
+import { Wakeup } from '../sys/wakeup.js';
 import type { AuditLog, LogItem } from '../audit/log_writer.js';
 import type { ModelEvent } from '../model/events.js';
 import type { HostBatch } from '../model/host_observation.js';

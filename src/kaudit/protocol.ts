@@ -6,9 +6,9 @@
  * No I/O: src/kaudit/socket.ts sends and receives these bytes. Host byte order
  * (little endian: nsproc runs on x86_64).
  */
-import { NLMSG_DONE, encodeMessage, type NlMessage } from '../host/sys/netlink.js';
+import { NLMSG_DONE, encodeMessage, type NlMessage } from '../sys/netlink.js';
 
-export { decodeMessages, type NlMessage } from '../host/sys/netlink.js';
+export { decodeMessages, type NlMessage } from '../sys/netlink.js';
 
 /** socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT). */
 export const NETLINK_AUDIT = 9;

@@ -14,7 +14,7 @@
  * to claim), so an idle reader wakes about once a second.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Wakeup } from '../host/sys/wakeup.js';
+import { Wakeup } from '../sys/wakeup.js';
 import type { KernelEvent } from './assembler.js';
 import { AuditControl, AuditMulticast } from './socket.js';
 import { KernelStream, type Lost } from './stream.js';
@@ -22,7 +22,7 @@ import { KernelStream, type Lost } from './stream.js';
 /** `sync`: post how far the reader has got, also with nothing to say (an empty 'events'). */
 export type ReaderRequest = { readonly kind: 'stop' } | { readonly kind: 'sync' };
 
-/** workerData: the eventfd the main thread signals after each message (host/sys/wakeup.ts). */
+/** workerData: the eventfd the main thread signals after each message (sys/wakeup.ts). */
 export interface ReaderConfig {
   readonly wakeFd: number;
 }

@@ -1,16 +1,16 @@
 /**
- * NETLINK_AUDIT sockets, through the one module of foreign calls (src/host/sys/libc.ts):
+ * NETLINK_AUDIT sockets, through the one module of foreign calls (src/sys/libc.ts):
  * - {@link AuditControl}: requests to the kernel and their answers (AUDIT_GET, AUDIT_SET,
  *   the rule list, adding and deleting rules), as libaudit's audit_send() and
  *   audit_get_reply() do. Every recv(2) has a timeout, so a kernel that never answers is an
  *   error (ETIMEDOUT), never a hang.
  * - {@link AuditMulticast}: the read-only multicast group of every record the kernel emits
  *   (AUDIT_NLGRP_READLOG, CAP_AUDIT_READ), beside auditd or without it. Its reads never
- *   wait: its thread sleeps in poll(2) on {@link AuditMulticast.fd} (host/sys/wakeup.ts).
+ *   wait: its thread sleeps in poll(2) on {@link AuditMulticast.fd} (sys/wakeup.ts).
  * The kernel sends some answers from a kernel thread (kernel/audit.c:audit_send_reply(),
  * audit_send_list_thread()), so a reply may come before or after its acknowledgement.
  */
-import * as libc from '../host/sys/libc.js';
+import * as libc from '../sys/libc.js';
 import {
   AUDIT_MSG, AUDIT_NLGRP_READLOG, NETLINK_AUDIT, NLMSG, ackError, decodeListedRule, decodeMessages, decodeStatus,
   encodeRequest, encodeSetEnabled, type AuditStatus, type ListedRule, type NlMessage,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AF_NETLINK, bind, close, errnoName, ioctl, recv, setRecvTimeout, socket } from './libc.js';
-import { NS_GET_ID, nsAlive, nsGetId, nsInum } from '../nsfs.js';
+import { NS_GET_ID, nsAlive, nsGetId, nsInum } from '../host/nsfs.js';
 
 /** NS_GET_ID of a /proc/self/ns entry as python3's fcntl.ioctl sees it: an independent implementation. */
 function pythonNsId(pid: number, entry: string): bigint {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROC_EVENT, parseMessages } from '../proc_connector.js';
+import { PROC_EVENT, parseMessages } from '../host/proc_connector.js';
 import { NLMSG_DONE, decodeMessages, encodeMessage } from './netlink.js';
 
 /** A proc connector datagram as cn_proc.c sends it: cn_msg (20 bytes), proc_event header (16), event data. */

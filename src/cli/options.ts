@@ -9,12 +9,11 @@ import type { Profile } from '../model/nstypes.js';
 import { SERIAL_MAX } from '../model/namespaces.js';
 import { DEFAULT_PID_MAX, RESERVED_PIDS } from '../model/pids.js';
 import { firstFreeSerial } from '../model/boot.js';
-import { DEFAULT_NUM_LOGS, validNodeName } from '../audit/log_writer.js';
+import { DEFAULT_NUM_LOGS, validNodeName, type FlushMode } from '../audit/log_writer.js';
 import { parseClock, realClock, type AuditClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
 import { parseRemote, type RemoteAddress } from '../fleet/remote_address.js';
 
-export type AuditFlush = 'write' | 'sync';
 
 /** auditd.conf(5) `name_format`: what `node=` each log line begins with. */
 export type NameFormat = 'none' | 'hostname' | 'fqd' | 'numeric' | 'user';
@@ -28,7 +27,7 @@ export interface DaemonOptions {
   /** Absolute path of the audit log. */
   readonly auditLog: string;
   /** `write`: write(2) before acknowledging; `sync`: also fsync (SPEC §6). */
-  readonly auditFlush: AuditFlush;
+  readonly auditFlush: FlushMode;
   /** Start value of the namespace serial counter (SPEC §2); undefined = the model's default. */
   readonly serialStart: bigint | undefined;
   /** Where audit record times come from (src/audit/clock.ts). */

@@ -11,6 +11,7 @@
  */
 import { fail, ok, type Result } from '../model/errno.js';
 import { NS_TYPES, type NsName } from '../model/nstypes.js';
+import { pidFromText } from '../model/pids.js';
 import { getopt, splitWords, type OptSpec } from './_argv.js';
 import type { JsonType } from './_scols.js';
 
@@ -132,8 +133,10 @@ export function parseLsnsArgs(text: string): Result<LsnsQuery> {
     if (o.key === 'o') outarg = v;
     else if (o.key === 'output-all') columns = LSNS_COLUMNS.map((c) => c.id);
     else if (o.key === 'p') {
-      if (!/^[0-9]{1,10}$/.test(v) || Number(v) > 0x7fffffff) return fail('EINVAL', `invalid PID argument: '${v}'`);
-      pid = Number(v) === 0 ? null : Number(v); // lsns: 0 is "no filter"
+      // util-linux lsns reads -p with strtos32_or_err(): leading zeros pass, and 0 means no filter.
+      const digits = v.length <= 10 ? v.replace(/^0+(?=[0-9])/, '') : v;
+      if (digits === '0') pid = null;
+      else if ((pid = pidFromText(digits)) === null) return fail('EINVAL', `invalid PID argument: '${v}'`);
     } else if (o.key === 't') {
       const type = NS_TYPES.find((t) => t.name === v);
       if (!type) return fail('EINVAL', `unknown namespace type: ${v}`);

@@ -5,6 +5,7 @@
  */
 import { AUDIT_UNSET } from '../model/boot.js';
 import { parseCaps } from '../model/caps.js';
+import { pidFromText } from '../model/pids.js';
 import { fail, ok, type KernelError, type Result } from '../model/errno.js';
 import type { ProfileTypes } from '../model/nstypes.js';
 import type { CredChange } from '../model/ops/setcred.js';
@@ -33,8 +34,8 @@ const USAGE: Record<Command['op'], string> = {
 
 function parsePid(text: string | undefined, what: string): Result<number> {
   if (text === undefined) return fail('EINVAL', `missing ${what}`);
-  if (!/^[1-9][0-9]{0,9}$/.test(text) || Number(text) > 0x7fffffff) return fail('EINVAL', `bad ${what} '${text}': a pid is a positive decimal number`);
-  return ok(Number(text));
+  const pid = pidFromText(text);
+  return pid === null ? fail('EINVAL', `bad ${what} '${text}': a pid is a positive decimal number`) : ok(pid);
 }
 
 function parsePin(text: string | undefined): Result<number> {

@@ -17,6 +17,7 @@
  */
 import { fail, ok, type Result } from '../model/errno.js';
 import { auditField } from '../model/nstypes.js';
+import { pidFromText } from '../model/pids.js';
 import { procOwner } from '../model/proc_access.js';
 import { ppidOf, taskForest, type TaskNode } from '../model/query.js';
 import { allTasks, globalPid, type ModelState, type Task } from '../model/state.js';
@@ -56,8 +57,8 @@ export function parsePsArgs(text: string): Result<PsQuery> {
   let pid: number | null = null;
   for (const o of parsed.value.opts) {
     if (o.key !== 'p') continue;
-    if (!/^[1-9][0-9]{0,9}$/.test(o.value!) || Number(o.value) > 0x7fffffff) return fail('EINVAL', `invalid PID argument: '${o.value}'`);
-    pid = Number(o.value);
+    pid = pidFromText(o.value!);
+    if (pid === null) return fail('EINVAL', `invalid PID argument: '${o.value}'`);
   }
   return ok({ pid, list: keys.has('l'), raw: keys.has('r'), json: keys.has('J'), noHeadings: keys.has('n') });
 }

@@ -4,10 +4,10 @@
  * worker thread only, never on the thread that serves FUSE.
  */
 import * as fs from 'node:fs';
+import { AUDIT_UNSET } from '../model/boot.js';
 
 /** The `status` lines SPEC §7 serves, in the host's order. */
 const STATUS_KEYS = new Set(['Name', 'State', 'Tgid', 'Pid', 'PPid', 'Uid', 'Gid', 'NStgid', 'NSpid', 'CapEff']);
-const AUDIT_UNSET = 4294967295;
 
 export interface ProcStatus {
   readonly comm: string;

@@ -21,6 +21,7 @@ export interface BootOptions {
   readonly serialStart?: bigint;
 }
 
+/** (u32)-1: an auid or session id never set (include/linux/audit.h AUDIT_UID_UNSET, AUDIT_SID_UNSET). */
 export const AUDIT_UNSET = 4294967295;
 
 export interface Booted {

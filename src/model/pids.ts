@@ -12,6 +12,17 @@ export const RESERVED_PIDS = 300;
 /** PID_MAX_LIMIT on 64-bit, what systemd sets kernel.pid_max to. */
 export const DEFAULT_PID_MAX = 4194304;
 
+/** pid_t is a signed 32-bit int: no pid is above this. */
+export const PID_T_MAX = 0x7fffffff;
+
+/**
+ * A pid as /proc names it and nsctl takes it: decimal without sign or leading zero, 1..PID_T_MAX.
+ * @returns the number, or null for any other text
+ */
+export function pidFromText(text: string): number | null {
+  return /^[1-9][0-9]{0,9}$/.test(text) && Number(text) <= PID_T_MAX ? Number(text) : null;
+}
+
 /** The number idr_alloc_cyclic() would give next, or null when the namespace is full. */
 export function peekPid(ps: PidSpace, pidMax: number): number | null {
   const min = ps.cursor > RESERVED_PIDS ? RESERVED_PIDS : 1;

@@ -7,7 +7,7 @@
  */
 import * as posix from 'node:path/posix';
 import { errnoNumber, type ErrnoName, type KernelError } from '../model/errno.js';
-import { isKernelError, type Attr, type Vfs } from './vfs.js';
+import { MAX_WRITE, isKernelError, type Attr, type Vfs } from './vfs.js';
 import { loadFuseNative, type FuseCb, type FuseNativeOptions, type FuseOps, type FuseStat } from './fuse_native.js';
 import { fuseDescriptors, startNotifyWriter, type EntryNotifier } from './notify_writer.js';
 import { DEFAULT_CACHE_TIMEOUT } from './tree_invalidation.js';
@@ -47,15 +47,6 @@ export interface MountedFs {
   /** Lazily unmounts (fusermount -uz) and stops serving; safe to call twice. */
   unmount(): Promise<void>;
 }
-
-/**
- * libfuse options fuse-native does not expose ride on `fsname`, which it
- * appends as `fsname=…` inside the same `-o` list. Measured: with direct_io a
- * 100 KiB write(2) reaches the Vfs as one call (a control batch) with or
- * without big_writes; a buffer spanning more than 32 pages is split. big_writes
- * keeps that true when direct_io is off (page-cache writes are 4 KiB otherwise).
- */
-const MAX_WRITE = 131072;
 
 /**
  * What a read-only /proc answers for operations the Vfs contract lacks.
@@ -112,7 +103,15 @@ function cacheTimeout(t: number | undefined): number {
   return t ?? DEFAULT_CACHE_TIMEOUT;
 }
 
-/** fuse-native options from ours; timeouts as strings because fuse-native drops a numeric 0. */
+/**
+ * libfuse options fuse-native does not expose ride on `fsname`, which it
+ * appends as `fsname=…` inside the same `-o` list. Measured: with direct_io a
+ * 100 KiB write(2) reaches the Vfs as one call (a control batch) with or
+ * without big_writes; a buffer spanning more than 32 pages is split. big_writes
+ * keeps that true when direct_io is off (page-cache writes are 4 KiB otherwise).
+ *
+ * fuse-native options from ours; timeouts as strings because fuse-native drops a numeric 0.
+ */
 export function fuseOptions(opts: MountOptions): FuseNativeOptions {
   const extra = [
     (opts.useIno ?? true) ? 'use_ino' : undefined,

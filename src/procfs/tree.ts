@@ -7,6 +7,7 @@
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText, type NsType, type ProfileTypes } from '../model/nstypes.js';
 import { nsReader, pidDirAccess, procOwner, type AccessPolicy, type Owner } from '../model/proc_access.js';
+import { pidFromText } from '../model/pids.js';
 import { allTasks, type ModelState, type Namespace, type Task } from '../model/state.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, type Attr } from './vfs.js';
 
@@ -67,8 +68,8 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   const parts = path.split('/');
   if (parts.length === 2 && parts[1] === CTL_NAME) return { kind: 'ctl' };
   const pidText = parts[1]!;
-  if (!/^[1-9][0-9]*$/.test(pidText)) return ENOENT(path);
-  const task = allTasks(s).get(Number(pidText));
+  const pid = pidFromText(pidText);
+  const task = pid === null ? undefined : allTasks(s).get(pid);
   if (!task) return ENOENT(path);
   if (parts.length === 2) return { kind: 'pid-dir', task };
   if (parts.length === 3 && parts[2] === 'status') return { kind: 'status', task };

@@ -18,19 +18,20 @@ import { lsns } from './lsns.js';
 import { ps } from './ps.js';
 import { DEFAULT_QUERY_CONTEXT, type QueryContext } from './query_context.js';
 
-export interface Outcome {
+/** What a command answers: the control file's lines, and the model's events to log. */
+export interface Answer {
   readonly lines: readonly string[];
   readonly events: readonly ModelEvent[];
 }
 
-type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>, ctx: QueryContext) => Result<Outcome>;
+type Handler<O extends Op> = (s: ModelState, c: Extract<Command, { op: O }>, ctx: QueryContext) => Result<Answer>;
 
 /** Commands that would change the model: refused in host mode. */
 const MODEL_ONLY: ReadonlySet<Op> = new Set<Op>(['clone', 'unshare', 'setns', 'exit', 'pin', 'unpin', 'setcred']);
 
-const done = (events: readonly ModelEvent[]): Outcome => ({ lines: ['ok'], events });
+const done = (events: readonly ModelEvent[]): Answer => ({ lines: ['ok'], events });
 
-function map<T>(r: Result<T>, f: (v: T) => Outcome): Result<Outcome> {
+function map<T>(r: Result<T>, f: (v: T) => Answer): Result<Answer> {
   return r.ok ? ok(f(r.value)) : r;
 }
 
@@ -53,7 +54,7 @@ const HANDLERS: { readonly [O in Op]: Handler<O> } = {
  * @example
  * dispatch(state, { op: 'exit', actor: 4 }) // ok({ lines: ['ok'], events: [...] })
  */
-export function dispatch(s: ModelState, c: Command, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): Result<Outcome> {
+export function dispatch(s: ModelState, c: Command, ctx: QueryContext = DEFAULT_QUERY_CONTEXT): Result<Answer> {
   // SPEC §7: in host mode the kernel changes namespaces, not nsctl.
   if (s.host && MODEL_ONLY.has(c.op)) {
     return fail('EOPNOTSUPP', `${c.op} changes the model, and host mode shows the running kernel: use unshare(1) or nsenter(1) on the host instead`);

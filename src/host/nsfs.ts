@@ -5,7 +5,8 @@
  * without holding it. Every call goes through ./sys/libc.ts.
  */
 import * as fs from 'node:fs';
-import { close, ioctl, openByHandleAt, type SysResult } from '../sys/libc.js';
+import type { Result } from '../model/errno.js';
+import { close, ioctl, openByHandleAt } from '../sys/libc.js';
 
 const NSIO = 0xb7;
 const IO = (nr: number) => (NSIO << 8) | nr;
@@ -27,11 +28,11 @@ export const FILEID_NSFS = 0xf1;
 export function nsGetId(fd: number): { ok: true; id: bigint } | { ok: false; errno: string } {
   const out = Buffer.alloc(8);
   const r = ioctl(fd, NS_GET_ID, out);
-  return r.ok ? { ok: true, id: out.readBigUInt64LE(0) } : { ok: false, errno: r.errno };
+  return r.ok ? { ok: true, id: out.readBigUInt64LE(0) } : { ok: false, errno: r.error.errno };
 }
 
 /** NS_GET_USERNS / NS_GET_PARENT: a new descriptor (close it with {@link closeNsFd}), or the errno (EPERM at the top, EINVAL for types without a parent). */
-export function nsRelative(fd: number, which: 'owner' | 'parent'): SysResult {
+export function nsRelative(fd: number, which: 'owner' | 'parent'): Result<number> {
   return ioctl(fd, which === 'owner' ? NS_GET_USERNS : NS_GET_PARENT, null);
 }
 
@@ -70,5 +71,5 @@ export function nsAlive(id: bigint, typeFlag: number, inum: number): 'alive' | '
     close(r.value);
     return 'alive';
   }
-  return r.errno === 'ESTALE' ? 'freed' : 'unknown';
+  return r.error.errno === 'ESTALE' ? 'freed' : 'unknown';
 }

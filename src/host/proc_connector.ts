@@ -6,6 +6,7 @@
  * socket's buffer is full (recv(2) then fails with ENOBUFS once).
  * Its reads never wait: the worker thread sleeps in poll(2) on {@link ProcConnector.fd}.
  */
+import { fail, ok, type Result } from '../model/errno.js';
 import {
   AF_NETLINK, MSG_DONTWAIT, SO_RCVBUFFORCE, SOCK_DGRAM, SOL_SOCKET, bind, close, recv, send, setIntOption, socket,
 } from '../sys/libc.js';
@@ -33,7 +34,7 @@ export interface ProcEvent {
 }
 
 /** One datagram's events; `empty`: nothing queued now; `overrun`: events were lost (ENOBUFS). */
-export type RecvOutcome = { readonly kind: 'events'; readonly events: ProcEvent[] } | { readonly kind: 'empty' } | { readonly kind: 'overrun' };
+export type Received = { readonly kind: 'events'; readonly events: ProcEvent[] } | { readonly kind: 'empty' } | { readonly kind: 'overrun' };
 
 export class ProcConnector {
   private readonly buf = Buffer.alloc(64 * 1024);
@@ -41,41 +42,45 @@ export class ProcConnector {
   private constructor(readonly fd: number) {}
 
   /**
-   * Opens a listening socket; throws with the errno when the kernel refuses
+   * Opens a listening socket, or the errno the kernel refused it with
    * (EPERM without CAP_NET_ADMIN, EPROTONOSUPPORT without CONFIG_PROC_EVENTS).
    */
-  static open(): ProcConnector {
-    const s = socketOrThrow();
-    const fail = (what: string, errno: string): never => {
-      close(s);
-      throw new Error(`proc connector: ${what} failed with ${errno}`);
-    };
+  static open(): Result<ProcConnector> {
+    const so = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR);
+    if (!so.ok) return refused('socket(AF_NETLINK, NETLINK_CONNECTOR)', so);
+    const s = so.value;
     // A deep buffer makes overruns rare in a fork storm; they stay possible, and are handled.
     setIntOption(s, SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20);
     const addr = Buffer.alloc(12); // struct sockaddr_nl: family, pad, pid (0: the kernel picks), groups
     addr.writeUInt16LE(AF_NETLINK, 0);
     addr.writeUInt32LE(CN_IDX_PROC, 8);
     const b = bind(s, addr);
-    if (!b.ok) fail('bind', b.errno);
+    if (!b.ok) {
+      close(s);
+      return refused('bind', b);
+    }
     const cn = Buffer.alloc(CN_MSG_LEN + 4); // struct cn_msg, then the op
     cn.writeUInt32LE(CN_IDX_PROC, 0);
     cn.writeUInt32LE(CN_VAL_PROC, 4);
     cn.writeUInt16LE(4, 16); // cn_msg.len: the op that follows
     cn.writeUInt32LE(PROC_CN_MCAST_LISTEN, CN_MSG_LEN);
     const w = send(s, encodeMessage(NLMSG_DONE, 0, 0, cn));
-    if (!w.ok) fail('PROC_CN_MCAST_LISTEN', w.errno);
-    return new ProcConnector(s);
+    if (!w.ok) {
+      close(s);
+      return refused('PROC_CN_MCAST_LISTEN', w);
+    }
+    return ok(new ProcConnector(s));
   }
 
   /** The next datagram's events, without waiting. */
-  receive(): RecvOutcome {
+  receive(): Result<Received> {
     const r = recv(this.fd, this.buf, MSG_DONTWAIT);
     if (!r.ok) {
-      if (r.errno === 'ENOBUFS') return { kind: 'overrun' };
-      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { kind: 'empty' };
-      throw new Error(`proc connector: recv failed with ${r.errno}`);
+      if (r.error.errno === 'ENOBUFS') return ok({ kind: 'overrun' });
+      if (r.error.errno === 'EAGAIN' || r.error.errno === 'EINTR') return ok({ kind: 'empty' });
+      return refused('recv', r);
     }
-    return { kind: 'events', events: parseMessages(this.buf.subarray(0, r.value)) };
+    return ok({ kind: 'events', events: parseMessages(this.buf.subarray(0, r.value)) });
   }
 
   close(): void {
@@ -83,10 +88,9 @@ export class ProcConnector {
   }
 }
 
-function socketOrThrow(): number {
-  const s = socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR);
-  if (!s.ok) throw new Error(`proc connector: socket(AF_NETLINK, NETLINK_CONNECTOR) failed with ${s.errno}`);
-  return s.value;
+/** A failed call's errno, in host mode's sentence for it. */
+function refused<T>(what: string, r: Extract<Result<unknown>, { ok: false }>): Result<T> {
+  return fail(r.error.errno, `proc connector: ${what} failed with ${r.error.errno}`);
 }
 
 /** The proc events in one datagram (netlink messages back to back, each NLMSG_ALIGNed). */

@@ -85,7 +85,9 @@ function main(): void {
   const wake = Wakeup.of(config.wakeFd);
   try {
     // Listen before the first scan, so nothing happens unseen between the two.
-    conn = ProcConnector.open();
+    const opened = ProcConnector.open();
+    if (!opened.ok) throw new Error(opened.error.detail);
+    conn = opened.value;
     scanner = new Scanner({ profile: config.profile, useIds: config.useIds, selfPid: config.selfPid });
     scanner.fullScan(true);
   } catch (e) {
@@ -102,7 +104,7 @@ function main(): void {
       const now = Date.now();
       const due = Math.min(lastFull + rescanMs - now, scanner.nextDue(), firstPending === 0 ? Infinity : firstPending + BATCH_MS - now);
       const w = wake.wait(conn.fd, fullNow ? 0 : Math.min(due, MAX_SLEEP_MS));
-      if (!w.ok) throw new Error(`poll(2) on the proc connector failed with ${w.errno}`);
+      if (!w.ok) throw new Error(`poll(2) on the proc connector failed with ${w.error.errno}`);
       let drained = true;
       if (w.socket) {
         const n = drain(conn, scanner);
@@ -167,7 +169,9 @@ function handle(scanner: Scanner, ev: ProcEvent): void {
 function drain(conn: ProcConnector, scanner: Scanner): { events: number; drained: boolean } {
   let n = 0;
   for (let i = 0; i < DRAIN_MAX; i++) {
-    const r = conn.receive();
+    const got = conn.receive();
+    if (!got.ok) throw new Error(got.error.detail);
+    const r = got.value;
     if (r.kind === 'empty') return { events: n, drained: true };
     if (r.kind === 'overrun') scanner.overrun();
     else {

@@ -85,7 +85,7 @@ function main(): void {
       const now = Date.now();
       const due = Math.min(nextPoll - now, stream.open ? OPEN_TICK_MS : Infinity, firstPending === 0 ? Infinity : firstPending + BATCH_MS - now);
       const w = wake.wait(mc.value.fd, Math.min(due, LOST_POLL_MS));
-      if (!w.ok) throw new Error(`poll(2) on the audit multicast group failed with ${w.errno}`);
+      if (!w.ok) throw new Error(`poll(2) on the audit multicast group failed with ${w.error.errno}`);
       if (w.woken) takeMessages();
       let drained = true;
       let through = Date.now();

@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeListedRule, encodeExitRule, type AuditStatus } from './protocol.js';
 import { AUDITCTL_ADD_RULES, NSPROC_RULES, installRules, removeRules, startWarnings, type RulesKernel } from './rules.js';
-import type { Outcome } from './socket.js';
+import type { Result } from '../model/errno.js';
 
 const STATUS: AuditStatus = { enabled: 0, pid: 0, backlogLimit: 64, lost: 0, backlog: 0 };
-const okv = <T>(value: T): Outcome<T> => ({ ok: true, value });
+const okv = <T>(value: T): Result<T> => ({ ok: true, value });
 
 /** A kernel's rule list and enabled flag; `refuse` makes one call fail. */
 function fakeKernel(enabled: number, rules: Buffer[] = []) {

@@ -9,9 +9,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { errnoFromNode, fail, type Result } from '../model/errno.js';
 import { profileTypes } from '../model/nstypes.js';
 import { encodeExitRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
-import type { Outcome } from './socket.js';
 
 /** Where a run with --kernel-audit-rules notes what it changed (emptied at boot, as the kernel's rules are). */
 export const KERNEL_AUDIT_STATE = '/run/nsproc/kernel-audit-rules';
@@ -65,11 +65,11 @@ export const AUDITCTL_UNDO = `auditctl -D -k ${NSPROC_KEY}; auditctl -e 0`;
 
 /** The calls the manager makes (src/kaudit/socket.ts: AuditControl). */
 export interface RulesKernel {
-  status(): Outcome<AuditStatus>;
-  setEnabled(enabled: 0 | 1): Outcome<void>;
-  listRules(): Outcome<ListedRule[]>;
-  addRule(rule: Buffer): Outcome<void>;
-  deleteRule(rule: Buffer): Outcome<void>;
+  status(): Result<AuditStatus>;
+  setEnabled(enabled: 0 | 1): Result<void>;
+  listRules(): Result<ListedRule[]>;
+  addRule(rule: Buffer): Result<void>;
+  deleteRule(rule: Buffer): Result<void>;
 }
 
 /** What {@link installRules} changed, for {@link removeRules}. */
@@ -82,8 +82,6 @@ export interface Installed {
   readonly leftovers: number;
 }
 
-const failed = <T>(errno: string, detail: string): Outcome<T> => ({ ok: false, error: { errno, detail } });
-
 /** The state file's contents: `enabled_before=N` and `pid=N` lines. */
 interface Saved { readonly enabledBefore: number; readonly pid: number }
 
@@ -94,15 +92,15 @@ interface Saved { readonly enabledBefore: number; readonly pid: number }
  * @param stateFile where this run's changes are kept for a run after a kill -9
  * @param alive whether a pid is a running nsproc (refuses to take over another one's rules)
  */
-export function installRules(k: RulesKernel, stateFile: string, alive: (pid: number) => boolean): Outcome<Installed> {
+export function installRules(k: RulesKernel, stateFile: string, alive: (pid: number) => boolean): Result<Installed> {
   const st = k.status();
   if (!st.ok) return st;
   if (st.value.enabled === 2) {
-    return failed('EPERM', 'kernel audit is locked (enabled=2, auditctl -e 2): its rules cannot change until the next boot; run without --kernel-audit-rules');
+    return fail('EPERM', 'kernel audit is locked (enabled=2, auditctl -e 2): its rules cannot change until the next boot; run without --kernel-audit-rules');
   }
   const saved = readState(stateFile);
   if (saved && saved.pid !== process.pid && alive(saved.pid)) {
-    return failed('EBUSY', `another nsproc (pid ${saved.pid}) manages the kernel audit rules (${stateFile}); stop it first, or run this one without --kernel-audit-rules`);
+    return fail('EBUSY', `another nsproc (pid ${saved.pid}) manages the kernel audit rules (${stateFile}); stop it first, or run this one without --kernel-audit-rules`);
   }
   const listed = k.listRules();
   if (!listed.ok) return listed;
@@ -142,7 +140,7 @@ export function installRules(k: RulesKernel, stateFile: string, alive: (pid: num
  * reload or augenrules does): what is left of them goes, all are added anew.
  * @returns what is now installed (the enabled flag to restore stays as it was)
  */
-export function readdRules(k: RulesKernel, installed: Installed): Outcome<Installed> {
+export function readdRules(k: RulesKernel, installed: Installed): Result<Installed> {
   const listed = k.listRules();
   if (!listed.ok) return listed;
   for (const r of listed.value.filter((x) => x.key === NSPROC_KEY)) {
@@ -155,7 +153,7 @@ export function readdRules(k: RulesKernel, installed: Installed): Outcome<Instal
 }
 
 /** Adds {@link NSPROC_RULES}, each as sent pushed to `added` (what AUDIT_DEL_RULE needs back); stops at the first failure. */
-function addNsprocRules(k: RulesKernel, added: Buffer[]): Outcome<void> {
+function addNsprocRules(k: RulesKernel, added: Buffer[]): Result<void> {
   for (const rule of NSPROC_RULES) {
     const data = encodeExitRule(rule);
     const a = k.addRule(data);
@@ -174,9 +172,9 @@ export function rulesIntact(listed: readonly ListedRule[]): boolean {
  * Deletes the rules {@link installRules} added and restores the enabled flag; every step is
  * tried, and the first failure is returned.
  */
-export function removeRules(k: RulesKernel, installed: Installed, stateFile: string): Outcome<void> {
-  let first: Outcome<void> = { ok: true, value: undefined };
-  const keep = (r: Outcome<void>): void => {
+export function removeRules(k: RulesKernel, installed: Installed, stateFile: string): Result<void> {
+  let first: Result<void> = { ok: true, value: undefined };
+  const keep = (r: Result<void>): void => {
     if (first.ok && !r.ok) first = r;
   };
   for (const r of installed.added) {
@@ -205,7 +203,7 @@ function readState(file: string): Saved | null {
   return enabledBefore === null || pid === null ? null : { enabledBefore, pid };
 }
 
-function writeState(file: string, s: Saved): Outcome<void> {
+function writeState(file: string, s: Saved): Result<void> {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
@@ -214,7 +212,7 @@ function writeState(file: string, s: Saved): Outcome<void> {
     return { ok: true, value: undefined };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    return failed(code, `cannot write ${file}, which lets a later start undo this one's audit rules: ${code}`);
+    return fail(errnoFromNode(code), `cannot write ${file}, which lets a later start undo this one's audit rules: ${code}`);
   }
 }
 

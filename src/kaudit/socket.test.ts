@@ -20,7 +20,7 @@ function fakeKernel(answer: (type: number, seq: number) => Buffer[]): Sys {
     },
     recv: (_fd, buf) => {
       const d = queue.shift();
-      if (!d) return { ok: false, errno: 'EAGAIN', code: 11 };
+      if (!d) return { ok: false, error: { errno: 'EAGAIN', detail: 'recv(2): Resource temporarily unavailable' } };
       d.copy(buf);
       return okv(d.length);
     },
@@ -65,7 +65,7 @@ describe('AuditControl', () => {
   });
 
   it('socket() refused as by a kernel without audit: EPROTONOSUPPORT and a sentence that says so', () => {
-    const sys = { ...fakeKernel(() => []), socket: () => ({ ok: false, errno: 'EPROTONOSUPPORT', code: 93 }) } as Sys;
+    const sys = { ...fakeKernel(() => []), socket: () => ({ ok: false, error: { errno: 'EPROTONOSUPPORT', detail: 'socket(2): Protocol not supported' } }) } as Sys;
     expect(AuditControl.open(sys)).toMatchObject({ ok: false, error: { errno: 'EPROTONOSUPPORT', detail: expect.stringContaining('CONFIG_AUDIT') } });
   });
 });

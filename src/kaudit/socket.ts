@@ -10,6 +10,7 @@
  * The kernel sends some answers from a kernel thread (kernel/audit.c:audit_send_reply(),
  * audit_send_list_thread()), so a reply may come before or after its acknowledgement.
  */
+import { errnoFromNumber, fail, type ErrnoName, type Result } from '../model/errno.js';
 import * as libc from '../sys/libc.js';
 import {
   AUDIT_MSG, AUDIT_NLGRP_READLOG, NETLINK_AUDIT, NLMSG, ackError, decodeListedRule, decodeMessages, decodeStatus,
@@ -20,13 +21,6 @@ import { parseRecord, type KernelRecord } from './record.js';
 /** The calls this file makes; tests pass a fake kernel. */
 export type NetlinkSys = Pick<typeof libc, 'socket' | 'bind' | 'send' | 'recv' | 'close' | 'setRecvTimeout' | 'setIntOption'>;
 
-/** A failure with the errno the kernel gave and a sentence for a person. */
-export interface KauditError {
-  readonly errno: string;
-  readonly detail: string;
-}
-export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: KauditError };
-const failed = <T>(errno: string, detail: string): Outcome<T> => ({ ok: false, error: { errno, detail } });
 
 const SOCK_RAW = 3;
 /** One recv(2) of a request waits this long; a request gives up after {@link REQUEST_MS}. */
@@ -35,7 +29,7 @@ const REQUEST_MS = 3000;
 const NLM_F_MULTI = 0x2;
 
 /** Why a socket call failed, in words (the errno is kept beside it). */
-function explain(call: string, errno: string): string {
+function explain(call: string, errno: ErrnoName): string {
   switch (errno) {
     case 'EPROTONOSUPPORT':
       return 'this kernel has no audit support (CONFIG_AUDIT is off)';
@@ -49,9 +43,9 @@ function explain(call: string, errno: string): string {
 }
 
 /** A NETLINK_AUDIT socket bound to `groups`, with a receive timeout unless null. */
-function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number | null): Outcome<number> {
+function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number | null): Result<number> {
   const s = sys.socket(libc.AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
-  if (!s.ok) return failed(s.errno, explain('socket(AF_NETLINK, NETLINK_AUDIT)', s.errno));
+  if (!s.ok) return fail(s.error.errno, explain('socket(AF_NETLINK, NETLINK_AUDIT)', s.error.errno));
   const t = timeoutMs === null ? ({ ok: true, value: 0 } as const) : sys.setRecvTimeout(s.value, timeoutMs);
   const addr = Buffer.alloc(12); // struct sockaddr_nl: family, pad, pid (0: the kernel picks), groups
   addr.writeUInt16LE(libc.AF_NETLINK, 0);
@@ -59,7 +53,7 @@ function openSocket(sys: NetlinkSys, groups: number, timeoutMs: number | null): 
   const b = t.ok ? sys.bind(s.value, addr) : t;
   if (!b.ok) {
     sys.close(s.value);
-    return failed(b.errno, explain(groups ? 'joining the audit multicast group' : 'bind(2)', b.errno));
+    return fail(b.error.errno, explain(groups ? 'joining the audit multicast group' : 'bind(2)', b.error.errno));
   }
   return { ok: true, value: s.value };
 }
@@ -71,35 +65,35 @@ export class AuditControl {
 
   private constructor(private readonly sys: NetlinkSys, private readonly fd: number) {}
 
-  static open(sys: NetlinkSys = libc): Outcome<AuditControl> {
+  static open(sys: NetlinkSys = libc): Result<AuditControl> {
     const s = openSocket(sys, 0, RECV_TIMEOUT_MS);
     return s.ok ? { ok: true, value: new AuditControl(sys, s.value) } : s;
   }
 
   /** AUDIT_GET: enabled, lost, backlog … */
-  status(): Outcome<AuditStatus> {
+  status(): Result<AuditStatus> {
     const r = this.request(AUDIT_MSG.get, Buffer.alloc(0), 'reply');
     return r.ok ? { ok: true, value: decodeStatus(r.value[0]!.payload) } : r;
   }
 
   /** AUDIT_SET enabled (auditctl -e 0|1); EPERM once audit is locked (enabled=2). */
-  setEnabled(enabled: 0 | 1): Outcome<void> {
+  setEnabled(enabled: 0 | 1): Result<void> {
     return this.done(this.request(AUDIT_MSG.set, encodeSetEnabled(enabled), 'ack'));
   }
 
   /** AUDIT_LIST_RULES: every rule, with its key. */
-  listRules(): Outcome<ListedRule[]> {
+  listRules(): Result<ListedRule[]> {
     const r = this.request(AUDIT_MSG.listRules, Buffer.alloc(0), 'list');
     return r.ok ? { ok: true, value: r.value.map((m) => decodeListedRule(m.payload)) } : r;
   }
 
   /** AUDIT_ADD_RULE; EEXIST when the same rule is already there. */
-  addRule(rule: Buffer): Outcome<void> {
+  addRule(rule: Buffer): Result<void> {
     return this.done(this.request(AUDIT_MSG.addRule, rule, 'ack'));
   }
 
   /** AUDIT_DEL_RULE of a rule given exactly as it was added or listed; ENOENT when there is none. */
-  deleteRule(rule: Buffer): Outcome<void> {
+  deleteRule(rule: Buffer): Result<void> {
     return this.done(this.request(AUDIT_MSG.delRule, rule, 'ack'));
   }
 
@@ -107,7 +101,7 @@ export class AuditControl {
     this.sys.close(this.fd);
   }
 
-  private done(r: Outcome<NlMessage[]>): Outcome<void> {
+  private done(r: Result<NlMessage[]>): Result<void> {
     return r.ok ? { ok: true, value: undefined } : r;
   }
 
@@ -116,27 +110,27 @@ export class AuditControl {
    * one reply of the request's type (`reply`), or the reply messages up to NLMSG_DONE
    * (`list`). A negative acknowledgement fails with its errno.
    */
-  private request(type: number, payload: Buffer, want: 'ack' | 'reply' | 'list'): Outcome<NlMessage[]> {
+  private request(type: number, payload: Buffer, want: 'ack' | 'reply' | 'list'): Result<NlMessage[]> {
     const seq = ++this.seq;
     const name = `audit request ${type}`;
     const w = this.sys.send(this.fd, encodeRequest(type, seq, payload));
-    if (!w.ok) return failed(w.errno, explain(name, w.errno));
+    if (!w.ok) return fail(w.error.errno, explain(name, w.error.errno));
     const replies: NlMessage[] = [];
     let acked = false;
     let complete = want === 'ack';
     const deadline = Date.now() + REQUEST_MS;
     while (!(acked && complete)) {
-      if (Date.now() > deadline) return failed('ETIMEDOUT', `the kernel did not answer ${name} within ${REQUEST_MS} ms`);
+      if (Date.now() > deadline) return fail('ETIMEDOUT', `the kernel did not answer ${name} within ${REQUEST_MS} ms`);
       const r = this.sys.recv(this.fd, this.buf);
       if (!r.ok) {
-        if (r.errno === 'EAGAIN' || r.errno === 'EINTR') continue;
-        return failed(r.errno, explain(name, r.errno));
+        if (r.error.errno === 'EAGAIN' || r.error.errno === 'EINTR') continue;
+        return fail(r.error.errno, explain(name, r.error.errno));
       }
       for (const m of decodeMessages(this.buf.subarray(0, r.value))) {
         if (m.seq !== seq) continue; // a late answer to an earlier request
         if (m.type === NLMSG.error) {
           const e = -ackError(m);
-          if (e !== 0) return failed(libc.errnoName(e), explain(name, libc.errnoName(e)));
+          if (e !== 0) return fail(errnoFromNumber(e), explain(name, errnoFromNumber(e)));
           acked = true;
         } else if (m.type === NLMSG.done) {
           complete = true;
@@ -166,7 +160,7 @@ export class AuditMulticast {
   /** @param fd the socket, for poll(2) */
   private constructor(private readonly sys: NetlinkSys, readonly fd: number) {}
 
-  static open(sys: NetlinkSys = libc): Outcome<AuditMulticast> {
+  static open(sys: NetlinkSys = libc): Result<AuditMulticast> {
     const s = openSocket(sys, AUDIT_NLGRP_READLOG, null);
     if (!s.ok) return s;
     // A deep buffer rides out bursts (root may pass rmem_max with SO_RCVBUFFORCE); overruns stay possible and are counted.
@@ -175,12 +169,12 @@ export class AuditMulticast {
   }
 
   /** The next datagram's records (unparsable messages are skipped), without waiting; or an overrun. */
-  receive(): Outcome<Received> {
+  receive(): Result<Received> {
     const r = this.sys.recv(this.fd, this.buf, libc.MSG_DONTWAIT);
     if (!r.ok) {
-      if (r.errno === 'ENOBUFS') return { ok: true, value: { kind: 'overrun' } };
-      if (r.errno === 'EAGAIN' || r.errno === 'EINTR') return { ok: true, value: { kind: 'empty' } };
-      return failed(r.errno, explain('recv(2) on the audit multicast group', r.errno));
+      if (r.error.errno === 'ENOBUFS') return { ok: true, value: { kind: 'overrun' } };
+      if (r.error.errno === 'EAGAIN' || r.error.errno === 'EINTR') return { ok: true, value: { kind: 'empty' } };
+      return fail(r.error.errno, explain('recv(2) on the audit multicast group', r.error.errno));
     }
     const records: KernelRecord[] = [];
     for (const m of decodeMessages(this.buf.subarray(0, r.value))) {

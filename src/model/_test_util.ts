@@ -20,7 +20,10 @@ export function must<T>(r: Result<T>): T {
 }
 
 /** `'ok'` or the errno name: what the case tables compare. */
-export function outcome(r: Result<unknown>): ErrnoName | 'ok' {
+export type Verdict = ErrnoName | 'ok';
+
+/** A result's {@link Verdict}. */
+export function outcome(r: Result<unknown>): Verdict {
   return r.ok ? 'ok' : r.error.errno;
 }
 

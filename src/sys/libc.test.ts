@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AF_NETLINK, bind, close, errnoName, ioctl, recv, setRecvTimeout, socket } from './libc.js';
+import { errnoFromNumber } from '../model/errno.js';
+import { AF_NETLINK, bind, close, ioctl, recv, setRecvTimeout, socket } from './libc.js';
 import { NS_GET_ID, nsAlive, nsGetId, nsInum } from '../host/nsfs.js';
 
 /** NS_GET_ID of a /proc/self/ns entry as python3's fcntl.ioctl sees it: an independent implementation. */
@@ -22,13 +23,13 @@ describe('libc ioctl()', () => {
   });
 
   it('ioctl() on a closed descriptor fails with EBADF', () => {
-    expect(ioctl(0x7ffffff0, NS_GET_ID, Buffer.alloc(8))).toMatchObject({ ok: false, errno: 'EBADF' });
+    expect(ioctl(0x7ffffff0, NS_GET_ID, Buffer.alloc(8))).toMatchObject({ ok: false, error: { errno: 'EBADF' } });
   });
 
   it('ioctl(NS_GET_ID) on a regular file fails with ENOTTY', () => {
     const fd = fs.openSync('/proc/self/status', 'r');
     try {
-      expect(ioctl(fd, NS_GET_ID, Buffer.alloc(8))).toMatchObject({ ok: false, errno: 'ENOTTY' });
+      expect(ioctl(fd, NS_GET_ID, Buffer.alloc(8))).toMatchObject({ ok: false, error: { errno: 'ENOTTY' } });
     } finally {
       fs.closeSync(fd);
     }
@@ -64,13 +65,13 @@ describe('libc sockets', () => {
       addr.writeUInt16LE(AF_NETLINK, 0);
       expect(bind(fd.value, addr).ok).toBe(true);
       expect(setRecvTimeout(fd.value, 20).ok).toBe(true);
-      expect(recv(fd.value, Buffer.alloc(64))).toMatchObject({ ok: false, errno: 'EAGAIN' });
+      expect(recv(fd.value, Buffer.alloc(64))).toMatchObject({ ok: false, error: { errno: 'EAGAIN' } });
     } finally {
       expect(close(fd.value).ok).toBe(true);
     }
   });
 
-  it('errnoName() names Linux errno numbers', () => {
-    expect([errnoName(116), errnoName(105), errnoName(25)]).toEqual(['ESTALE', 'ENOBUFS', 'ENOTTY']);
+  it('errnoFromNumber() names Linux errno numbers', () => {
+    expect([errnoFromNumber(116), errnoFromNumber(105), errnoFromNumber(25)]).toEqual(['ESTALE', 'ENOBUFS', 'ENOTTY']);
   });
 });

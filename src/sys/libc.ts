@@ -13,15 +13,12 @@
  * worker thread, never on the main thread that serves FUSE; give its socket a
  * receive timeout (SO_RCVTIMEO, {@link setRecvTimeout}) so the worker can stop.
  *
- * Each call returns a {@link SysResult}: the value, or the errno name as
- * errno(3) left it right after the call (os.constants.errno names).
+ * Each call returns model/errno.ts's {@link Result}: the value, or the errno
+ * errno(3) left right after the call, named as the kernel names it, with a sentence.
  * Extend by adding a declaration to `fns` and a small typed wrapper below.
  */
 import { createRequire } from 'node:module';
-import * as os from 'node:os';
-
-/** A system call's outcome: its non-negative return value, or the errno it failed with. */
-export type SysResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly errno: string; readonly code: number };
+import { ERRNO, errnoFromNumber, type Result } from '../model/errno.js';
 
 type Koffi = typeof import('koffi');
 const koffi = createRequire(import.meta.url)('koffi') as Koffi;
@@ -43,20 +40,12 @@ const fns = {
   write: libc.func('intptr_t write(int fd, void *buf, size_t count)'),
 };
 
-// First name wins for aliases (EAGAIN before EWOULDBLOCK, EDEADLK before EDEADLOCK), as strerror names them.
-const ERRNO_NAMES = new Map<number, string>();
-for (const [name, n] of Object.entries(os.constants.errno)) if (!ERRNO_NAMES.has(n)) ERRNO_NAMES.set(n, name);
-
-/** The errno name for a number ('ESTALE' for 116), or `E<number>` when Node does not name it. */
-export function errnoName(code: number): string {
-  return ERRNO_NAMES.get(code) ?? `E${code}`;
-}
-
-function result(ret: number | bigint): SysResult {
+/** A call's return value, or the errno it left: `<call>(2): <strerror text>` as its sentence. */
+function result(call: string, ret: number | bigint): Result<number> {
   const value = Number(ret);
   if (value >= 0) return { ok: true, value };
-  const code = koffi.errno();
-  return { ok: false, errno: errnoName(code), code };
+  const errno = errnoFromNumber(koffi.errno());
+  return { ok: false, error: { errno, detail: `${call}(2): ${ERRNO[errno][1]}` } };
 }
 
 /**
@@ -66,43 +55,43 @@ function result(ret: number | bigint): SysResult {
  * const out = Buffer.alloc(8);
  * ioctl(fd, NS_GET_ID, out); // { ok: true, value: 0 }; out.readBigUInt64LE() is the id
  */
-export function ioctl(fd: number, request: number, arg: Buffer | null): SysResult {
-  return result(fns.ioctl(fd, request, arg));
+export function ioctl(fd: number, request: number, arg: Buffer | null): Result<number> {
+  return result('ioctl', fns.ioctl(fd, request, arg));
 }
 
 /** open_by_handle_at(2); `handle` is a whole `struct file_handle`. The fd it returns is the caller's to close. */
-export function openByHandleAt(mountFd: number, handle: Buffer, flags: number): SysResult {
-  return result(fns.open_by_handle_at(mountFd, handle, flags));
+export function openByHandleAt(mountFd: number, handle: Buffer, flags: number): Result<number> {
+  return result('open_by_handle_at', fns.open_by_handle_at(mountFd, handle, flags));
 }
 
 /** close(2) of a descriptor this module returned (Node's own descriptors close with fs.closeSync). */
-export function close(fd: number): SysResult {
-  return result(fns.close(fd));
+export function close(fd: number): Result<number> {
+  return result('close', fns.close(fd));
 }
 
 /** socket(2). */
-export function socket(domain: number, type: number, protocol: number): SysResult {
-  return result(fns.socket(domain, type, protocol));
+export function socket(domain: number, type: number, protocol: number): Result<number> {
+  return result('socket', fns.socket(domain, type, protocol));
 }
 
 /** bind(2) to the address bytes in `addr` (e.g. a 12-byte sockaddr_nl). */
-export function bind(fd: number, addr: Buffer): SysResult {
-  return result(fns.bind(fd, addr, addr.length));
+export function bind(fd: number, addr: Buffer): Result<number> {
+  return result('bind', fns.bind(fd, addr, addr.length));
 }
 
 /** setsockopt(2) with the option value's bytes. */
-export function setsockopt(fd: number, level: number, name: number, value: Buffer): SysResult {
-  return result(fns.setsockopt(fd, level, name, value, value.length));
+export function setsockopt(fd: number, level: number, name: number, value: Buffer): Result<number> {
+  return result('setsockopt', fns.setsockopt(fd, level, name, value, value.length));
 }
 
 /** send(2) of the whole buffer; returns the bytes sent. */
-export function send(fd: number, buf: Buffer, flags = 0): SysResult {
-  return result(fns.send(fd, buf, buf.length, flags));
+export function send(fd: number, buf: Buffer, flags = 0): Result<number> {
+  return result('send', fns.send(fd, buf, buf.length, flags));
 }
 
 /** recv(2) into `buf`; returns the bytes received. Blocks unless the socket has a timeout or `flags` has MSG_DONTWAIT. */
-export function recv(fd: number, buf: Buffer, flags = 0): SysResult {
-  return result(fns.recv(fd, buf, buf.length, flags));
+export function recv(fd: number, buf: Buffer, flags = 0): Result<number> {
+  return result('recv', fns.recv(fd, buf, buf.length, flags));
 }
 
 /**
@@ -110,14 +99,14 @@ export function recv(fd: number, buf: Buffer, flags = 0): SysResult {
  * when `fds[i]` is readable (or in error: its next recv says which).
  * @param timeoutMs how long to wait at most; Infinity: until one is ready
  */
-export function pollReadable(fds: readonly number[], timeoutMs: number, ready: { bits: number }): SysResult {
+export function pollReadable(fds: readonly number[], timeoutMs: number, ready: { bits: number }): Result<number> {
   const b = Buffer.alloc(8 * fds.length); // struct pollfd { int fd; short events; short revents; }
   fds.forEach((fd, i) => {
     b.writeInt32LE(fd, 8 * i);
     b.writeInt16LE(POLLIN, 8 * i + 4);
   });
   const t = timeoutMs === Infinity ? -1 : Math.min(0x7fffffff, Math.max(0, Math.ceil(timeoutMs)));
-  const r = result(fns.poll(b, fds.length, t));
+  const r = result('poll', fns.poll(b, fds.length, t));
   ready.bits = 0;
   if (r.ok) fds.forEach((_, i) => { if (b.readInt16LE(8 * i + 6) !== 0) ready.bits |= 1 << i; });
   return r;
@@ -128,18 +117,18 @@ export const EFD_NONBLOCK = 0o4000;
 export const EFD_CLOEXEC = 0o2000000;
 
 /** eventfd(2): a counter another thread can wake a poll(2) with. */
-export function eventfd(flags: number): SysResult {
-  return result(fns.eventfd(0, flags));
+export function eventfd(flags: number): Result<number> {
+  return result('eventfd', fns.eventfd(0, flags));
 }
 
 /** read(2) into `buf`. */
-export function read(fd: number, buf: Buffer): SysResult {
-  return result(fns.read(fd, buf, buf.length));
+export function read(fd: number, buf: Buffer): Result<number> {
+  return result('read', fns.read(fd, buf, buf.length));
 }
 
 /** write(2) of the whole buffer. */
-export function write(fd: number, buf: Buffer): SysResult {
-  return result(fns.write(fd, buf, buf.length));
+export function write(fd: number, buf: Buffer): Result<number> {
+  return result('write', fns.write(fd, buf, buf.length));
 }
 
 export const SOL_SOCKET = 1;
@@ -150,7 +139,7 @@ export const SO_RCVBUFFORCE = 33;
 export const MSG_DONTWAIT = 0x40;
 
 /** SO_RCVTIMEO: a blocking recv(2) gives up with EAGAIN after `ms` (struct timeval, 64-bit). */
-export function setRecvTimeout(fd: number, ms: number): SysResult {
+export function setRecvTimeout(fd: number, ms: number): Result<number> {
   const tv = Buffer.alloc(16);
   tv.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
   tv.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
@@ -158,7 +147,7 @@ export function setRecvTimeout(fd: number, ms: number): SysResult {
 }
 
 /** An int-valued socket option. */
-export function setIntOption(fd: number, level: number, name: number, value: number): SysResult {
+export function setIntOption(fd: number, level: number, name: number, value: number): Result<number> {
   const b = Buffer.alloc(4);
   b.writeInt32LE(value, 0);
   return setsockopt(fd, level, name, b);

@@ -12,7 +12,7 @@ afterEach(() => {
 function setup(): { wake: Wakeup; fd: number } {
   const wake = Wakeup.create();
   const s = socket(AF_INET, SOCK_DGRAM, 0);
-  if (!s.ok) throw new Error(s.errno);
+  if (!s.ok) throw new Error(s.error.errno);
   open.push(() => wake.close(), () => close(s.value));
   return { wake, fd: s.value };
 }
@@ -41,7 +41,7 @@ describe('Wakeup', () => {
   it('a closed descriptor ends the wait as readable (POLLNVAL), never hangs: the read after it fails with EBADF', () => {
     const { wake } = setup();
     const s = socket(AF_INET, SOCK_DGRAM, 0);
-    if (!s.ok) throw new Error(s.errno);
+    if (!s.ok) throw new Error(s.error.errno);
     close(s.value);
     // poll(2) reports a closed fd as POLLNVAL: readable for the caller, whose next read fails with EBADF.
     expect(wake.wait(s.value, 0)).toMatchObject({ ok: true, socket: true });

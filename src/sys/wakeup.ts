@@ -5,10 +5,11 @@
  * until something happens or a deadline of its own comes, with no timer of a few ms that
  * would wake it, and the main thread after it, dozens of times a second for nothing.
  */
-import { EFD_CLOEXEC, EFD_NONBLOCK, close, eventfd, pollReadable, read, write, type SysResult } from './libc.js';
+import { EFD_CLOEXEC, EFD_NONBLOCK, close, eventfd, pollReadable, read, write } from './libc.js';
+import type { Result } from '../model/errno.js';
 
 /** What woke a {@link Wakeup.wait}: the socket is readable, the main thread signalled (neither: the timeout). */
-export type Woke = { readonly ok: true; readonly socket: boolean; readonly woken: boolean } | Extract<SysResult, { ok: false }>;
+export type Woke = { readonly ok: true; readonly socket: boolean; readonly woken: boolean } | Extract<Result<never>, { ok: false }>;
 
 export class Wakeup {
   private readonly one = Buffer.alloc(8);
@@ -22,7 +23,7 @@ export class Wakeup {
   /** A new eventfd (the main thread's side); throws with the errno when the kernel refuses. */
   static create(): Wakeup {
     const r = eventfd(EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!r.ok) throw new Error(`eventfd(2) failed with ${r.errno}`);
+    if (!r.ok) throw new Error(`eventfd(2) failed with ${r.error.errno}`);
     return new Wakeup(r.value);
   }
 
@@ -42,7 +43,7 @@ export class Wakeup {
    */
   wait(fd: number, timeoutMs: number): Woke {
     const r = pollReadable([fd, this.fd], timeoutMs, this.ready);
-    if (!r.ok) return r.errno === 'EINTR' ? { ok: true, socket: false, woken: false } : r;
+    if (!r.ok) return r.error.errno === 'EINTR' ? { ok: true, socket: false, woken: false } : r;
     const woken = (this.ready.bits & 2) !== 0;
     if (woken) read(this.fd, this.sink);
     return { ok: true, socket: (this.ready.bits & 1) !== 0, woken };

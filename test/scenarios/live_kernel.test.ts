@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boot } from '../../src/model/boot.js';
-import { ERRNO, type ErrnoName, type Result } from '../../src/model/errno.js';
+import { ERRNO, type ErrnoName } from '../../src/model/errno.js';
+import { outcome, type Verdict } from '../../src/model/_test_util.js';
 import type { NsName } from '../../src/model/nstypes.js';
 import { clone } from '../../src/model/ops/clone.js';
 import { exit } from '../../src/model/ops/exit.js';
@@ -22,8 +23,6 @@ import { setns } from '../../src/model/ops/setns.js';
 import { unshare } from '../../src/model/ops/unshare.js';
 import { allTasks, type ModelState } from '../../src/model/state.js';
 import { cLocale } from '../helpers/mounted.js';
-
-type Outcome = ErrnoName | 'ok';
 
 // ---- the live side ----
 
@@ -47,7 +46,7 @@ function run(file: string, args: readonly string[], timeoutMs = 15000): Promise<
 const TEXT_TO_ERRNO = new Map<string, ErrnoName>(Object.entries(ERRNO).map(([name, [, text]]) => [text, name as ErrnoName]));
 
 /** `ok`, or the errno name behind util-linux's last "…: <strerror text>" line. */
-function liveOutcome(r: Ran): Outcome | `unrecognised: ${string}` {
+function liveOutcome(r: Ran): Verdict | `unrecognised: ${string}` {
   if (r.code === 0) return 'ok';
   const last = r.stderr.trim().split('\n').at(-1) ?? '';
   const text = last.slice(last.lastIndexOf(': ') + 2);
@@ -80,7 +79,6 @@ function model(): ModelState {
   return r.value.state;
 }
 const flag = (s: ModelState, ...names: NsName[]) => names.reduce((f, n) => f | s.types.byName.get(n)!.flag, 0);
-const outcome = (r: Result<unknown>): Outcome => (r.ok ? 'ok' : r.error.errno);
 function spawnTask(s: ModelState, parent = 1, flags = 0): number {
   const r = clone(s, parent, flags);
   if (!r.ok) throw new Error(r.error.errno);
@@ -203,7 +201,7 @@ describe.skipIf(reason !== null)('live kernel and model agree', () => {
     const [ok33, fail34] = await Promise.all([run(levels(33)[0]!, [...levels(33).slice(1), 'true']), run('unshare', [...levels(34).slice(1), 'true'])]);
     const s = model();
     const a = spawnTask(s);
-    const got: Outcome[] = [];
+    const got: Verdict[] = [];
     for (let i = 0; i < 34; i++) got.push(outcome(unshare(s, a, flag(s, 'user'))));
     expect({ live: [liveOutcome(ok33), liveOutcome(fail34)], model: [got[32], got[33]] })
       .toEqual({ live: ['ok', 'ENOSPC'], model: ['ok', 'ENOSPC'] });
@@ -215,7 +213,7 @@ describe.skipIf(reason !== null)('live kernel and model agree', () => {
     const [ok32, fail33] = await Promise.all([run('unshare', [...levels(32).slice(1), 'true']), run('unshare', [...levels(33).slice(1), 'true'])]);
     const s = model();
     let pid = spawnTask(s);
-    const got: Outcome[] = [];
+    const got: Verdict[] = [];
     for (let i = 0; i < 33; i++) {
       const r = clone(s, pid, flag(s, 'pid'));
       got.push(outcome(r));

@@ -29,6 +29,9 @@ function proc(pid: number, ppid: number, slots: Record<string, string> | null = 
 
 const batch = (b: Partial<HostBatch>): HostBatch => ({ namespaces: [], procs: [], gone: [], freed: [], ...b });
 
+/** The initial slots of a state started by {@link start} (its keys differ without NS_GET_ID). */
+const startSlots = (s: ModelState) => Object.fromEntries(ENTRIES.map((e) => [e, [...s.host!.byKey].find(([, n]) => n === s.initial[TYPE_OF(e)])![0]]));
+
 function start(useIds = true): ModelState {
   const nss = useIds ? initial : initial.map((n) => ns(n.type, null, n.inum));
   const slots = useIds ? initialSlots : Object.fromEntries(ENTRIES.map((e) => [e, nss.find((n) => n.type === TYPE_OF(e))!.key]));
@@ -89,6 +92,17 @@ describe('observe()', () => {
       'AUDIT_NS_DEL_NET pid=200 uid=0 auid=4294967295 ses=4294967295 subj=? netns=2a0 res=1',
     ]);
     expect(s.namespaces.has(s.host!.byKey.get(net.key)!)).toBe(false);
+  });
+
+  it('observe(): without NS_GET_ID, one batch that frees uts:X and meets a new namespace on the same inode gives DEL then INIT, never "already known" (issue 21 item 4)', () => {
+    const s = start(false);
+    const uts = ns('uts', null, 4026532174);
+    observe(s, batch({ namespaces: [uts], procs: [proc(200, 101, { ...startSlots(s), uts: uts.key })] }));
+    const r = observe(s, batch({ gone: [200], freed: [uts.key], namespaces: [uts], procs: [proc(201, 101, { ...startSlots(s), uts: uts.key })] }));
+    expect(lines(r.events).map((l) => l.split(' ')[0] + ' ' + (l.match(/ (utsns=\S+)/)?.[1] ?? ''))).toEqual([
+      'AUDIT_NS_DEL_UTS utsns=9', 'AUDIT_NS_INIT_UTS utsns=a', 'NS_INFO utsns=a',
+    ]);
+    expect([...allTasks(s).keys()].sort()).toEqual([1, 100, 101, 201]);
   });
 
   it('observe(): a new process in its parent\'s namespaces makes no record', () => {

@@ -82,12 +82,19 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
   return { state: s, events };
 }
 
-/** Applies one batch: exits first (a pid may be reused within it), then new namespaces, processes, frees. */
+/**
+ * Applies one batch: exits first (a pid may be reused within it), then new namespaces, processes, frees.
+ * A free whose key the batch registers again (without NS_GET_ID a key is `<type>:<inum>`, and the
+ * kernel hands a freed inode to the next namespace at once) applies before that registration.
+ */
 export function observe(s: ModelState, batch: HostBatch): Observed {
   const host = hostOf(s);
   const events: ModelEvent[] = [];
   const changed = new Set<number>();
   for (const pid of batch.gone) if (removeTask(s, pid)) changed.add(pid);
+  const freedNow = new Set(batch.freed);
+  const reused = new Set(batch.namespaces.filter((o) => host.byKey.has(o.key) && freedNow.has(o.key)).map((o) => o.key));
+  for (const key of reused) freeNs(s, key, events);
   const pendingInit = new Set(batch.namespaces.map((o) => addNs(s, o, false)));
   for (const p of batch.procs) {
     const existing = allTasks(s).get(p.pid);
@@ -115,17 +122,21 @@ export function observe(s: ModelState, batch: HostBatch): Observed {
   }
   // Namespaces no process is in (held by an open file, a bind mount, or as an owner or parent).
   for (const ns of pendingInit) events.push({ kind: 'ns-created', type: ns.type, snum: ns.snum, oldSnum: 0n, actor: firstActor(s, ns) });
-  for (const key of batch.freed) {
-    const ns = host.byKey.get(key);
-    if (!ns || ns.initial) continue;
-    events.push({ kind: 'ns-freed', type: ns.type, snum: ns.snum, actor: host.lastSeen.get(ns) ?? firstActor(s, ns) });
-    ns.life = 'freed';
-    s.namespaces.delete(ns);
-    host.byKey.delete(key);
-    host.lastSeen.delete(ns);
-    host.foundVia.delete(ns);
-  }
+  for (const key of batch.freed) if (!reused.has(key)) freeNs(s, key, events);
   return { events, changedPids: [...changed] };
+}
+
+/** The kernel freed the namespace known as `key`: its DEL, naming the last process seen in it. */
+function freeNs(s: ModelState, key: string, events: ModelEvent[]): void {
+  const host = hostOf(s);
+  const ns = host.byKey.get(key);
+  if (!ns || ns.initial) return;
+  events.push({ kind: 'ns-freed', type: ns.type, snum: ns.snum, actor: host.lastSeen.get(ns) ?? firstActor(s, ns) });
+  ns.life = 'freed';
+  s.namespaces.delete(ns);
+  host.byKey.delete(key);
+  host.lastSeen.delete(ns);
+  host.foundVia.delete(ns);
 }
 
 function hostOf(s: ModelState) {

@@ -78,6 +78,8 @@ export class Scanner {
   private readonly procs = new Map<number, ProcView>();
   private extraHeld = new Set<string>();
   private readonly candidates = new Set<string>();
+  /** Keys that reads took on trust of an inode since the last look (checkTrusted). */
+  private readonly trusted = new Set<string>();
   private readonly lingering = new Map<string, { due: number; readonly step: number }>();
   private pending = emptyPending();
   /** Ended batches not yet taken. */
@@ -110,6 +112,8 @@ export class Scanner {
       // PR_SET_DUMPABLE makes no event either (its `ns/` changes owner: model/proc_access.ts needs it).
       if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readDumpable(pid, view.facts.creds) !== view.facts.creds.dumpable ||
         (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
+      // The same inodes: trusted until checkCandidates() looks whether their namespaces still live.
+      else if (this.handles && view.keys && !view.facts.kthread) for (const key of view.keys) this.trusted.add(key);
     }
     if (holders) this.scanHolders();
     for (const [tid, at] of this.threads) if (this.now() - at >= THREAD_MS) this.threads.delete(tid);
@@ -232,6 +236,7 @@ export class Scanner {
 
   /** Namespaces that lost a holder, and those due for a re-check: freed ones are reported. */
   checkCandidates(): void {
+    this.checkTrusted();
     const now = this.now();
     for (const [key, l] of this.lingering) {
       if (l.due > now) continue;
@@ -269,6 +274,31 @@ export class Scanner {
       // Alive with no process in it: re-checked soon (a freed netns goes after its cleanup work), then at every full scan.
       if (step < RECHECK_MS.length) this.lingering.set(key, { due: now + RECHECK_MS[step]!, step });
       else this.lingering.set(key, { due: Infinity, step });
+    }
+  }
+
+  /**
+   * The kernel hands a freed namespace's inode to the next new one at once, so a link read
+   * by its inode since the last look is vouched for only now, after the read: a namespace
+   * whose nsfs handle fails (ESTALE) is freed and can have no members. Its inode is then
+   * trusted no more, and the processes and holders naming it are read again, by id.
+   */
+  private checkTrusted(): void {
+    while (this.trusted.size > 0) {
+      const dead = new Set<string>();
+      for (const key of this.trusted) {
+        const k = this.known.get(key);
+        if (k && k.id !== null && nsAlive(k.id, k.flag, k.inum) === 'freed') dead.add(key);
+      }
+      this.trusted.clear();
+      if (dead.size === 0) return;
+      for (const key of dead) {
+        const k = this.known.get(key)!;
+        if (this.byInum.get(`${k.type}:${k.inum}`) === key) this.byInum.delete(`${k.type}:${k.inum}`);
+        this.candidates.add(key);
+      }
+      for (const [pid, view] of [...this.procs]) if (view.keys?.some((key) => dead.has(key))) this.readProc(pid);
+      if ([...dead].some((key) => this.extraHeld.has(key))) this.scanHolders();
     }
   }
 
@@ -327,12 +357,16 @@ export class Scanner {
   /**
    * The key of the namespace behind `path` (an ns link, an fd, a bind mount) whose
    * link names `type:[inum]`. A live one that a process holds is trusted by its inode
-   * (an inode is not reused while the namespace lives); otherwise the file is opened and
+   * (an inode is not reused while the namespace lives; checkTrusted() looks that it still
+   * lives, after the read); otherwise the file is opened and
    * asked (NS_GET_ID), so a reused inode is a new namespace. Null when the file is gone.
    */
   private keyOf(path: string, type: NsName, inum: number, via: number): string | null {
     const cached = this.byInum.get(`${type}:${inum}`);
-    if (cached !== undefined && (!this.opts.useIds || this.known.get(cached)!.holders > 0)) return cached;
+    if (cached !== undefined && (!this.opts.useIds || this.known.get(cached)!.holders > 0)) {
+      if (this.handles) this.trusted.add(cached);
+      return cached;
+    }
     let fd: number;
     try {
       fd = fs.openSync(path, fs.constants.O_RDONLY);

@@ -112,9 +112,9 @@ export class Scanner {
       // PR_SET_DUMPABLE makes no event either (its `ns/` changes owner: model/proc_access.ts needs it).
       if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readDumpable(pid, view.facts.creds) !== view.facts.creds.dumpable ||
         (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
-      // The same inodes: trusted until checkCandidates() looks whether their namespaces still live.
-      else if (this.handles && view.keys && !view.facts.kthread) for (const key of view.keys) this.trusted.add(key);
     }
+    // Links of the same inodes as before were trusted: checkCandidates() looks whether their namespaces still live.
+    if (this.handles) for (const k of this.known.values()) if (k.holders > 0) this.trusted.add(k.key);
     if (holders) this.scanHolders();
     for (const [tid, at] of this.threads) if (this.now() - at >= THREAD_MS) this.threads.delete(tid);
     for (const l of this.lingering.values()) l.due = 0;

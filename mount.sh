@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Start or stop the nsproc daemon (SPEC §4).
+# Start or stop the nsproc daemon (README.md, "A first session").
 #
 #   ./mount.sh [MOUNTPOINT] [options]   install deps and build if needed, start the daemon in
 #                                       the background, wait until the mount answers, print
 #                                       "mountpoint M", "pid P", "audit_log A", "daemon_log D"
+#                                       and, on stderr, what the daemon noted while starting
 #   ./mount.sh -u [MOUNTPOINT]          SIGTERM the daemon serving MOUNTPOINT, wait, unmount
+#   ./mount.sh --list                   every running nsproc mount: mountpoint, pid, mode, audit log
 #   ./mount.sh --help                   the daemon's options (all but MOUNTPOINT are passed on)
 #
 # MOUNTPOINT defaults to /tmp/nsproc. --foreground runs the daemon in this terminal (exec).
 # Exit status: 0 done, 1 failure (e.g. MOUNTPOINT already served), 2 bad options.
 #
 # Files: the daemon's stdout+stderr go to $STATE_DIR/<mountpoint key>.log, its pid to
-# $STATE_DIR/<key>.pid, where STATE_DIR is $NSPROC_STATE_DIR or ${TMPDIR:-/tmp}/nsproc-state-$UID.
+# $STATE_DIR/<key>.pid, where STATE_DIR is $NSPROC_STATE_DIR or /run/nsproc/state. A state
+# dir must be a directory owned by root and writable by no one else; files in it are made
+# new (O_EXCL), never through a symlink.
 # Environment: NSPROC_MOUNT_TIMEOUT (seconds to wait for the mount, default 30);
 # NSPROC_DAEMON (tests only: another daemon script with the same command line).
 set -euo pipefail
@@ -23,13 +27,21 @@ unset NODE_OPTIONS
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FUSE_BIN=$ROOT/node_modules/fuse-shared-library-linux/libfuse/bin
 DAEMON=${NSPROC_DAEMON:-$ROOT/dist/src/cli/daemon.js}
-STATE_DIR=${NSPROC_STATE_DIR:-${TMPDIR:-/tmp}/nsproc-state-$(id -u)}
+# Root's own places (0700): the mountpoint locks, and the state (pid files, daemon logs).
+LOCK_DIR=/run/nsproc
+STATE_DIR=${NSPROC_STATE_DIR:-$LOCK_DIR/state}
 TIMEOUT=${NSPROC_MOUNT_TIMEOUT:-30}
 BUILD_STAMP=$ROOT/dist/.nsproc-build-ok
-DEFAULT_MOUNTPOINT=/tmp/nsproc
 
 note() { printf 'nsproc: %s\n' "$*" >&2; }
 die() { local status=$1; shift; note "$@"; exit "$status"; }
+
+# NSPROC_DEFAULT_MOUNTPOINT, nsproc_daemon_usage (made from the TypeScript side: no build needed).
+# shellcheck source=scripts/_generated.bash
+source "$ROOT/scripts/_generated.bash"
+# mount_info, mount_type, is_nsproc_mount, nsproc_mounts: shared with nsctl.
+# shellcheck source=scripts/_mounts.bash
+source "$ROOT/scripts/_mounts.bash"
 
 # --- prerequisites -----------------------------------------------------------------------
 
@@ -79,21 +91,6 @@ canonical() {
   echo "${parent%/}/$(basename -- "$p")"
 }
 
-# "DEV TYPE SOURCE" of the topmost mount at $1 ("0:N fuse.nsproc nsproc" for ours), empty if none.
-mount_info() {
-  local esc=$1
-  # mountinfo(5) escapes these as octal.
-  esc=${esc//\\/\\134}; esc=${esc// /\\040}; esc=${esc//$'\t'/\\011}; esc=${esc//$'\n'/\\012}
-  M=$esc awk '$5 == ENVIRON["M"] { i = 7; while ($i != "-") i++; m = $3 " " $(i + 1) " " $(i + 2) }
-    END { if (m != "") print m }' /proc/self/mountinfo
-}
-
-# Type of the topmost mount at $1 ("fuse.nsproc" for ours), empty if none.
-mount_type() { local info; info=$(mount_info "$1"); info=${info#* }; echo "${info%% *}"; }
-
-# True if the topmost mount at $1 is nsproc's: type fuse.nsproc, source nsproc (fuse_adapter.ts).
-is_nsproc_mount() { [[ $(mount_info "$1") == *' fuse.nsproc nsproc' ]]; }
-
 # The pids serving the FUSE mount at $1, whatever started them: the processes holding a
 # /dev/fuse descriptor of its connection (fdinfo "fuse_connection:" is the mount's minor
 # device number). Empty for a dead mount.
@@ -131,6 +128,29 @@ lazy_unmount() {
   "$FUSE_BIN/fusermount" -uz "$1" 2>/dev/null && return 0
   command -v fusermount >/dev/null && fusermount -uz "$1" 2>/dev/null && return 0
   umount -l "$1"
+}
+
+# A directory root writes its state or locks into must be root's own, or another user could
+# read it, fill it, or plant a symlink there for root to write through: the directory itself
+# (not a symlink) owned by this uid and writable by no one else, and every directory above it
+# owned by root or this uid and, if others may write to it, sticky (as /tmp). Made 0700 when
+# missing.
+need_own_dir() {
+  local dir=$1 what=$2 owner mode up
+  [[ -e $dir || -L $dir ]] || mkdir -p -m 0700 -- "$dir" || die 1 "cannot create the $what $dir"
+  [[ -L $dir ]] && die 1 "the $what $dir is a symlink: not writing through it (remove it, or set NSPROC_STATE_DIR to a directory of root's)"
+  [[ -d $dir ]] || die 1 "the $what $dir is not a directory (remove it, or set NSPROC_STATE_DIR to a directory of root's)"
+  read -r owner mode < <(stat -c '%u %a' -- "$dir")
+  (( owner == EUID )) || die 1 "the $what $dir belongs to uid $owner, not to uid $EUID: another user could plant files there, so it is not used (remove it, or set NSPROC_STATE_DIR to a directory of root's)"
+  (( (8#$mode & 8#022) == 0 )) || die 1 "the $what $dir is writable by group or others (mode $mode): not used (chmod go-w it, or set NSPROC_STATE_DIR to a directory of root's)"
+  up=$(realpath -- "$dir")
+  while [[ $up != / ]]; do
+    up=$(dirname -- "$up")
+    read -r owner mode < <(stat -c '%u %a' -- "$up")
+    if (( owner != 0 && owner != EUID )) || (( (8#$mode & 8#022) != 0 && (8#$mode & 8#1000) == 0 )); then
+      die 1 "the $what $dir is inside $up (uid $owner, mode $mode), which another user can change: not used (set NSPROC_STATE_DIR to a directory of root's)"
+    fi
+  done
 }
 
 # State file names are derived from the mountpoint: readable part + checksum.
@@ -182,12 +202,11 @@ stop_daemons() {
 # does not inherit it. A second mount.sh waits, then finds the mount served and refuses.
 # The holder removes the lock file when it is done, so a waiter checks that it locked the
 # file that is still there (else it locked a removed one) and tries again.
-LOCK_DIR=/run/nsproc
 MOUNT_LOCK=
 lock_mountpoint() {
   local lock
   lock=$LOCK_DIR/$(state_key "$1").lock
-  mkdir -p -m 0700 "$LOCK_DIR" || die 1 "cannot create $LOCK_DIR for the mountpoint locks"
+  need_own_dir "$LOCK_DIR" "lock directory"
   while :; do
     exec 8>>"$lock"
     flock -w $((TIMEOUT + 15)) 8 || die 1 "another mount.sh has been starting a daemon at $1 for over $((TIMEOUT + 15)) s; not starting a second"
@@ -209,10 +228,14 @@ unlock_mountpoint() {
 unmount_cmd() {
   (( $# <= 1 )) || die 2 "usage: ./mount.sh -u [MOUNTPOINT]"
   local mnt pidfile pid type pids
-  mnt=$(canonical "${1:-$DEFAULT_MOUNTPOINT}")
+  mnt=$(canonical "${1:-$NSPROC_DEFAULT_MOUNTPOINT}")
   pidfile=$STATE_DIR/$(state_key "$mnt").pid
   pid=$(pid_in "$pidfile")
   type=$(mount_type "$mnt")
+  # The daemon's last notes (the kernel audit rules it removed) are for this terminal.
+  STOP_LOG=$STATE_DIR/$(state_key "$mnt").log STOP_LOG_SIZE=0
+  [[ -f $STOP_LOG && ! -L $STOP_LOG ]] && STOP_LOG_SIZE=$(stat -c %s -- "$STOP_LOG")
+  trap 'tell_stop_notes "$STOP_LOG" "$STOP_LOG_SIZE"' EXIT
   if [[ -z $type ]]; then
     # The mount went (umount by hand) but our daemon may live on: stop it.
     is_our_daemon "$pid" "$pidfile" || { rm -f "$pidfile"; die 1 "nothing is mounted at $mnt"; }
@@ -238,6 +261,12 @@ unmount_cmd() {
   echo "unmounted $mnt"
 }
 
+# The kernel audit lines the daemon wrote to its log $1 past byte $2 (while stopping), on stderr.
+tell_stop_notes() {
+  [[ -f $1 && ! -L $1 ]] || return 0
+  tail -c +$(($2 + 1)) -- "$1" | grep -e '^nsproc: kernel audit rules' -e '^nsproc: could not undo' >&2 || true
+}
+
 # Leaves $mnt ready to mount on: clears a dead mount, refuses a live one.
 prepare_mountpoint() {
   local mnt=$1 pidfile=$2 type pid
@@ -257,6 +286,7 @@ prepare_mountpoint() {
     note "stopping daemon $pid: its mount at $mnt is gone"
     stop_daemons "$mnt" "$pid" || exit 1
   fi
+  [[ -e $mnt && ! -d $mnt ]] && die 1 "$mnt is not a directory; choose a directory as MOUNTPOINT"
   mkdir -p -- "$mnt" || die 1 "cannot create the mountpoint $mnt"
   [[ -d $mnt ]] || die 1 "$mnt is not a directory"
   # libfuse refuses a non-empty mountpoint anyway; say so before starting anything.
@@ -288,9 +318,6 @@ wait_for_mount() {
 
 mount_cmd() {
   local arg
-  for arg in "$@"; do
-    [[ $arg == --help || $arg == -h ]] && exec node "$DAEMON" --help
-  done
   # The daemon's parser is the one list of options: ask it what they resolve to.
   local conf mnt audit key pidfile log bg pid
   conf=$(node "$DAEMON" --dry-run "$@") || exit $?
@@ -307,20 +334,44 @@ mount_cmd() {
   need_fuse_device
   lock_mountpoint "$mnt"
   prepare_mountpoint "$mnt" "$pidfile"
-  mkdir -p "$STATE_DIR"
-  rm -f "$pidfile"
+  need_own_dir "$STATE_DIR" "state directory"
+  rm -f -- "$pidfile" "$log"
   for arg in "$@"; do
     # The mount lock is let go here: the daemon lives on in this terminal.
     [[ $arg == --foreground ]] && { unlock_mountpoint; exec node "$DAEMON" --pid-file "$pidfile" "$@"; }
   done
-  # setsid: own session, so the terminal's ^C and hangup do not reach it.
+  # setsid: own session, so the terminal's ^C and hangup do not reach it. The log is made new
+  # (noclobber: O_EXCL), never opened through whatever is there.
+  set -C
   nohup setsid node "$DAEMON" --pid-file "$pidfile" "$@" </dev/null >"$log" 2>&1 8>&- &
   bg=$!
+  set +C
   wait_for_mount "$bg" "$mnt" "$pidfile" "$log"
   unlock_mountpoint
   pid=$(pid_in "$pidfile")
-  printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"  # Host mode (--host) says what it found and where serials come from.
+  printf 'mountpoint %s\npid %s\naudit_log %s\ndaemon_log %s\n' "$mnt" "$pid" "$audit" "$log"
+  # Host mode (--host) says what it found and where serials come from.
   sed -n 's/^nsproc: host mode: /host /p' "$log"
+  # What else the daemon noted while starting (kernel audit off, no rule loaded, rules added,
+  # a log cut after a crash …) is for this terminal too, not only for its log.
+  grep -v -e '^nsproc: mounted at ' -e '^nsproc: host mode: ' -- "$log" >&2 || true
+}
+
+# Every running nsproc mount, one line each: mountpoint, pid, mode, audit log. The mode and
+# log come from the daemon itself (nsctl status); a daemon that does not answer within 5 s
+# shows "-".
+list_cmd() {
+  (( $# == 0 )) || die 2 "usage: ./mount.sh --list"
+  local mnt pids status
+  {
+    printf 'MOUNTPOINT\tPID\tMODE\tAUDIT_LOG\n'
+    while IFS= read -r mnt; do
+      pids=$(mount_daemons "$mnt" | paste -sd,)
+      status=$(NSCTL_TIMEOUT=5 "$ROOT/nsctl" -m "$mnt" status 2>/dev/null) || status=
+      printf '%s\t%s\t%s\t%s\n' "$mnt" "${pids:--}" "$(sed -n 's/^mode //p' <<<"$status")" "$(sed -n 's/^audit_log //p' <<<"$status")"
+    done < <(nsproc_mounts)
+  } | awk -F'\t' '{ for (i = 1; i <= NF; i++) { if ($i == "") $i = "-"; c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } n = NR }
+    END { for (r = 1; r <= n; r++) { line = ""; for (i = 1; i < 4; i++) line = line sprintf("%-" w[i] "s  ", c[r, i]); print line c[r, 4] } }'
 }
 
 # FUSE with allow_other, the shipped fusermount (not setuid), /dev/fuse, the lock dir and
@@ -330,17 +381,23 @@ need_root() {
 }
 
 main() {
+  local arg
+  for arg in "$@"; do
+    # The usage text needs no root, no packages and no build.
+    [[ $arg == --help || $arg == -h ]] && { nsproc_daemon_usage; exit 0; }
+  done
   if [[ ${1:-} == -u || ${1:-} == --unmount ]]; then
     shift
     need_root
     unmount_cmd "$@"
     return
   fi
-  local arg
-  for arg in "$@"; do
-    # The usage text needs no root once built.
-    [[ ($arg == --help || $arg == -h) && -f $DAEMON ]] && exec node "$DAEMON" --help
-  done
+  if [[ ${1:-} == --list ]]; then
+    shift
+    need_root
+    list_cmd "$@"
+    return
+  fi
   need_root
   need_node
   need_deps

@@ -33,7 +33,8 @@ import { KernelAudit } from './kaudit/kernel_audit.js';
 import { KERNEL_AUDIT_STATE } from './kaudit/rules.js';
 import { ProcVfs } from './procfs/proc_vfs.js';
 import { TreeInvalidation } from './procfs/tree_invalidation.js';
-import { openAuditLog, rotateLine } from './system.js';
+import type { StatusField } from './control/status.js';
+import { openAuditLog, rotateLine, runningSince } from './system.js';
 import { NSPROC_VERSION } from './version.js';
 
 /** The kernel's id of this boot (random(4)): with the node, what makes a serial unique across a fleet. */
@@ -73,6 +74,7 @@ function followLine(missing: string | null, ms: number): string {
 export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem> {
   const profile = hostProfile(fs.readdirSync('/proc/self/ns'));
   if (profile === null) throw new Error(`host mode needs a kernel whose /proc/self/ns shows the ${profileTypes('modern').linkEntries.length} entries of Linux 5.6+ (${profileTypes('modern').linkEntries.map((e) => e.entry).join(' ')})`);
+  const since = runningSince(opts);
   const opened = openAuditLog(opts);
   const log = opened.log;
   // Test hook: pretend the kernel has no NS_GET_ID (the older kernels' path, SPEC §7).
@@ -173,7 +175,20 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     // The host changed whatever the log says: the state follows it, the loss is told and written down once the log works.
     if (!r.ok && logFailures++ % 1000 === 0) process.stderr.write(`nsproc: audit log ${opts.auditLog}: ${formatError(r.error)}; ${events.length} host records lost (${logFailures} failures so far)\n`);
   });
-  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
+  // What `nsctl status` says, read from the counters the parts keep (the debug socket's too).
+  const status = (): StatusField[] => [
+    ...since([['mode', 'host'], ['profile', profile], ['serials', serialSource]]),
+    ...opened.logStatus(),
+    ['processes', allTasks(state).size], ['namespaces', state.namespaces.size],
+    ['rescans', source.stats?.fullScans ?? 0], ['proc_connector_overruns', source.stats?.overruns ?? 0],
+    ['namespaces_missed', census.stats.inferredMissed],
+    ...(ka ? [
+      ['kernel_events', ka.stats.events], ['kernel_lost', ka.stats.lost.kernelLost], ['kernel_gaps', ka.stats.lost.gaps],
+      ['kernel_rules_owned', ka.rulesOwned], ['kernel_namespaces_unseen', ka.stats.unseen.namespaces],
+    ] as const : []),
+    ...opened.remoteStatus(),
+  ];
+  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName, status };
   // The /proc the scanner reads (the worker shares the daemon's mount namespace); read once, at start.
   const access: AccessPolicy = { proc: procMountOptions(fs.readFileSync('/proc/self/mountinfo', 'utf8')), primaryGid: hostPrimaryGid };
   return {

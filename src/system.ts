@@ -10,6 +10,7 @@ import { auditMaxSizeBytes, type DaemonOptions } from './cli/options.js';
 import type { NsprocSystem } from './cli/run_daemon.js';
 import { hostUserName, type QueryContext } from './control/query_context.js';
 import { runBatch } from './control/run_batch.js';
+import type { StatusField } from './control/status.js';
 import { boot } from './model/boot.js';
 import { dumpModel } from './model/dump.js';
 import { formatError } from './model/errno.js';
@@ -25,6 +26,9 @@ export interface OpenedLog {
   readonly log: AuditLog;
   /** `--remote`'s counters (./fleet/forwarder.ts); null without --remote. */
   readonly remote: ForwarderStats | null;
+  /** The `nsctl status` lines of the log, and of its forwarding (./control/status.ts). */
+  logStatus(): StatusField[];
+  remoteStatus(): StatusField[];
   /** Hands what is written over to audisp-remote and stops it (--remote), closes the log, drops the lock. */
   close(): Promise<void>;
 }
@@ -70,6 +74,13 @@ export function openAuditLog(opts: DaemonOptions): OpenedLog {
   return {
     log: log.value,
     remote: forwarder?.stats ?? null,
+    logStatus: () => [
+      ['audit_log', log.value.path], ['audit_log_size', log.value.currentSize],
+      ['records_written', log.value.recordsWritten], ['records_lost', log.value.recordsLost],
+    ],
+    remoteStatus: () => (forwarder
+      ? [['remote_state', forwarder.state], ['remote_backlog', forwarder.stats.queued], ['remote_restarts', forwarder.stats.restarts]]
+      : []),
     close: async () => {
       await forwarder?.stop();
       log.value.close();
@@ -92,7 +103,13 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
   }
   const state = booted.value.state;
   // lsns's PATH column names files under this mount; USER names come from the host's passwd.
-  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName };
+  const since = runningSince(opts);
+  const status = (): StatusField[] => [
+    ...since([['mode', 'model'], ['profile', opts.profile], ['serials', 'model']]),
+    ...opened.logStatus(),
+    ...opened.remoteStatus(),
+  ];
+  const queries: QueryContext = { mountpoint: opts.mountpoint, userName: hostUserName, status };
   const invalidation = new TreeInvalidation();
   return {
     vfs: new ProcVfs(state, (text) => runBatch(state, log, text, queries), invalidation),
@@ -104,6 +121,21 @@ export function createSystem(opts: DaemonOptions): NsprocSystem {
       audit: { path: log.path, lastSerial: log.lastSerial, size: log.currentSize },
     }),
     ...(opened.remote ? { counters: () => ({ remote: opened.remote }) } : {}),
+  };
+}
+
+/**
+ * `nsctl status`'s first lines: what runs (`what`), then since when by the daemon's audit clock
+ * (the time its records carry: a run's first records are found at `started`), and its pid.
+ * Called at start; the function it returns is called for each status.
+ */
+export function runningSince(opts: DaemonOptions): (what: readonly StatusField[]) => StatusField[] {
+  const t0 = opts.clock.now();
+  const started = `${t0.sec}.${String(t0.msec).padStart(3, '0')}`;
+  return (what) => {
+    const t = opts.clock.now();
+    const uptime = Math.max(0, Math.floor((t.sec * 1000 + t.msec - (t0.sec * 1000 + t0.msec)) / 1000));
+    return [...what, ['started', started], ['uptime_s', uptime], ['pid', process.pid]];
   };
 }
 

@@ -110,6 +110,8 @@ const timeText = (t: AuditTime): string => `${t.sec}.${String(t.msec).padStart(3
 /** One batch's bytes, and what the log's counters become once they are written. */
 interface EncodedBatch {
   readonly bytes: Buffer;
+  /** Its lines: the records it holds. */
+  readonly records: number;
   readonly serial: number;
   readonly identity: DaemonRotateEvent | null;
 }
@@ -211,6 +213,9 @@ export class AuditLog {
   private identity: DaemonRotateEvent | null = null;
   /** Records lost since the last write that worked ({@link appendOrLose}); null: none. */
   private losses: Losses | null = null;
+  /** Since open: records written, and records {@link appendOrLose} counted as lost (`nsctl status`). */
+  private written = 0;
+  private lostSinceOpen = 0;
 
   private constructor(private readonly s: Settings, private readonly file: LogFile) {
     this.serial = (s.firstSerial - 1) >>> 0;
@@ -300,7 +305,18 @@ export class AuditLog {
     const n = events.reduce((sum, e) => sum + recordCount(e), 0);
     if (this.losses === null) this.losses = { records: n, first: now, last: now, errno: r.error.errno };
     else Object.assign(this.losses, { records: this.losses.records + n, last: now, errno: r.error.errno });
+    this.lostSinceOpen += n;
     return r;
+  }
+
+  /** Records written since open, across rotations. */
+  get recordsWritten(): number {
+    return this.written;
+  }
+
+  /** Records lost since open (each failed {@link appendOrLose}), NSPROC_LOG_LOST or not yet. */
+  get recordsLost(): number {
+    return this.lostSinceOpen;
   }
 
   /** Records lost since the last write that worked (0 once NSPROC_LOG_LOST is written). */
@@ -317,6 +333,7 @@ export class AuditLog {
     let serial = this.serial;
     let out = this.scratch;
     let end = 0;
+    let records = 0;
     let identity = this.identity;
     const prefix = this.s.prefix;
     const put = (line: string): void => {
@@ -326,6 +343,7 @@ export class AuditLog {
       if (prefix !== '') end += out.write(prefix, end);
       end += out.write(line, end);
       out[end++] = NEWLINE;
+      records++;
     };
     const own = (e: ModelEvent | OwnRecord): void => {
       serial = this.s.serialSpace === 'model' ? nextSerial(serial) : nextOwnSerial(serial, this.kernelHigh);
@@ -345,7 +363,7 @@ export class AuditLog {
       own(e);
     }
     if (out.length <= SCRATCH_KEEP) this.scratch = out;
-    return { bytes: out.subarray(0, end), serial, identity };
+    return { bytes: out.subarray(0, end), records, serial, identity };
   }
 
   /** Appends an encoded batch; only once it is on disk do its serials and identity count. */
@@ -354,6 +372,7 @@ export class AuditLog {
     if (!w.ok) return w;
     this.serial = batch.serial;
     this.identity = batch.identity;
+    this.written += batch.records;
     return ok(undefined);
   }
 

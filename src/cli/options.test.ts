@@ -92,8 +92,11 @@ describe('parseDaemonArgs', () => {
     ['a tab in the audit log', ['--audit-log', 'a\tb.log'], '--audit-log must not hold a newline or another control character: "/home/me/a\\tb.log"'],
     ['an audit log inside the mountpoint', ['/m', '--audit-log', '/m/sub/x.log'], '--audit-log /m/sub/x.log is inside the mountpoint /m; put it outside'],
     ['the mountpoint as the audit log', ['/m', '--audit-log', '/m'], '--audit-log /m is inside the mountpoint /m; put it outside'],
+    ['a misspelt option, naming the nearest', ['--hots'], "unknown option '--hots' (did you mean --host?)"],
+    ['a misspelt option with a value', ['--audit-lgo=x'], "unknown option '--audit-lgo=x' (did you mean --audit-log?)"],
+    ['an option nothing is near', ['--frobnicate'], "unknown option '--frobnicate'"],
   ])('parseDaemonArgs() rejects %s', (_name, argv, message) => {
-    expect(parseDaemonArgs(argv, CWD)).toEqual({ kind: 'error', exitCode: 2, message: `nsproc: ${message}\nTry '--help' for the options.` });
+    expect(parseDaemonArgs(argv, CWD)).toEqual({ kind: 'error', exitCode: 2, message: `nsproc: ${message}\nTry './mount.sh --help' for the options.` });
   });
 
   it.each([
@@ -137,7 +140,8 @@ describe('parseDaemonArgs --kernel-audit', () => {
 
   it.each([
     ['without --host', ['--kernel-audit'], 'nsproc: --kernel-audit reads the running kernel\'s events: it needs --host'],
-    ['keys without --host', ['--kernel-audit-keys', 'x'], 'nsproc: --kernel-audit reads the running kernel\'s events: it needs --host'],
+    ['keys without --host', ['--kernel-audit-keys', 'x'], 'nsproc: --kernel-audit-keys reads the running kernel\'s events: it needs --host'],
+    ['rules without --host: the option given is named', ['--kernel-audit-rules'], 'nsproc: --kernel-audit-rules reads the running kernel\'s events: it needs --host'],
     ['an empty key', ['--host', '--kernel-audit', '--kernel-audit-keys', 'a,,b'], "nsproc: --kernel-audit-keys must be all or KEY[,KEY…] (keys of 1 to 256 bytes), not 'a,,b'"],
     ['a fixed clock', ['--host', '--kernel-audit', '--clock', 'fixed:1'], "nsproc: --kernel-audit logs the kernel's events with the kernel's time: --clock must be real"],
   ])('refuses %s', (_name, argv, message) => {

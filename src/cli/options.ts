@@ -4,6 +4,7 @@
  * mount.sh passes its own arguments through, so this is the one place that
  * knows the option list (mount.sh asks it via `--dry-run`).
  */
+import { DEFAULT_MOUNTPOINT } from '../procfs/mountpoint.js';
 import * as path from 'node:path';
 import type { Profile } from '../model/nstypes.js';
 import { SERIAL_MAX } from '../model/namespaces.js';
@@ -89,7 +90,7 @@ export type ParseOutcome =
   | { readonly kind: 'help'; readonly text: string }
   | { readonly kind: 'error'; readonly message: string; readonly exitCode: 2 };
 
-export const DEFAULT_MOUNTPOINT = '/tmp/nsproc';
+export { DEFAULT_MOUNTPOINT };
 
 export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the daemon and wait for the mount
        ./mount.sh -u [MOUNTPOINT]               stop the daemon and unmount
@@ -245,11 +246,12 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     const flag = FLAG_OPTIONS[name];
     if (flag !== undefined) {
       if (eq > 0) return usageError(`${name} takes no value`);
+      seen.add(name);
       flag(o);
       continue;
     }
     const setter = VALUE_OPTIONS[name];
-    if (setter === undefined) return usageError(`unknown option '${arg}'`);
+    if (setter === undefined) return usageError(unknownOption(arg, name));
     seen.add(name);
     let value: string;
     if (eq > 0) value = arg.slice(eq + 1);
@@ -259,7 +261,8 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
     if (err !== undefined) return usageError(err);
   }
   if (positional === '') return usageError('MOUNTPOINT must not be empty');
-  if ((o.kernelAudit || seen.has('--kernel-audit-keys')) && !o.host) return usageError('--kernel-audit reads the running kernel\'s events: it needs --host');
+  const kaudit = ['--kernel-audit', '--kernel-audit-rules', '--kernel-audit-keys'].find((k) => seen.has(k));
+  if (kaudit !== undefined && !o.host) return usageError(`${kaudit} reads the running kernel's events: it needs --host`);
   // The kernel's events carry the kernel's time; nsproc's own must be on the same clock.
   if (o.kernelAudit && o.clock.spec !== 'real') return usageError('--kernel-audit logs the kernel\'s events with the kernel\'s time: --clock must be real');
   if (o.host && (seen.has('--profile') || seen.has('--serial-start') || seen.has('--pid-max'))) {
@@ -321,7 +324,34 @@ export function auditLogInside(mountpoint: string, auditLog: string): string | u
 }
 
 function usageError(message: string): ParseOutcome {
-  return { kind: 'error', message: `nsproc: ${message}\nTry '--help' for the options.`, exitCode: 2 };
+  return { kind: 'error', message: `nsproc: ${message}\nTry './mount.sh --help' for the options.`, exitCode: 2 };
+}
+
+/** `unknown option '--hots' (did you mean --host?)`: the nearest option within two edits, as git suggests. */
+function unknownOption(arg: string, name: string): string {
+  const known = [...Object.keys(FLAG_OPTIONS), ...Object.keys(VALUE_OPTIONS), '--help'];
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return `unknown option '${arg}'${best === undefined ? '' : ` (did you mean ${best}?)`}`;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions; a swap of neighbours counts as one). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function intSetter(v: string, min: number, max: number, name: string, set: (n: number) => void): string | undefined {

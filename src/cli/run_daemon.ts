@@ -52,7 +52,9 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
   const parsed = parseDaemonArgs(argv, process.cwd());
   if (parsed.kind === 'help') return say(process.stdout, parsed.text, 0);
   if (parsed.kind === 'error') return say(process.stderr, parsed.message, parsed.exitCode);
-  let opts = { ...parsed.options, mountpoint: await followSymlink(parsed.options.mountpoint) };
+  const followed = await followSymlink(parsed.options.mountpoint);
+  if (typeof followed !== 'string') return say(process.stderr, `nsproc: ${followed.refused}`, EXIT_START_FAILED);
+  let opts = { ...parsed.options, mountpoint: followed };
   const inside = auditLogInside(opts.mountpoint, opts.auditLog);
   if (inside !== undefined) return say(process.stderr, `nsproc: ${inside}`, 2);
   // mount.sh reads these two lines to learn what the daemon will use.
@@ -116,9 +118,21 @@ function dryRunLines(opts: DaemonOptions): string {
 /**
  * A symlink as MOUNTPOINT is followed (fusermount refuses to mount on one), so the kernel,
  * mount.sh and lsns's PATH column all name the directory. lstat only: a dead mount there
- * (ENOTCONN on stat) is left for the mount's `force` to clear.
+ * (ENOTCONN on stat) is left for the mount's `force` to clear. A symlink on the way that is
+ * neither root's nor the daemon's uid's is refused: its owner could point it at any
+ * directory, and root would mount over that one.
  */
-async function followSymlink(p: string): Promise<string> {
+async function followSymlink(p: string): Promise<string | { refused: string }> {
+  const uid = process.getuid?.() ?? 0;
+  const parts = p.split('/').filter((x) => x !== '');
+  for (let i = 1; i <= parts.length; i++) {
+    const at = `/${parts.slice(0, i).join('/')}`;
+    const st = await fs.lstat(at).catch(() => null);
+    if (st === null) break;
+    if (st.isSymbolicLink() && st.uid !== 0 && st.uid !== uid) {
+      return { refused: `refusing the mountpoint ${p}: it goes through the symlink ${at}, owned by uid ${st.uid}, who could point it anywhere; give the directory's real path` };
+    }
+  }
   const st = await fs.lstat(p).catch(() => null);
   return st?.isSymbolicLink() === true ? fs.realpath(p).catch(() => p) : p;
 }
@@ -161,11 +175,16 @@ async function closeQuietly(sys: NsprocSystem): Promise<void> {
   }
 }
 
-/** Written whole (temp file + rename) so a reader never sees a partial pid. */
+/**
+ * Written whole (temp file + rename) so a reader never sees a partial pid. The temp file is
+ * made new (O_EXCL: never through a symlink or into a file planted there), and the rename
+ * replaces whatever PATH was without following it.
+ */
 async function writePidFile(file: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, `${process.pid}\n`);
+  await fs.rm(tmp, { force: true });
+  await fs.writeFile(tmp, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
   await fs.rename(tmp, file);
 }
 

@@ -4,6 +4,7 @@ import type { CredChange } from '../model/ops/setcred.js';
 import type { SetnsTarget } from '../model/ops/setns.js';
 import type { LsnsQuery } from './lsns_args.js';
 import type { PsQuery } from './ps.js';
+import type { StatusQuery } from './status.js';
 
 export type Command =
   | { readonly op: 'clone'; readonly actor: number; readonly flags: number }
@@ -17,7 +18,8 @@ export type Command =
   | { readonly op: 'virt_control'; readonly actor: number; readonly text: string }
   /** Read-only queries: result lines, no events. */
   | { readonly op: 'lsns'; readonly query: LsnsQuery }
-  | { readonly op: 'ps'; readonly query: PsQuery };
+  | { readonly op: 'ps'; readonly query: PsQuery }
+  | { readonly op: 'status'; readonly query: StatusQuery };
 
 export type Op = Command['op'];
 

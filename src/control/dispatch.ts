@@ -16,6 +16,7 @@ import type { ModelState } from '../model/state.js';
 import { formatPinId, type Command, type Op } from './command.js';
 import { lsns } from './lsns.js';
 import { ps } from './ps.js';
+import { formatStatus } from './status.js';
 import { DEFAULT_QUERY_CONTEXT, type QueryContext } from './query_context.js';
 
 /** What a command answers: the control file's lines, and the model's events to log. */
@@ -48,6 +49,9 @@ const HANDLERS: { readonly [O in Op]: Handler<O> } = {
   // Read-only queries: their table lines are the result, and they make no events.
   lsns: (s, c, ctx) => map(lsns(s, c.query, ctx), (lines) => ({ lines, events: [] })),
   ps: (s, c) => map(ps(s, c.query), (lines) => ({ lines, events: [] })),
+  status: (_s, c, ctx) => (ctx.status
+    ? ok({ lines: formatStatus(ctx.status(), c.query.json), events: [] })
+    : fail('EOPNOTSUPP', 'status needs a running daemon: this model has none')),
 };
 
 /**

@@ -14,23 +14,12 @@ import type { Command } from './command.js';
 import { parseEntry, parseFlags } from './flags.js';
 import { parseLsnsArgs } from './lsns_args.js';
 import { parsePsArgs } from './ps.js';
+import { parseStatusArgs } from './status.js';
+import { COMMANDS, commandSyntax } from './usage.js';
 
 /** Longest accepted line, newline excluded (a page, as sysfs and /proc writes). */
 export const MAX_LINE = 4096;
 
-const USAGE: Record<Command['op'], string> = {
-  clone: 'clone ACTOR FLAGS',
-  unshare: 'unshare ACTOR FLAGS',
-  setns: 'setns ACTOR TARGET TYPE',
-  exit: 'exit ACTOR',
-  pin: 'pin ACTOR TYPE',
-  unpin: 'unpin PIN',
-  setcred: 'setcred ACTOR key=value…',
-  ns_info: 'ns_info ACTOR PID',
-  virt_control: 'virt_control ACTOR TEXT',
-  lsns: 'lsns [options] [NAMESPACE]',
-  ps: 'ps [-l] [-n] [-r] [-J] [-p PID]',
-};
 
 function parsePid(text: string | undefined, what: string): Result<number> {
   if (text === undefined) return fail('EINVAL', `missing ${what}`);
@@ -80,12 +69,16 @@ function parseCred(pairs: string[], pt: ProfileTypes): Result<CredChange> {
 }
 
 function arity(words: string[], n: number, op: Command['op']): Result<void> {
-  return words.length === n ? ok(undefined) : fail('EINVAL', `usage: ${USAGE[op]}`);
+  return words.length === n ? ok(undefined) : fail('EINVAL', `usage: ${commandSyntax(op)}`);
 }
 
 /** The query commands take util-linux style options (lsns_args.ts, ps.ts); errors name the command. */
-function parseQuery(cmd: 'lsns' | 'ps', args: string): Result<Command> {
+function parseQuery(cmd: 'lsns' | 'ps' | 'status', args: string): Result<Command> {
   const named = (e: KernelError) => fail<Command>('EINVAL', `${cmd}: ${e.detail}`);
+  if (cmd === 'status') {
+    const q = parseStatusArgs(args);
+    return q.ok ? ok({ op: cmd, query: q.value }) : named(q.error);
+  }
   if (cmd === 'lsns') {
     const q = parseLsnsArgs(args);
     return q.ok ? ok({ op: cmd, query: q.value }) : named(q.error);
@@ -107,9 +100,9 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
   const words = line.trim().split(/[ \t]+/);
   const op = words[0]!;
   // Own keys only: `toString 1` must not reach the dispatcher as a command.
-  if (!Object.hasOwn(USAGE, op)) return fail('EINVAL', `unknown command '${[...op].slice(0, 40).join('')}' (${Object.keys(USAGE).join(', ')})`);
+  if (!Object.hasOwn(COMMANDS, op)) return fail('EINVAL', `unknown command '${[...op].slice(0, 40).join('')}' (${Object.keys(COMMANDS).join(', ')})`);
   const cmd = op as Command['op'];
-  if (cmd === 'lsns' || cmd === 'ps') return parseQuery(cmd, line.trim().slice(op.length));
+  if (cmd === 'lsns' || cmd === 'ps' || cmd === 'status') return parseQuery(cmd, line.trim().slice(op.length));
   if (cmd === 'unpin') {
     const a = arity(words, 2, cmd);
     if (!a.ok) return a;
@@ -117,7 +110,7 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
     return p.ok ? ok({ op: cmd, pin: p.value }) : p;
   }
   const actor = parsePid(words[1], 'ACTOR');
-  if (!actor.ok) return actor.error.detail.startsWith('missing') ? fail('EINVAL', `usage: ${USAGE[cmd]}`) : actor;
+  if (!actor.ok) return actor.error.detail.startsWith('missing') ? fail('EINVAL', `usage: ${commandSyntax(cmd)}`) : actor;
   switch (cmd) {
     case 'clone':
     case 'unshare': {
@@ -164,7 +157,7 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
     case 'virt_control': {
       // TEXT is the rest of the line after the one blank that ends ACTOR, blanks kept (docs/nsctl.md).
       const text = /^[ \t]*\S+[ \t]+\S+[ \t]([^]*)$/.exec(line)?.[1] ?? '';
-      if (text.trim() === '') return fail('EINVAL', `usage: ${USAGE[cmd]}`);
+      if (text.trim() === '') return fail('EINVAL', `usage: ${commandSyntax(cmd)}`);
       return ok({ op: cmd, actor: actor.value, text });
     }
   }

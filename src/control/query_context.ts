@@ -6,12 +6,16 @@
  * entry is printed as the number (util-linux lib/idcache.c:add_uid()).
  */
 import * as fs from 'node:fs';
+import { DEFAULT_MOUNTPOINT } from '../procfs/mountpoint.js';
+import type { StatusField } from './status.js';
 
 export interface QueryContext {
   /** The mountpoint of the tree, absolute. */
   readonly mountpoint: string;
   /** The login name of a uid, or the uid in decimal. */
   userName(uid: number): string;
+  /** The daemon's own state for `status` (src/system.ts); absent where there is no daemon. */
+  readonly status?: () => readonly StatusField[];
 }
 
 /** A passwd(5) entry's login name and primary gid. */
@@ -58,5 +62,5 @@ export function hostPrimaryGid(uid: number): number | undefined {
   return hostUser(uid)?.gid;
 }
 
-/** SPEC §4's default mountpoint and the host's names: for callers that have no daemon options. */
-export const DEFAULT_QUERY_CONTEXT: QueryContext = { mountpoint: '/tmp/nsproc', userName: hostUserName };
+/** The default mountpoint and the host's names: for callers that have no daemon options. */
+export const DEFAULT_QUERY_CONTEXT: QueryContext = { mountpoint: DEFAULT_MOUNTPOINT, userName: hostUserName };

@@ -158,6 +158,12 @@ export class Forwarder {
     for (const v of this.views) fs.closeSync(v.fd);
   }
 
+  /** `running` (audisp-remote is up), `restarting` (it died; a new one comes) or `stopped`. */
+  get state(): 'running' | 'restarting' | 'stopped' {
+    if (this.stopping) return 'stopped';
+    return this.child !== null ? 'running' : 'restarting';
+  }
+
   private current(): View {
     return this.views[this.views.length - 1]!;
   }

@@ -194,6 +194,11 @@ export class KernelAudit {
     return new KernelAudit(opts, log, worker, installed, say, wake);
   }
 
+  /** Audit rules this run added and removes at its stop (--kernel-audit-rules); 0 without. */
+  get rulesOwned(): number {
+    return this.installed?.added.length ?? 0;
+  }
+
   /** Host mode is up: kernel events are matched against its processes from now on. */
   attach(host: KernelAuditHost): void {
     this.host = host;
@@ -443,6 +448,8 @@ function undoRules(installed: Installed, stateFile: string, say: (line: string) 
   const r = c.ok ? removeRules(c.value, installed, stateFile) : c;
   if (c.ok) c.value.close();
   if (!r.ok) say(`nsproc: could not undo the kernel audit rules: ${r.error.detail}; undo by hand: ${AUDITCTL_UNDO}`);
+  // mount.sh -u shows this line: the operator learns the machine is as it was.
+  else say(`nsproc: kernel audit rules removed (the ${installed.added.length} with the key ${NSPROC_KEY} this run added)${installed.restoreEnabled === 0 ? '; audit disabled again, as it was' : ''}`);
 }
 
 function warnAboutRules(say: (line: string) => void): void {

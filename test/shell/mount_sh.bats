@@ -125,7 +125,7 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
 @test "mount.sh with a bad option: exit 2 with the reason, and nothing is mounted" {
   local mnt=${BATS_TEST_TMPDIR}/never
   run --separate-stderr "$MOUNT_SH" "$mnt" --profile v6
-  assert_equal "$status:$stderr" $'2:nsproc: --profile must be v5 or modern, not \'v6\'\nTry \'--help\' for the options.'
+  assert_equal "$status:$stderr" $'2:nsproc: --profile must be v5 or modern, not \'v6\'\nTry \'./mount.sh --help\' for the options.'
   run --separate-stderr "$MOUNT_SH" "$mnt" --serial-start 0
   assert_equal "$status" 2
   assert_contains "$stderr" "--serial-start must be 1..2^64-1 in decimal or 0x hex, not '0'"
@@ -138,7 +138,7 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   local n
   for n in 1 7; do
     run --separate-stderr "$MOUNT_SH" "$mnt" --serial-start "$n"
-    assert_equal "$status:$stderr" "2:nsproc: --serial-start must be at least 8 in v5 (boot uses 1..7), not $n"$'\n'"Try '--help' for the options."
+    assert_equal "$status:$stderr" "2:nsproc: --serial-start must be at least 8 in v5 (boot uses 1..7), not $n"$'\n'"Try './mount.sh --help' for the options."
   done
   run --separate-stderr "$MOUNT_SH" "$mnt" --audit-log "$mnt/x.log"
   assert_equal "$status" 2

@@ -118,7 +118,7 @@ same_records() {
     assert_contains "$stderr" "nsproc: --remote must be HOST, HOST:PORT or [IPV6]:PORT"
   done
   run --separate-stderr "$MOUNT_SH" "$mnt" --audisp-remote /usr/sbin/audisp-remote
-  assert_equal "$status:$stderr" "2:nsproc: --audisp-remote is the program that --remote runs: it needs --remote"$'\n'"Try '--help' for the options."
+  assert_equal "$status:$stderr" "2:nsproc: --audisp-remote is the program that --remote runs: it needs --remote"$'\n'"Try './mount.sh --help' for the options."
   [[ ! -e $mnt ]]
 }
 

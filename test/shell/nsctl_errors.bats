@@ -181,7 +181,9 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   run --separate-stderr "$NSCTL_BIN" - extra
   assert_equal "$status:$stderr" "2:nsctl: '-' takes no arguments"
   run --separate-stderr "$NSCTL_BIN" -m /nonexistent exit 4
-  assert_equal "$status:$stderr" "1:nsctl: ENOENT: no nsproc is mounted at /nonexistent (not a mount point; start one: ./mount.sh /nonexistent); nothing was written"
+  # This file's own mount is up: the message names it (a typo, most likely), with --list.
+  assert_equal "$status" 1
+  assert_match "$stderr" "^nsctl: ENOENT: no nsproc is mounted at /nonexistent \\(not a mount point; nsproc is mounted at: .*$MNT.*; see ./mount.sh --list\\); nothing was written$"
   assert_nsctl_error EINVAL "an argument holds a newline; one command is one line (use nsctl - for a batch)" exit $'4\nexit 5'
 }
 
@@ -235,9 +237,10 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   local d=$BATS_TEST_TMPDIR/d
   mkdir "$d"
   cp "$NSCTL_BIN" "$d/nsctl"
+  cp -r "$NSPROC_ROOT/scripts" "$d/scripts"
   run --separate-stderr bash -c 'cd "$1" && ./nsctl -m . clone 1 0' bash "$d"
   assert_equal "$status:$output" "1:"
-  assert_equal "$stderr" "nsctl: ENOENT: no nsproc is mounted at . (not a mount point; start one: ./mount.sh .); nothing was written"
+  assert_match "$stderr" "^nsctl: ENOENT: no nsproc is mounted at \\. \\(not a mount point; .*\\); nothing was written$"
   cmp "$NSCTL_BIN" "$d/nsctl"
   OTHERFS=$(mktemp -d "${TMPDIR:-/tmp}/nsproc-bats-other.XXXXXX")
   mount -t tmpfs tmpfs "$OTHERFS" || skip "cannot mount a tmpfs here"

@@ -97,7 +97,7 @@ export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the dae
        node dist/src/cli/daemon.js [MOUNTPOINT] [options]   the daemon itself
 
 MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}. mount.sh prints the daemon's pid, the audit log and the
-daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-\${TMPDIR:-/tmp}/nsproc-state-UID}/.
+daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-/run/nsproc/state}/ (root's own, 0700).
 Options (--opt VALUE or --opt=VALUE):
   --profile v5|modern      kernel to model (default v5)
   --audit-log PATH         audit log file, outside MOUNTPOINT (default ./audit.log)

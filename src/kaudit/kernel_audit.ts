@@ -102,6 +102,12 @@ const RULES_RECORD = 'NSPROC_KERNEL_RULES';
  */
 const CLOCK_SLACK_MS = 10;
 
+/**
+ * A rule change is looked at once changes have stopped this long: `auditctl -D` or an auditd
+ * reload is a burst of them, and nsproc neither races it nor adds its rules in pieces.
+ */
+const RULES_SETTLE_MS = 100;
+
 /** The record of nsproc's own that tells which kernel events it did not get. */
 const LOST_RECORD = 'NSPROC_KERNEL_LOST';
 
@@ -136,6 +142,8 @@ export class KernelAudit {
   private through = 0;
   /** Set while host events are held: then the reader is asked how far it has got (its answer lets them go). */
   private claimTimer: NodeJS.Timeout | null = null;
+  /** Set after a CONFIG_CHANGE until the burst is over: then {@link recheck}. */
+  private settleTimer: NodeJS.Timeout | null = null;
   private stopped: Promise<void> | null = null;
   private readonly finished: Promise<void>;
 
@@ -217,6 +225,7 @@ export class KernelAudit {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       if (this.claimTimer !== null) clearTimeout(this.claimTimer);
+      if (this.settleTimer !== null) clearTimeout(this.settleTimer);
       this.post({ kind: 'stop' });
       const timeout = setTimeout(() => void this.worker.terminate(), 2000);
       await this.finished;
@@ -268,7 +277,8 @@ export class KernelAudit {
       this.stats.lossRescans++;
       host.fullRescan();
     }
-    const configChanged = ms.some((m) => m.events.some((e) => e.records.some((r) => r.type === AUDIT_CONFIG_CHANGE)));
+    const configChanges = ms.reduce((n, m) => n + m.events.filter((e) => e.records.some((r) => r.type === AUDIT_CONFIG_CHANGE)).length, 0);
+    this.stats.configChanges += configChanges;
     const picked: { e: KernelEvent; sys: SyscallInfo; at: number; target: number | null }[] = [];
     const before = allTasks(host.state);
     for (const e of ms.flatMap((m) => m.events)) {
@@ -314,12 +324,21 @@ export class KernelAudit {
     items.push(...this.held.due(Date.now(), this.through));
     this.write(items);
     this.awaitClaims();
-    if (configChanged) this.recheck(host);
+    if (configChanges > 0) this.recheckSoon(host);
+  }
+
+  /** {@link recheck} once rule changes have settled, in turn with the event handling. */
+  private recheckSoon(host: KernelAuditHost): void {
+    if (this.stopped !== null) return;
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      this.chain = this.chain.then(() => this.recheck(host));
+    }, RULES_SETTLE_MS);
   }
 
   /** After a CONFIG_CHANGE: nsproc's rules back if they went, and host mode told when coverage changed. */
   private recheck(host: KernelAuditHost): void {
-    this.stats.configChanges++;
     let now = lookAtCoverage();
     if (typeof now !== 'string' && this.installed !== null && !rulesIntact(now.rules)) {
       const c = AuditControl.open();
@@ -329,7 +348,7 @@ export class KernelAudit {
         this.installed = r.value;
         this.stats.rulesReadded++;
         this.say(`nsproc: kernel audit rules with the key ${NSPROC_KEY} were removed (auditctl -D, as an auditd reload does); added them again`);
-        this.write([{ kind: 'own-record', typeName: RULES_RECORD, fields: `op=readd rules=${r.value.added.length} key=${NSPROC_KEY} res=1` }]);
+        this.write([{ kind: 'own-record', typeName: RULES_RECORD, fields: `op=readd rules=${r.value.readded} key=${NSPROC_KEY} res=1` }]);
         // What happened while they were gone made no events.
         host.fullRescan();
         now = lookAtCoverage();

@@ -149,6 +149,17 @@ export interface ListedRule {
 const AUDIT_FILTER_PREPEND = 0x10;
 
 /**
+ * Whether two listed rules make the same events: both always,exit, same arch, a0 mask, key
+ * and syscalls, and neither narrowed by another field. The kernel's copy need not be the
+ * bytes that were sent, so the meaning is compared.
+ */
+export function sameRule(a: ListedRule, b: ListedRule): boolean {
+  const mask = (r: ListedRule) => r.data.subarray(MASK_OFF, MASK_OFF + 4 * AUDIT_BITMASK_SIZE);
+  return a.alwaysExit && b.alwaysExit && !a.narrowed && !b.narrowed && a.arch === b.arch &&
+    a.a0Mask === b.a0Mask && a.key === b.key && mask(a).equals(mask(b));
+}
+
+/**
  * Reads the key of a listed rule (kernel/auditfilter.c:audit_krule_to_data() puts every
  * string field's text in buf, in field order).
  */

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeListedRule, encodeExitRule, type AuditStatus } from './protocol.js';
-import { AUDITCTL_ADD_RULES, NSPROC_RULES, installRules, removeRules, startWarnings, type RulesKernel } from './rules.js';
+import { AUDITCTL_ADD_RULES, NSPROC_RULES, installRules, readdRules, removeRules, rulesIntact, startWarnings, type RulesKernel } from './rules.js';
 import type { Result } from '../model/errno.js';
 
 const STATUS: AuditStatus = { enabled: 0, pid: 0, backlogLimit: 64, lost: 0, backlog: 0 };
@@ -124,6 +124,43 @@ describe('installRules / removeRules', () => {
     state.rules = [];
     expect(removeRules(k, r.value, file).ok).toBe(true);
     expect(state.enabled).toBe(0);
+  });
+});
+
+describe('readdRules', () => {
+  it('while an auditctl -D goes through its list: adds back only what is missing and deletes nothing, so every delete of auditctl\'s finds its rule', () => {
+    const { k, state } = fakeKernel(0, [userRule]);
+    const file = stateFile();
+    const r = installRules(k, file, nobody);
+    if (!r.ok) throw new Error(r.error.detail);
+    // auditctl -D -k nsproc: lists, then deletes one rule after another; nsproc wakes after the first.
+    const listing = state.rules.filter((b) => decodeListedRule(b).key === 'nsproc');
+    const deletes: string[] = [];
+    listing.forEach((b, i) => {
+      const d = k.deleteRule(b);
+      deletes.push(d.ok ? 'ok' : d.error.errno);
+      if (i === 0) {
+        expect(rulesIntact(state.rules.map(decodeListedRule))).toBe(false);
+        const again = readdRules(k, r.value);
+        expect(again.ok && again.value.readded).toBe(1);
+      }
+    });
+    expect(deletes).toEqual(listing.map(() => 'ok'));
+    // Once the burst is over: the rest comes back, and all of nsproc's rules are there once.
+    const last = readdRules(k, r.value);
+    expect(last.ok && last.value.readded).toBe(NSPROC_RULES.length - 1);
+    expect(rulesIntact(state.rules.map(decodeListedRule))).toBe(true);
+    expect(state.rules.filter((b) => decodeListedRule(b).key === 'nsproc')).toHaveLength(NSPROC_RULES.length);
+    expect(state.rules[0]).toEqual(userRule);
+  });
+
+  it('with every rule in place adds nothing', () => {
+    const { k, state } = fakeKernel(1);
+    const r = installRules(k, stateFile(), nobody);
+    if (!r.ok) throw new Error(r.error.detail);
+    state.calls = [];
+    const again = readdRules(k, r.value);
+    expect([again.ok && again.value.readded, state.calls]).toEqual([0, []]);
   });
 });
 

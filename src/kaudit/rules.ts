@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoFromNode, fail, type Result } from '../model/errno.js';
 import { profileTypes } from '../model/nstypes.js';
-import { encodeExitRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
+import { decodeListedRule, encodeExitRule, sameRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
 
 /** Where a run with --kernel-audit-rules notes what it changed (emptied at boot, as the kernel's rules are). */
 export const KERNEL_AUDIT_STATE = '/run/nsproc/kernel-audit-rules';
@@ -137,19 +137,23 @@ export function installRules(k: RulesKernel, stateFile: string, alive: (pid: num
 
 /**
  * nsproc's rules again, after someone removed some of them (`auditctl -D`, as an auditd
- * reload or augenrules does): what is left of them goes, all are added anew.
- * @returns what is now installed (the enabled flag to restore stays as it was)
+ * reload or augenrules does): only the missing ones are added. None is deleted: an
+ * `auditctl -D` still going through its list would fail on a rule gone under it.
+ * @returns what is now installed (every rule of nsproc's; the flag to restore stays as it was)
  */
-export function readdRules(k: RulesKernel, installed: Installed): Result<Installed> {
+export function readdRules(k: RulesKernel, installed: Installed): Result<Installed & { readonly readded: number }> {
   const listed = k.listRules();
   if (!listed.ok) return listed;
-  for (const r of listed.value.filter((x) => x.key === NSPROC_KEY)) {
-    const d = k.deleteRule(r.data);
-    if (!d.ok && d.error.errno !== 'ENOENT') return d;
+  let readded = 0;
+  for (const rule of NSPROC_RULES) {
+    const data = encodeExitRule(rule);
+    if (listed.value.some((r) => sameRule(r, decodeListedRule(data)))) continue;
+    const a = k.addRule(data);
+    // EEXIST: added by another hand since the listing; it is there, which is what counts.
+    if (!a.ok && a.error.errno !== 'EEXIST') return a;
+    if (a.ok) readded++;
   }
-  const added: Buffer[] = [];
-  const a = addNsprocRules(k, added);
-  return a.ok ? { ok: true, value: { ...installed, added } } : a;
+  return { ok: true, value: { ...installed, added: NSPROC_RULES.map(encodeExitRule), readded } };
 }
 
 /** Adds {@link NSPROC_RULES}, each as sent pushed to `added` (what AUDIT_DEL_RULE needs back); stops at the first failure. */
@@ -163,9 +167,9 @@ function addNsprocRules(k: RulesKernel, added: Buffer[]): Result<void> {
   return { ok: true, value: undefined };
 }
 
-/** Whether every rule of {@link NSPROC_RULES} is still loaded (by key: nsproc adds no other). */
+/** Whether every rule of {@link NSPROC_RULES} is still loaded. */
 export function rulesIntact(listed: readonly ListedRule[]): boolean {
-  return listed.filter((r) => r.key === NSPROC_KEY).length >= NSPROC_RULES.length;
+  return NSPROC_RULES.every((rule) => listed.some((r) => sameRule(r, decodeListedRule(encodeExitRule(rule)))));
 }
 
 /**

@@ -387,6 +387,10 @@ export class Scanner {
     const id = got?.ok ? got.id : null;
     const key = id !== null ? `id:${id.toString(16)}` : `${type}:${inum}`;
     if (this.known.has(key)) return key;
+    // Without NS_GET_ID a key is `<type>:<inum>`, and the kernel gives a freed namespace's inode
+    // to the next one at once: a key this batch already freed (or registered, then freed) starts
+    // a new batch, so that the model applies the free before the new namespace (model/ops/observe.ts).
+    if (this.pending.freed.includes(key)) this.flushInto();
     const ownerKey = this.relative(fd, 'owner', type, via);
     const parentKey = type === 'pid' || type === 'user' ? this.relative(fd, 'parent', type, via) : null;
     const flag = profileTypes(this.opts.profile).byName.get(type)!.flag;

@@ -204,6 +204,9 @@ const FLAG_OPTIONS: Readonly<Record<string, (o: Mutable<DaemonOptions>) => void>
   '--kernel-audit-rules': (o) => void (o.kernelAudit = o.kernelAuditRules = true),
 };
 
+/** Every option the daemon takes but `--help` (README's table lists each: test/readme.test.ts). */
+export const OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(VALUE_OPTIONS)];
+
 function defaults(cwd: string): Mutable<DaemonOptions> {
   return {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
@@ -329,7 +332,7 @@ function usageError(message: string): ParseOutcome {
 
 /** `unknown option '--hots' (did you mean --host?)`: the nearest option within two edits, as git suggests. */
 function unknownOption(arg: string, name: string): string {
-  const known = [...Object.keys(FLAG_OPTIONS), ...Object.keys(VALUE_OPTIONS), '--help'];
+  const known = [...OPTION_NAMES, '--help'];
   let best: string | undefined;
   let bestDistance = 3;
   for (const k of known) {

@@ -47,6 +47,15 @@ describe('README.md', () => {
     expect(README).not.toMatch(/^# nsctl /m);
   });
 
+  it("names the state dir mount.sh uses", () => {
+    const sh = read('mount.sh');
+    const lock = /^LOCK_DIR=(\S+)$/m.exec(sh)![1]!;
+    const state = /^STATE_DIR=\$\{NSPROC_STATE_DIR:-\$LOCK_DIR(\S*)\}$/m.exec(sh);
+    expect(state, "mount.sh's STATE_DIR line").not.toBeNull();
+    expect(README).toContain(`\`\${NSPROC_STATE_DIR:-${lock}${state![1]}}/\``);
+    expect(README).not.toMatch(/nsproc-state-/);
+  });
+
   it('has nsctl status in its nsctl section', () => {
     const section = README.split('## Driving the model: nsctl')[1]!.split('\n## ')[0]!;
     expect(section).toContain('status [-J]');

@@ -5,8 +5,11 @@
  * (so before a partial record is cut and before boot records are written).
  *
  * Why a lock file and not the log: rotation renames the log (LOG → LOG.1) and a lock on the
- * old inode would not guard the new LOG. `LOG.lock` is never renamed and never removed
- * (removing it would let a second daemon lock a fresh file while the first holds the old).
+ * old inode would not guard the new LOG. `LOG.lock` is never renamed. A clean stop removes
+ * it (so locks do not litter the log's directory), while still holding the lock and only if
+ * the path still names the file locked (dev+inode); a locker checks the same after flock and
+ * starts over if the file it locked was removed meanwhile, so two daemons never hold two
+ * different `LOG.lock` files at once. A kill -9 leaves it; the next start reuses it.
  * Node has no flock(): flock(1) from util-linux locks the file description we pass it as
  * its fd 3, and that lock belongs to the description, which stays open here (O_CLOEXEC, so
  * no child inherits it) until close or death, whatever kills the daemon. The lock file
@@ -19,7 +22,7 @@ import * as path from 'node:path';
 import { ERRNO, fail, ok, type Result } from '../model/errno.js';
 import { sysErrno } from './_log_io.js';
 
-/** A held lock; release() closes it (also done by the kernel when the process dies). */
+/** A held lock; release() removes the lock file if still ours and closes it (death only closes it). */
 export interface LogLock {
   /** The lock file, `LOG.lock` in the log's directory with symlinks resolved. */
   readonly path: string;
@@ -49,6 +52,21 @@ function holders(file: string): number[] {
  * if (!lock.ok) throw new Error(lock.error.detail); // "… in use by nsproc pid 4242 …"
  */
 export function lockAuditLog(logPath: string): Result<LogLock> {
+  for (;;) {
+    const r = lockOnce(logPath);
+    if (r !== 'removed') return r;
+  }
+}
+
+/** Whether `fd` is still the file at `file` (not removed or replaced since it was opened). */
+function sameFile(fd: number, file: string): boolean {
+  const held = fs.fstatSync(fd);
+  const now = fs.lstatSync(file, { throwIfNoEntry: false });
+  return now !== undefined && now.dev === held.dev && now.ino === held.ino;
+}
+
+/** One try; 'removed' when the file locked had been removed by a stopping holder meanwhile. */
+function lockOnce(logPath: string): Result<LogLock> | 'removed' {
   let file: string;
   let fd: number;
   try {
@@ -70,6 +88,17 @@ export function lockAuditLog(logPath: string): Result<LogLock> {
     const why = r.error !== undefined ? `flock(1) from util-linux cannot run: ${r.error.message}` : `flock(1) failed: ${String(r.stderr).trim()}`;
     return fail('EIO', `cannot lock the audit log ${logPath}: ${why}`);
   }
+  if (!sameFile(fd, file)) {
+    fs.closeSync(fd);
+    return 'removed';
+  }
   let held = true;
-  return ok({ path: file, release: () => { if (held) fs.closeSync(fd); held = false; } });
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    // Unlinked before close, under the lock: a waiter on this inode then sees it gone (sameFile).
+    try { if (sameFile(fd, file)) fs.unlinkSync(file); } catch { /* left in place: the next start reuses it */ }
+    fs.closeSync(fd);
+  };
+  return ok({ path: file, release });
 }

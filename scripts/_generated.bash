@@ -129,7 +129,8 @@ Queries (read only: no audit records, nothing changes):
                               mode profile serials started uptime_s pid audit_log audit_log_size
                               records_written records_lost; host mode: processes namespaces rescans
                               proc_connector_overruns namespaces_missed; --kernel-audit: kernel_events
-                              kernel_lost kernel_gaps kernel_rules_owned kernel_namespaces_unseen;
+                              kernel_lost kernel_gaps kernel_rules_owned kernel_namespaces_unseen
+                              kernel_loss_rescans kernel_rules_readded;
                               --remote: remote_state remote_backlog remote_restarts
                               e.g.  nsctl status;  nsctl status -J
 NSPROC_GENERATED_TEXT_END

@@ -185,6 +185,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     ...(ka ? [
       ['kernel_events', ka.stats.events], ['kernel_lost', ka.stats.lost.kernelLost], ['kernel_gaps', ka.stats.lost.gaps],
       ['kernel_rules_owned', ka.rulesOwned], ['kernel_namespaces_unseen', ka.stats.unseen.namespaces],
+      ['kernel_loss_rescans', ka.stats.lossRescans], ['kernel_rules_readded', ka.stats.rulesReadded],
     ] as const : []),
     ...opened.remoteStatus(),
   ];

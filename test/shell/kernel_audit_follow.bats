@@ -67,6 +67,10 @@ daemon_log() { cat "$NSPROC_STATE_DIR"/*.log; }
   for ((i = 0; i < 100; i++)); do [[ $(readded) == 6 ]] && break; sleep 0.05; done
   assert_match "$(grep 'type=NSPROC_KERNEL_RULES' "$AUDIT_LOG" | head -n 1)" "^type=NSPROC_KERNEL_RULES msg=audit\([0-9.]+:[0-9]+\): op=readd rules=[1-6] key=nsproc res=1$"
   assert_equal "$(readded)" 6
+  # nsctl status counts the times it added them back (one burst: once, or more if auditctl was slow).
+  n=$(nsctl status | awk '$1 == "kernel_rules_readded" { print $2 }')
+  [[ $n -ge 1 ]] || { echo "kernel_rules_readded is '$n'" >&2; return 1; }
+  assert_equal "$(nsctl status | awk '$1 == "kernel_rules_owned" { print $2 }')" 6
   assert_contains "$(daemon_log)" "nsproc: kernel audit rules with the key nsproc were removed (auditctl -D, as an auditd reload does); added them again"
   run auditctl -l
   assert_contains "$output" "-a always,exit -F arch=b64 -S clone -F a0&0x7E020000 -F key=nsproc"

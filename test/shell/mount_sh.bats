@@ -272,3 +272,49 @@ daemon_pid() { sed -n 's/^pid //p' "$NSPROC_TMP/mount.out"; }
   key=$(basename "$(sed -n 's/^daemon_log //p' "$NSPROC_TMP/out$win")" .log)
   [[ ! -e /run/nsproc/$key.lock ]]
 }
+
+# Another user's plants, as a local user could make them (a uid no account has: nothing in /etc).
+PLANTER=61237
+
+@test "mount.sh refuses a state dir another user made first (planted in /tmp), and writes nothing into it" {
+  fresh_tmp
+  install -d -m 0755 -o "$PLANTER" -g "$PLANTER" "$NSPROC_STATE_DIR"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "the state directory $NSPROC_STATE_DIR belongs to uid $PLANTER, not to uid 0: another user could plant files there, so it is not used"
+  assert_equal "$(ls -A "$NSPROC_STATE_DIR")" ""
+  ! is_mounted "$MNT"
+}
+
+@test "mount.sh refuses a state dir that is a symlink, or writable by others, and one inside a directory another user can change" {
+  fresh_tmp
+  mkdir -m 0700 "$NSPROC_TMP/elsewhere"
+  ln -s elsewhere "$NSPROC_STATE_DIR"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "is a symlink: not writing through it"
+  assert_equal "$(ls -A "$NSPROC_TMP/elsewhere")" ""
+  rm "$NSPROC_STATE_DIR"
+  mkdir -m 0777 "$NSPROC_STATE_DIR"
+  chmod 0777 "$NSPROC_STATE_DIR"
+  run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "is writable by group or others (mode 777): not used"
+  rmdir "$NSPROC_STATE_DIR"
+  install -d -m 0755 -o "$PLANTER" -g "$PLANTER" "$NSPROC_TMP/theirs"
+  NSPROC_STATE_DIR=$NSPROC_TMP/theirs/state run --separate-stderr "$MOUNT_SH" "$MNT" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "which another user can change: not used"
+  ! is_mounted "$MNT"
+}
+
+@test "mount.sh refuses a mountpoint reached through another user's symlink: the directory it points to is not mounted over" {
+  fresh_tmp
+  mkdir "$NSPROC_TMP/target"
+  ln -s target "$NSPROC_TMP/trap"
+  chown -h "$PLANTER:$PLANTER" "$NSPROC_TMP/trap"
+  run --separate-stderr "$MOUNT_SH" "$NSPROC_TMP/trap" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_contains "$stderr" "it goes through the symlink $NSPROC_TMP/trap, owned by uid $PLANTER, who could point it anywhere"
+  ! is_mounted "$NSPROC_TMP/target"
+}

@@ -4,6 +4,7 @@
  * place that knows all the parts; the daemon mounts what this returns.
  */
 import { lockAuditLog } from './audit/log_lock.js';
+import { checkLogOwner } from './audit/log_owner.js';
 import { randomUUID } from 'node:crypto';
 import { AuditLog, FIRST_EVENT_SERIAL } from './audit/log_writer.js';
 import { auditMaxSizeBytes, type DaemonOptions } from './cli/options.js';
@@ -38,7 +39,9 @@ export interface OpenedLog {
  * `--remote` starts forwarding it from this start on; throws with the reason, holding nothing.
  */
 export function openAuditLog(opts: DaemonOptions): OpenedLog {
-  // One writer per log, checked before the log is touched (./audit/log_lock.ts).
+  // Only this daemon may write the log (./audit/log_owner.ts), and only one (./audit/log_lock.ts).
+  const owner = checkLogOwner(opts.auditLog, opts.auditNumLogs, process.geteuid?.() ?? 0);
+  if (!owner.ok) throw new Error(formatError(owner.error));
   const lock = lockAuditLog(opts.auditLog);
   if (!lock.ok) throw new Error(formatError(lock.error));
   let forwarder: Forwarder | null = null;

@@ -17,14 +17,16 @@ function auditSender(s: ModelState, pid: number, cap: number): Result<Task> {
   const found = findTask(s, pid, 'actor');
   if (!found.ok) return found;
   const t = found.value;
+  // Host mode: unread namespaces are not "another user namespace"; say what is not known.
+  if (t.host?.nsDenied) return nsDenied(pid, ' (audit listens only in the initial user namespace)');
   if (t.ns.user !== s.initial.user) return fail('ECONNREFUSED', `pid ${pid} is not in the initial user namespace, and audit only listens there`);
   if (!hasCap(t.cred.caps, cap)) return fail('EPERM', `pid ${pid} lacks CAP_${CAP_NAMES[cap]!.toUpperCase()}`);
   return ok(t);
 }
 
 /** Host mode: a process whose /proc/<pid>/ns the daemon may not read has no namespaces to report. */
-function nsDenied<T>(pid: number): Result<T> {
-  return fail('EACCES', `the daemon may not read /proc/${pid}/ns, so it cannot tell pid ${pid}'s namespaces`);
+function nsDenied<T>(pid: number, why = ''): Result<T> {
+  return fail('EACCES', `the daemon may not read /proc/${pid}/ns, so it cannot tell pid ${pid}'s namespaces${why}`);
 }
 
 /** AUDIT_NS_INFO for `targetPid` on behalf of `actorPid`. */
@@ -51,6 +53,5 @@ export function virtControl(s: ModelState, actorPid: number, text: string): Resu
   if (!/^[^\x00-\x1f\x7f']*$/.test(text)) return fail('EINVAL', "the message text may not contain quotes (') or control characters");
   if (Buffer.byteLength(text) > AUDIT_MESSAGE_TEXT_MAX) return fail('EINVAL', `the message text is longer than ${AUDIT_MESSAGE_TEXT_MAX} bytes`);
   const t = sender.value;
-  if (t.host?.nsDenied) return nsDenied(actorPid);
   return ok({ kind: 'virt-control', actor: actorInfo(t), text, info: nsInfo(s, t) });
 }

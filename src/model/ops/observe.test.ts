@@ -219,4 +219,12 @@ describe('dispatch() in host mode', () => {
     const denied = dispatch(s, { op: 'ns_info', actor: 100, pid: 1 });
     expect(denied.ok || denied.error.errno).toBe('EACCES');
   });
+
+  it.each([
+    ['ns_info', { op: 'ns_info', actor: 1, pid: 100 }],
+    ['virt_control', { op: 'virt_control', actor: 1, text: 'op=start' }],
+  ] as const)('%s with an actor whose ns/ the daemon may not read: EACCES says what is not known (not ECONNREFUSED)', (_op, cmd) => {
+    const r = dispatch(start(), cmd as never);
+    expect(r.ok ? 'ok' : [r.error.errno, r.error.detail]).toEqual(['EACCES', 'the daemon may not read /proc/1/ns, so it cannot tell pid 1\'s namespaces (audit listens only in the initial user namespace)']);
+  });
 });

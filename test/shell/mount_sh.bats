@@ -318,3 +318,26 @@ PLANTER=61237
   assert_contains "$stderr" "it goes through the symlink $NSPROC_TMP/trap, owned by uid $PLANTER, who could point it anywhere"
   ! is_mounted "$NSPROC_TMP/target"
 }
+
+@test "mount.sh --help and nsctl --help from a bare copy (no node_modules, no build): the usage at once, nothing installed or built" {
+  local dir
+  dir=$(mktemp -d)
+  cp -r "$NSPROC_ROOT/mount.sh" "$NSPROC_ROOT/nsctl" "$NSPROC_ROOT/scripts" "$dir/"
+  run --separate-stderr "$dir/mount.sh" --help
+  assert_equal "$status:$stderr" "0:"
+  assert_contains "$output" "Usage: ./mount.sh [MOUNTPOINT] [options]"
+  run --separate-stderr "$dir/nsctl" lsns --help
+  assert_equal "$status:$stderr" "0:"
+  assert_contains "$output" "lsns [options] [NAMESPACE]"
+  assert_equal "$(ls -A "$dir" | tr '\n' ' ')" "mount.sh nsctl scripts "
+  rm -rf "$dir"
+}
+
+@test "mount.sh on a file: 'is not a directory' (not mkdir's 'File exists'), exit 1, nothing started" {
+  fresh_tmp
+  touch "$NSPROC_TMP/afile"
+  run --separate-stderr "$MOUNT_SH" "$NSPROC_TMP/afile" --audit-log "$NSPROC_TMP/audit.log"
+  assert_equal "$status" 1
+  assert_equal "$(grep -v '^nsproc: building' <<<"$stderr")" "nsproc: $NSPROC_TMP/afile is not a directory; choose a directory as MOUNTPOINT"
+  [[ ! -e $NSPROC_TMP/audit.log ]]
+}

@@ -85,3 +85,17 @@ describe('README.md and docs/ agree', () => {
     expect(read('docs/nsctl.md')).toMatch(/```sh\n\.\/nsctl status/);
   });
 });
+
+describe('the audit tools and runs in one log', () => {
+  it('README and docs/audit.md say where ausearch and auditctl come from, and that unpacked ones need LD_LIBRARY_PATH', () => {
+    for (const text of [README, read('docs/audit.md')]) {
+      expect(text).toContain('apt-get install auditd');
+      expect(text).toContain('LD_LIBRARY_PATH');
+    }
+  });
+
+  it('docs/audit.md says how runs in one log are told apart, and docs/host.md does not assume a new log', () => {
+    expect(read('docs/audit.md')).toContain('ausearch -if audit.log -m DAEMON_START');
+    expect(read('docs/host.md')).not.toMatch(/^head -1 audit\.log/m);
+  });
+});

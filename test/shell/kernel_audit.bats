@@ -58,6 +58,9 @@ new_netns_id() {
 }
 
 @test "the daemon added nsproc's rules (b64 and b32: clone and unshare that ask for a namespace, every clone3 and setns) and enabled audit" {
+  # mount.sh's terminal says what was added.
+  assert_contains "$(cat "$NSPROC_TMP/mount.out")" "nsproc: kernel audit rules added (clone, clone3, unshare, setns; b64 and b32; key nsproc)"
+
   run auditctl -l
   local arch
   for arch in b64 b32; do
@@ -217,7 +220,8 @@ unshare_burst() {
   assert_equal "$(auditctl -l | grep -c 'key=nsproc')" 6 "rules while the new daemon runs"
   for ((i = 0; i < 20; i++)); do unshare -n -u true; done
   sleep 0.3
-  nsproc_unmount_daemon_only
+  # ./mount.sh -u says on its terminal what it removed.
+  assert_contains "$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" -u "$MNT" 2>&1)" "nsproc: kernel audit rules removed (the 6 with the key nsproc this run added)"
   assert_equal "$(auditctl -l | grep -c 'key=nsproc' || true)" 0 "rules after its stop"
   assert_equal "$(auditctl -s | awk '$1 == "enabled" { print $2 }')" "$KA_ENABLED_BEFORE" "enabled flag after its stop"
   # Three runs wrote this log. Every stamp's lines are next to each other: one event each
@@ -233,13 +237,17 @@ unshare_burst() {
   nsproc_unmount_daemon_only 2>/dev/null || true
   local out rules_before
   rules_before=$(auditctl -l)
-  out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit)
+  out=$(NSPROC_STATE_DIR=$NSPROC_TMP/state "$MOUNT_SH" "$MNT" --audit-log "$AUDIT_LOG" --host --kernel-audit 2>"$NSPROC_TMP/terminal.err")
   local daemon_log
   daemon_log=$(awk '$1 == "daemon_log" { print $2 }' <<<"$out")
   nsproc_unmount_daemon_only
   if [[ $KA_ENABLED_BEFORE == 0 ]]; then
     assert_contains "$(cat "$daemon_log")" "kernel audit is off (enabled=0): no kernel events will come. To turn it on: auditctl -e 1"
+    # …and on the terminal that started it, not only in the daemon log.
+    assert_contains "$(cat "$NSPROC_TMP/terminal.err")" "kernel audit is off (enabled=0): no kernel events will come"
   fi
+  [[ $rules_before == *always,exit* ]] || assert_contains "$(cat "$NSPROC_TMP/terminal.err")" "nsproc's own would be: auditctl -a always,exit"
+
   [[ $rules_before == *always,exit* ]] ||
     assert_contains "$(cat "$daemon_log")" "nsproc's own would be: auditctl -a always,exit -F arch=b64 -S clone -F 'a0&0x7e020000' -k nsproc; "
   assert_equal "$(auditctl -l)" "$rules_before" "rules"

@@ -341,3 +341,13 @@ PLANTER=61237
   assert_equal "$(grep -v '^nsproc: building' <<<"$stderr")" "nsproc: $NSPROC_TMP/afile is not a directory; choose a directory as MOUNTPOINT"
   [[ ! -e $NSPROC_TMP/audit.log ]]
 }
+
+@test "mount.sh --list: a header, then each nsproc mount's mountpoint, daemon pid, mode and audit log; gone after -u" {
+  nsproc_mount
+  run --separate-stderr "$MOUNT_SH" --list
+  assert_equal "$status:$stderr" "0:"
+  assert_equal "$(head -n 1 <<<"$output" | tr -s ' ')" "MOUNTPOINT PID MODE AUDIT_LOG"
+  assert_equal "$(awk -v m="$MNT" '$1 == m { print $2, $3, $4 }' <<<"$output")" "$(daemon_pid) model $AUDIT_LOG"
+  "$MOUNT_SH" -u "$MNT" >/dev/null
+  assert_equal "$("$MOUNT_SH" --list | awk -v m="$MNT" '$1 == m' )" ""
+}

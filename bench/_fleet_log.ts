@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import { formatRecords, type AuditStamp } from '../src/audit/format.js';
 import type { ActorInfo, ModelEvent, NsInfoEvent } from '../src/model/events.js';
 import { profileTypes, type NsType } from '../src/model/nstypes.js';
+import { prng } from './_prng.js';
 
 export interface FleetLogOptions {
   readonly records: number;
@@ -50,17 +51,6 @@ interface Host {
   readonly init: Map<string, bigint>;
 }
 
-/** A small fast PRNG (mulberry32): the same log for the same seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function uuid(rand: () => number): string {
   const h = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('');

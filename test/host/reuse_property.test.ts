@@ -9,6 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../bench/_prng.js';
 import { startDaemon, waitFor, type MountedDaemon } from '../helpers/mounted.js';
 import { pairingViolations, pyNsIds, records } from './_host.js';
 
@@ -48,17 +49,6 @@ for line in sys.stdin:
 for wr,_ in kids.values(): os.write(wr,b'x')
 `;
 
-/** mulberry32: the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 describe('host mode: random uts churn against the kernel\'s ids (issue 21 item 1)', () => {
   let m: MountedDaemon;

@@ -9,13 +9,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fail, ok, type Result } from '../model/errno.js';
+import { rotatedLogs } from './rotate.js';
 
 /** What is wrong with one file's owner or mode, or null when it is the daemon's alone. */
 function fileProblem(file: string, uid: number): string | null {
-  for (const st of [fs.lstatSync(file), fs.statSync(file)]) {
+  const target = fs.statSync(file);
+  for (const st of [fs.lstatSync(file), target]) {
     if (st.uid !== uid) return `is owned by uid ${st.uid}, not by this daemon's uid ${uid}; another user could rewrite its records (chown ${uid} ${file}, or use another --audit-log)`;
   }
-  const mode = fs.statSync(file).mode & 0o777;
+  const mode = target.mode & 0o777;
   if ((mode & 0o022) !== 0) return `is writable by group or others (mode 0${mode.toString(8)}); they could rewrite its records (chmod go-w ${file})`;
   return null;
 }
@@ -35,8 +37,7 @@ export function checkLogOwner(logPath: string, numLogs: number, uid: number): Re
   if ((dirMode & 0o002) !== 0 && (dirMode & 0o1000) === 0) {
     return fail('EACCES', `the directory ${dir} of the audit log is writable by others without the sticky bit (mode 0${(dirMode & 0o7777).toString(8)}); they could replace the log (chmod o-w or +t ${dir})`);
   }
-  const files = [logPath, ...Array.from({ length: Math.max(0, numLogs - 1) }, (_, i) => `${logPath}.${i + 1}`)];
-  for (const file of files) {
+  for (const file of rotatedLogs(logPath, numLogs)) {
     if (fs.lstatSync(file, { throwIfNoEntry: false }) === undefined) continue;
     let problem: string | null;
     try { problem = fileProblem(file, uid); } catch { continue; } // a dangling link: open(2) says why

@@ -28,6 +28,11 @@ function renameIfExists(io: LogIo, from: string, to: string): Result<void> {
   }
 }
 
+/** The files a rotated log keeps: LOG, then LOG.1 … LOG.(numLogs − 1), newest first. */
+export function rotatedLogs(path: string, numLogs: number): string[] {
+  return [path, ...Array.from({ length: Math.max(0, numLogs - 1) }, (_, i) => `${path}.${i + 1}`)];
+}
+
 /**
  * Renames `path` and its numbered predecessors one step up. Afterwards `path`
  * does not exist; the caller opens a new one and, if that fails, calls

@@ -145,21 +145,18 @@ export function readdRules(k: RulesKernel, installed: Installed): Result<Install
   const listed = k.listRules();
   if (!listed.ok) return listed;
   let readded = 0;
-  for (const rule of NSPROC_RULES) {
-    const data = encodeExitRule(rule);
-    if (listed.value.some((r) => sameRule(r, decodeListedRule(data)))) continue;
+  for (const data of missingRules(listed.value)) {
     const a = k.addRule(data);
     // EEXIST: added by another hand since the listing; it is there, which is what counts.
     if (!a.ok && a.error.errno !== 'EEXIST') return a;
     if (a.ok) readded++;
   }
-  return { ok: true, value: { ...installed, added: NSPROC_RULES.map(encodeExitRule), readded } };
+  return { ok: true, value: { ...installed, added: OWN_RULES.map((own) => own.data), readded } };
 }
 
 /** Adds {@link NSPROC_RULES}, each as sent pushed to `added` (what AUDIT_DEL_RULE needs back); stops at the first failure. */
 function addNsprocRules(k: RulesKernel, added: Buffer[]): Result<void> {
-  for (const rule of NSPROC_RULES) {
-    const data = encodeExitRule(rule);
+  for (const { data } of OWN_RULES) {
     const a = k.addRule(data);
     if (!a.ok) return a;
     added.push(data);
@@ -167,9 +164,20 @@ function addNsprocRules(k: RulesKernel, added: Buffer[]): Result<void> {
   return { ok: true, value: undefined };
 }
 
+/** Each of {@link NSPROC_RULES} as sent, and as a listing would show it. */
+const OWN_RULES = NSPROC_RULES.map((rule) => {
+  const data = encodeExitRule(rule);
+  return { data, listed: decodeListedRule(data) };
+});
+
+/** The rules of {@link NSPROC_RULES} that `listed` lacks, as AUDIT_ADD_RULE takes them. */
+function missingRules(listed: readonly ListedRule[]): Buffer[] {
+  return OWN_RULES.filter((own) => !listed.some((r) => sameRule(r, own.listed))).map((own) => own.data);
+}
+
 /** Whether every rule of {@link NSPROC_RULES} is still loaded. */
 export function rulesIntact(listed: readonly ListedRule[]): boolean {
-  return NSPROC_RULES.every((rule) => listed.some((r) => sameRule(r, decodeListedRule(encodeExitRule(rule)))));
+  return missingRules(listed).length === 0;
 }
 
 /**

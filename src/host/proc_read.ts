@@ -1,5 +1,5 @@
 /**
- * Reading one process from /proc (proc(5)): its status lines, loginuid,
+ * Reading one process from /proc (proc(5)): its status lines, stat, cmdline, loginuid,
  * sessionid, LSM label and `ns/` links. Synchronous: runs in the scanning
  * worker thread only, never on the thread that serves FUSE.
  */
@@ -93,6 +93,15 @@ export function readProcFile(path: string): string | { code: string } {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * A file the tree serves as the host showed it (`<pid>/stat`, `cmdline`), read once with the
+ * process's `status`; '' when the process went meanwhile (its exit follows).
+ */
+export function readServedText(pid: number, file: 'stat' | 'cmdline'): string {
+  const t = readProcFile(`/proc/${pid}/${file}`);
+  return typeof t === 'string' ? t : '';
 }
 
 /** loginuid / sessionid: the number, or unset (4294967295) when the file is missing. */

@@ -5,7 +5,7 @@
  * changed processes, exits, and namespaces the kernel freed.
  *
  * Where each fact comes from (what `lsns -P` finds too):
- * - processes: `/proc/<pid>/status`, `loginuid`, `sessionid`, `attr/current`, `ns/*`;
+ * - processes: `/proc/<pid>/status`, `stat`, `cmdline`, `loginuid`, `sessionid`, `attr/current`, `ns/*`;
  * - namespaces held only by an open file (`/proc/<pid>/fd/*`) or a bind mount
  *   (nsfs lines of `/proc/self/mountinfo`): {@link Scanner.scanHolders};
  * - owners and parents: NS_GET_USERNS and NS_GET_PARENT on every new namespace;
@@ -23,7 +23,7 @@ import type { HostBatch, ObservedNs, ObservedProc } from '../model/host_observat
 import { profileTypes, type NsName, type Profile } from '../model/nstypes.js';
 import { containerOf } from './cgroup_container.js';
 import { closeNsFd, nsAlive, nsGetId, nsInum, nsOwnerUid, nsRelative } from './nsfs.js';
-import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readSubj } from './proc_read.js';
+import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readServedText, readSubj } from './proc_read.js';
 
 export interface ScannerOptions {
   readonly profile: Profile;
@@ -148,7 +148,7 @@ export class Scanner {
       pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uids[0]!, gid: st.gids[0]!, capEff: st.capEff,
       creds: { uids: st.uids, gids: st.gids, capPrm: st.capPrm, dumpable },
       auid: readAuditId(pid, 'loginuid'), ses: readAuditId(pid, 'sessionid'), subj: readSubj(pid), kthread: st.kthread,
-      status: st.lines, ns: seen.keys ? this.nsRecord(seen.keys) : null, container: containerOf(cgroup),
+      status: st.lines, stat: readServedText(pid, 'stat'), cmdline: readServedText(pid, 'cmdline'), ns: seen.keys ? this.nsRecord(seen.keys) : null, container: containerOf(cgroup),
     };
     this.record(pid, facts, seen, cgroup);
   }

@@ -153,7 +153,7 @@ describe('KernelAudit', () => {
   });
 
   it('clone3 whose child nsproc never read: types=unknown; one it read (no records of its own) is seen; a fork never gets one', async () => {
-    const child: HostBatch['procs'][number] = { pid: 4246, ppid: 1, comm: 'x', nspid: [4246], uid: 0, gid: 0, capEff: 0n, auid: 0, ses: 0, subj: '?', kthread: false, status: '', ns: {}, container: null, creds: { uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], capPrm: 0n, dumpable: true } };
+    const child: HostBatch['procs'][number] = { pid: 4246, ppid: 1, comm: 'x', nspid: [4246], uid: 0, gid: 0, capEff: 0n, auid: 0, ses: 0, subj: '?', kthread: false, status: '', stat: '', cmdline: '', ns: {}, container: null, creds: { uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], capPrm: 0n, dumpable: true } };
     const { ka, deliver, lines } = await setup({}, [], [child]);
     await deliver({ events: [syscallEvent(53, 435, 1, 'nsproc', 4246, '7ffd75dca1f0')] });
     await deliver({ events: [syscallEvent(54, 435, 1, 'nsproc', 4247, '7ffd75dca1f0'), syscallEvent(55, 56, 1, 'nsproc', 4248, '1200011')] });

@@ -47,6 +47,9 @@ export interface ObservedProc {
   readonly kthread: boolean;
   /** The host's own `status` lines that SPEC §7 lists, ready to serve. */
   readonly status: string;
+  /** The host's own `stat` line and `cmdline` (NUL-separated arguments), as read with `status`. */
+  readonly stat: string;
+  readonly cmdline: string;
   /** `ns/` entry name → namespace key; null when the daemon may not read /proc/<pid>/ns (EACCES). */
   readonly ns: Readonly<Record<string, string>> | null;
   /** The container its cgroup names (src/host/cgroup_container.ts), or null: none, or unreadable. */

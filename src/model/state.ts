@@ -88,6 +88,9 @@ export interface Task {
 export interface HostTaskFacts {
   /** The `status` lines the host showed (SPEC §7's list), served as they are. */
   readonly status: string;
+  /** The `stat` line and `cmdline` the host showed, read with `status`. */
+  readonly stat: string;
+  readonly cmdline: string;
   /** The daemon may not read /proc/<pid>/ns: the tree answers EACCES and the slots are empty. */
   readonly nsDenied: boolean;
   /** The container its cgroup names (SPEC §9), or null. */

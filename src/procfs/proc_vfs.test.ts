@@ -36,7 +36,7 @@ function setup() {
 }
 
 describe('ProcVfs.read() of a task file', () => {
-  it.each(['status', 'ns/net_snum'])('%s opened, task reaped, then read: ESRCH', (file) => {
+  it.each(['status', 'stat', 'comm', 'cmdline', 'ns/net_snum'])('%s opened, task reaped, then read: ESRCH', (file) => {
     const { nsctl, open, read } = setup();
     const pid = nsctl('clone 1 net');
     const fh = open(`/${pid}/${file}`);
@@ -85,5 +85,49 @@ describe('ProcVfs.getattr() after a reap', () => {
     nsctl(`exit ${pid}`);
     const mode = (p: string) => { const a = vfs.getattr(p); return isKernelError(a) ? a.errno : a.mode.toString(8); };
     expect([mode(`/${pid}/status`), mode(`/${pid}/ns/net_snum`), mode(`/${pid}`)]).toEqual(['100444', 'ENOENT', 'ENOENT']);
+  });
+});
+
+describe('ProcVfs: the proc(5) files beside ns/', () => {
+  const readAll = (vfs: ProcVfs, path: string) => {
+    const fh = vfs.open(path, 0);
+    if (isKernelError(fh)) return fh.errno;
+    const r = vfs.read(fh, 4096, 0);
+    vfs.release(fh);
+    return isKernelError(r) ? r.errno : r.toString();
+  };
+
+  it('lists status and ns first, then comm, cmdline and stat', () => {
+    const l = setup().vfs.readdir('/1');
+    expect(isKernelError(l) ? l.errno : l.names).toEqual(['status', 'ns', 'comm', 'cmdline', 'stat']);
+  });
+
+  it.each([
+    ['/1/comm', 'init\n'],
+    ['/1/cmdline', 'init\0'],
+    ['/2/cmdline', ''], // a kernel thread has no argv, as on Linux
+    ['/3/comm', 'kdevtmpfs\n'],
+  ])('%s reads %j', (path, text) => {
+    expect(readAll(setup().vfs, path)).toBe(text);
+  });
+
+  it('stat shows a new comm at the next read', () => {
+    const { vfs, nsctl } = setup();
+    const pid = nsctl('clone 1 0');
+    nsctl(`setcred ${pid} comm=worker`);
+    expect([readAll(vfs, `/${pid}/stat`).split(' ').slice(0, 4), readAll(vfs, `/${pid}/comm`)]).toEqual([[pid, '(worker)', 'S', '1'], 'worker\n']);
+  });
+
+  it('they are 0444 and owned by the task, like status; the ns entries keep their inode numbers', () => {
+    const { vfs, nsctl } = setup();
+    const pid = Number(nsctl('clone 1 0'));
+    nsctl(`setcred ${pid} uid=1000 gid=1000`);
+    const attr = (p: string) => { const a = vfs.getattr(p); return isKernelError(a) ? a.errno : [a.mode.toString(8), a.uid, a.ino]; };
+    expect(['stat', 'comm', 'cmdline'].map((f) => attr(`/${pid}/${f}`).slice(0, 2))).toEqual(Array(3).fill(['100444', 1000]));
+    // pid × 64 + slot: ns/ at 2, its entries from 3 in ns_entries order (net first).
+    expect([attr(`/${pid}/ns`)[2], attr(`/${pid}/ns/net`)[2]]).toEqual([pid * 64 + 2, pid * 64 + 3]);
+    const inos = ['status', 'ns', 'stat', 'comm', 'cmdline', ...['net', 'uts', 'ipc', 'pid', 'user', 'mnt'].flatMap((t) => [`ns/${t}`, `ns/${t}_snum`])]
+      .map((f) => attr(`/${pid}/${f}`)[2]);
+    expect(new Set(inos).size).toBe(inos.length);
   });
 });

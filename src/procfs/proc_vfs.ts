@@ -13,7 +13,7 @@ import type { ModelState } from '../model/state.js';
 import { entryNamespace } from '../model/task_ns.js';
 import { MAX_LINE } from '../control/parse.js';
 import type { BatchResult } from '../control/run_batch.js';
-import { renderSnum, renderStatus } from './render.js';
+import { renderSnum } from './render.js';
 import { attrOf, list, lookup, type Node } from './tree.js';
 import { TreeInvalidation } from './tree_invalidation.js';
 import { MAX_WRITE, isKernelError, type Attr, type DirListing, type Vfs } from './vfs.js';
@@ -24,7 +24,7 @@ const PAGE_SIZE = 4096;
 const NL = 0x0a;
 const NO_BYTES = Buffer.alloc(0);
 
-/** An open file: a task's file (status, `*_snum`), an nsfs file (reads fail), or a control-file session. */
+/** An open file: a task's file (status, stat …, `*_snum`), an nsfs file (reads fail), or a control-file session. */
 type Handle =
   | TaskFileHandle
   | { readonly kind: 'nsfs' }
@@ -35,7 +35,7 @@ type Handle =
  * before the first read), `end` the offset where the last read stopped.
  */
 interface TaskFileHandle { readonly kind: 'task-file'; readonly path: string; readonly node: TaskFileNode; text: Buffer | null; end: number }
-type TaskFileNode = Extract<Node, { kind: 'status' | 'snum' }>;
+type TaskFileNode = Extract<Node, { kind: 'pid-file' | 'snum' }>;
 
 /** A control-file session; `tail`: the start of a line cut at the end of a long write piece. */
 interface CtlHandle { readonly kind: 'ctl'; out: Buffer; tail: Buffer }
@@ -47,12 +47,12 @@ interface Ran { readonly error: KernelError | null; readonly invalidated: Promis
 const NOTHING_RAN: Ran = { error: null, invalidated: null };
 
 function isTaskFile(n: Node): n is TaskFileNode {
-  return n.kind === 'status' || n.kind === 'snum';
+  return n.kind === 'pid-file' || n.kind === 'snum';
 }
 
 /** The file's text now: a `*_snum` file shows the namespace the task is in at this read. */
 function render(s: ModelState, n: TaskFileNode): Buffer {
-  if (n.kind === 'status') return Buffer.from(renderStatus(n.task));
+  if (n.kind === 'pid-file') return Buffer.from(n.file.render(n.task));
   return Buffer.from(renderSnum(entryNamespace(s, n.task, n.ns.type.name)!));
 }
 

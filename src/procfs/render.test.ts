@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { boot } from '../model/boot.js';
 import { clone } from '../model/ops/clone.js';
 import { allTasks, type ModelState } from '../model/state.js';
-import { renderSnum, renderStatus } from './render.js';
+import { renderCmdline, renderComm, renderSnum, renderStatus } from './render.js';
 
 function booted(): ModelState {
   const b = boot({ profile: 'modern' });
@@ -48,5 +48,19 @@ describe('renderStatus()', () => {
 describe('renderSnum()', () => {
   it('prints the serial in lowercase hex and a newline', () => {
     expect(renderSnum(booted().initial['net']!)).toBe('7\n');
+  });
+});
+
+describe('renderComm() and renderCmdline()', () => {
+  it('print a model task\'s comm with a newline, and its comm as its one argument', () => {
+    const init = allTasks(booted()).get(1)!;
+    expect([renderComm(init), renderCmdline(init)]).toEqual(['init\n', 'init\0']);
+  });
+
+  it('take a host process\'s comm from its stat line, the last ")" ending it, unescaped', () => {
+    const t = { ...allTasks(booted()).get(1)!, comm: 'a\\nb' };
+    t.host = { status: '', stat: '7 (a\nb) (c) S 1 7 7 0 -1\n', cmdline: 'sh\0-c\0x\0', nsDenied: false, container: null,
+      creds: { uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], capPrm: 0n, dumpable: true } };
+    expect([renderComm(t), renderCmdline(t)]).toEqual(['a\nb) (c\n', 'sh\0-c\0x\0']);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * File contents, generated from model state at open time (the kernel's
- * seq_file show functions): `<pid>/status` as proc(5), `ns/*_snum` as the
- * seed's patch 12/13.
+ * seq_file show functions): `<pid>/status`, `comm` and `cmdline` as proc(5)
+ * (`stat`: stat_text.ts), `ns/*_snum` as the seed's patch 12/13.
  */
 import type { Namespace, Task } from '../model/state.js';
+import { ppidOf } from '../model/query.js';
+import { parseStat } from './stat_text.js';
 
 /** `ns/<type>_snum`: the serial in lowercase hex and a newline. */
 export function renderSnum(ns: Namespace): string {
@@ -25,14 +27,13 @@ export function renderStatus(t: Task): string {
   if (t.host) return t.host.status;
   const { uid, gid, caps } = t.cred;
   const nspid = t.nrs.join('\t'); // one number per pid namespace level, outermost first
-  const ppid = t.parent && t.parent.state === 'live' ? t.parent.nrs[0] : 0;
   return [
     `Name:\t${t.comm}`,
     'State:\tS (sleeping)', // the model has no scheduler: every task waits
     `Tgid:\t${t.nrs[0]}`, // every task is single-threaded
     'Ngid:\t0', // NUMA balancing group: none
     `Pid:\t${t.nrs[0]}`,
-    `PPid:\t${ppid}`,
+    `PPid:\t${ppidOf(t)}`,
     'TracerPid:\t0', // the model has no ptrace
     `Uid:\t${uid}\t${uid}\t${uid}\t${uid}`, // real, effective, saved, filesystem
     `Gid:\t${gid}\t${gid}\t${gid}\t${gid}`,
@@ -42,4 +43,24 @@ export function renderStatus(t: Task): string {
     `CapEff:\t${caps.toString(16).padStart(16, '0')}`,
     '',
   ].join('\n');
+}
+
+/**
+ * `<pid>/comm`: the comm and a newline (fs/proc/base.c:comm_show()). A host process's
+ * comm is taken from its `stat` line, where it is unescaped as in the host's own `comm`
+ * (`status` escapes a newline and a backslash in `Name:`).
+ */
+export function renderComm(t: Task): string {
+  const comm = t.host ? parseStat(t.host.stat)?.comm ?? t.comm : t.comm;
+  return `${comm}\n`;
+}
+
+/**
+ * `<pid>/cmdline`: the arguments, each ended by a NUL (proc(5)). The model keeps no argv,
+ * so a task's one argument is its comm; a kernel thread has no user memory and shows
+ * nothing, as on Linux. A host process shows its own, as last read.
+ */
+export function renderCmdline(t: Task): string {
+  if (t.host) return t.host.cmdline;
+  return t.kthread ? '' : `${t.comm}\0`;
 }

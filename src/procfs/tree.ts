@@ -9,13 +9,15 @@ import { nsLinkText, type NsType, type ProfileTypes } from '../model/nstypes.js'
 import { nsReader, pidDirAccess, procOwner, type AccessPolicy, type Owner } from '../model/proc_access.js';
 import { pidFromText } from '../model/pids.js';
 import { allTasks, type ModelState, type Namespace, type Task } from '../model/state.js';
+import { renderCmdline, renderComm, renderStatus } from './render.js';
+import { renderStat } from './stat_text.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, type Attr } from './vfs.js';
 
 export type Node =
   | { readonly kind: 'root' }
   | { readonly kind: 'ctl' }
   | { readonly kind: 'pid-dir'; readonly task: Task }
-  | { readonly kind: 'status'; readonly task: Task }
+  | { readonly kind: 'pid-file'; readonly task: Task; readonly file: PidFile }
   | { readonly kind: 'ns-dir'; readonly task: Task }
   | { readonly kind: 'ns-link'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
   | { readonly kind: 'snum'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
@@ -26,8 +28,30 @@ export const CTL_NAME = 'nsctl';
 const ROOT_INO = 1;
 const CTL_INO = 2;
 const SLOTS_PER_PID = 64;
-const SLOT = { dir: 0, status: 1, nsDir: 2, firstEntry: 3 } as const;
+/** Inode slots under a pid; the files beside `ns/` come after every profile's ns entries (modern: 3–20). */
+const SLOT = { dir: 0, status: 1, nsDir: 2, firstEntry: 3, firstPidFile: 32 } as const;
 const ROOT: Owner = { uid: 0, gid: 0 };
+
+/** A `<pid>/` file beside `ns/` (fs/proc/base.c:tgid_base_stuff), readable by everyone. */
+export interface PidFile {
+  readonly name: string;
+  readonly slot: number;
+  readonly render: (t: Task) => string;
+}
+
+/**
+ * `<pid>/`'s files in listing order: `status`, then the proc(5) files readers such as
+ * util-linux's lsns and procps open before `ns/` (in tgid_base_stuff's order).
+ */
+const PID_FILES: readonly PidFile[] = [
+  { name: 'status', slot: SLOT.status, render: renderStatus },
+  { name: 'comm', slot: SLOT.firstPidFile, render: renderComm },
+  { name: 'cmdline', slot: SLOT.firstPidFile + 1, render: renderCmdline },
+  { name: 'stat', slot: SLOT.firstPidFile + 2, render: renderStat },
+];
+const PID_FILE_BY_NAME = new Map(PID_FILES.map((f) => [f.name, f]));
+/** `<pid>/`'s listing: `status` and `ns/` first, then the other files. */
+const PID_DIR_NAMES: readonly string[] = ['status', 'ns', ...PID_FILES.slice(1).map((f) => f.name)];
 
 /** `ns/` entries in order: the links (ns_entries order), then the `*_snum` files. */
 export interface NsEntry {
@@ -49,6 +73,7 @@ function entriesOf(pt: ProfileTypes) {
   let c = cache.get(pt);
   if (!c) {
     const list = nsEntries(pt);
+    if (SLOT.firstEntry + list.length > SLOT.firstPidFile) throw new Error(`${list.length} ns entries overlap the <pid>/ file slots`);
     c = { list, byName: new Map(list.map((e, i) => [e.name, [e, SLOT.firstEntry + i]])) };
     cache.set(pt, c);
   }
@@ -72,7 +97,8 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   const task = pid === null ? undefined : allTasks(s).get(pid);
   if (!task) return ENOENT(path);
   if (parts.length === 2) return { kind: 'pid-dir', task };
-  if (parts.length === 3 && parts[2] === 'status') return { kind: 'status', task };
+  const file = parts.length === 3 ? PID_FILE_BY_NAME.get(parts[2]!) : undefined;
+  if (file) return { kind: 'pid-file', task, file };
   if (parts[2] !== 'ns') return ENOENT(path);
   if (parts.length === 3) return { kind: 'ns-dir', task };
   if (task.host?.nsDenied) return nsDenied(task);
@@ -94,7 +120,8 @@ const nsDenied = (t: Task): KernelError => ({ errno: 'EACCES', detail: `the daem
 const pidIno = (t: Task, slot: number) => t.nrs[0]! * SLOTS_PER_PID + slot;
 
 /**
- * Modes and owners as SPEC §4: a task's `<pid>/` and `status` belong to its euid/egid;
+ * Modes and owners as SPEC §4: a task's `<pid>/` and its files beside `ns/` (`status`,
+ * `stat` …) belong to its euid/egid;
  * `ns/` is 0500 and `*_snum` 0400, owned by the one user the kernel's ptrace check lets
  * read them, or root (model/proc_access.ts), so the kernel's own checks
  * (default_permissions) give other users EACCES, as ptrace access does on Linux. With
@@ -109,7 +136,7 @@ export function attrOf(n: Node, policy: AccessPolicy | null = null): Attr {
       const d = pidDirAccess(n.task, policy);
       return a(S_IFDIR | d.mode, pidIno(n.task, SLOT.dir), d, 3);
     }
-    case 'status': return a(S_IFREG | 0o444, pidIno(n.task, SLOT.status), procOwner(n.task));
+    case 'pid-file': return a(S_IFREG | 0o444, pidIno(n.task, n.file.slot), procOwner(n.task));
     case 'ns-dir': return a(S_IFDIR | 0o500, pidIno(n.task, SLOT.nsDir), nsReader(n.task, policy), 2);
     case 'ns-link': return a(S_IFLNK | 0o777, pidIno(n.task, n.slot), nsReader(n.task, policy));
     case 'snum': return a(S_IFREG | 0o400, pidIno(n.task, n.slot), nsReader(n.task, policy));
@@ -119,7 +146,7 @@ export function attrOf(n: Node, policy: AccessPolicy | null = null): Attr {
 }
 
 /** Directory entries with their attributes, or ENOTDIR. */
-export function list(s: ModelState, n: Node): { names: string[]; nodes: Node[] } | KernelError {
+export function list(s: ModelState, n: Node): { names: readonly string[]; nodes: Node[] } | KernelError {
   switch (n.kind) {
     case 'root': {
       // One pass over the pid map; it is in allocation order, which is ascending until pids
@@ -148,7 +175,11 @@ export function list(s: ModelState, n: Node): { names: string[]; nodes: Node[] }
       nodes.push({ kind: 'ctl' });
       return { names, nodes };
     }
-    case 'pid-dir': return { names: ['status', 'ns'], nodes: [{ kind: 'status', task: n.task }, { kind: 'ns-dir', task: n.task }] };
+    case 'pid-dir': {
+      const task = n.task;
+      const nodes = PID_DIR_NAMES.map((name): Node => (name === 'ns' ? { kind: 'ns-dir', task } : { kind: 'pid-file', task, file: PID_FILE_BY_NAME.get(name)! }));
+      return { names: PID_DIR_NAMES, nodes };
+    }
     case 'ns-dir': {
       if (n.task.host?.nsDenied) return nsDenied(n.task);
       const { list: entries } = entriesOf(s.types);

@@ -69,6 +69,16 @@ describe('host mode', () => {
     expect(field(mine[2]!, 'pid')).toBe(String(pid));
   });
 
+  it('<pid>/stat, comm and cmdline are the host\'s own, as read after the exec (the state field as it was then)', async () => {
+    const pid = bg('unshare', ['-n', 'sleep', '120']);
+    await waitNsChange(pid, 'net', await fs.readlink('/proc/self/ns/net'));
+    await waitFor(async () => (await bash(m, `cat $M/${pid}/comm`)).stdout === 'sleep\n', 10_000);
+    const tree = await bashOk(m, `head -c 4096 $M/${pid}/cmdline | od -c; cut -d' ' -f1,2,4,5 $M/${pid}/stat`);
+    const hostStat = (await fs.readFile(`/proc/${pid}/stat`, 'utf8')).split(' ').filter((_, i) => i !== 2).slice(0, 4).join(' ');
+    expect(tree).toBe(`${(await run('od', ['-c', `/proc/${pid}/cmdline`])).stdout}${hostStat}\n`);
+    kill(pid);
+  });
+
   it('a bind-mounted uts namespace (unshare --uts=FILE true) stays with no process, listed by lsns -P, until umount; then DEL_UTS', async () => {
     const file = path.join(m.dir, 'uts-bind');
     await fs.writeFile(file, '');

@@ -62,7 +62,7 @@ teardown_file() { nsproc_teardown_file; }
 @test "boot v5: ns/ lists the six links in ns_entries order, then the six *_snum files" {
   assert_equal "$(ls -f "$MNT/1/ns" | tr '\n' ' ')" \
     ". .. net uts ipc pid user mnt net_snum uts_snum ipc_snum pid_snum user_snum mnt_snum "
-  assert_equal "$(ls -f "$MNT/1" | tr '\n' ' ')" ". .. status ns "
+  assert_equal "$(ls -f "$MNT/1" | tr '\n' ' ')" ". .. status ns comm cmdline stat "
 }
 
 @test "boot v5: modes and owners: ns/ 0500, *_snum 0400, links 0777, status and <pid>/ readable by all, nsctl 0600" {

@@ -22,7 +22,7 @@ const initialSlots = Object.fromEntries(ENTRIES.map((e) => [e, keyOf(TYPE_OF(e))
 function proc(pid: number, ppid: number, slots: Record<string, string> | null = initialSlots, uid = 0, container: ObservedContainer | null = null): ObservedProc {
   return {
     pid, ppid, comm: `p${pid}`, nspid: [pid], uid, gid: uid, capEff: 0x1ffffffffffn, auid: 4294967295, ses: 4294967295, subj: '?',
-    kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, ns: slots, container,
+    kthread: false, status: `Name:\tp${pid}\nPid:\t${pid}\n`, stat: `${pid} (p${pid}) S ${ppid}\n`, cmdline: `p${pid}\0`, ns: slots, container,
     creds: { uids: [uid, uid, uid, uid], gids: [uid, uid, uid, uid], capPrm: 0x1ffffffffffn, dumpable: true },
   };
 }

@@ -194,7 +194,7 @@ function upsertTask(s: ModelState, p: ObservedProc): Task {
   const tasks = allTasks(s);
   const { ns, forChildren } = slotsFrom(s, p);
   const cred: Cred = { uid: p.uid, gid: p.gid, caps: p.capEff, auid: p.auid, ses: p.ses, subj: p.subj };
-  const host = { status: p.status, nsDenied: p.ns === null, container: p.container, creds: p.creds };
+  const host = { status: p.status, stat: p.stat, cmdline: p.cmdline, nsDenied: p.ns === null, container: p.container, creds: p.creds };
   const t = tasks.get(p.pid);
   if (t) {
     t.comm = p.comm;

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import { validNodeName } from '../audit/log_writer.js';
-import type { NameFormat } from './options.js';
+import type { NameFormat } from '../wiring/daemon_options.js';
 
 /**
  * @param format the name format in force

@@ -8,32 +8,14 @@
 import * as fs from 'node:fs/promises';
 import * as inspector from 'node:inspector';
 import * as path from 'node:path';
-import type { Vfs } from '../procfs/vfs.js';
 import { mountVfs, type MountedFs } from '../procfs/fuse_adapter.js';
-import type { TreeInvalidation } from '../procfs/tree_invalidation.js';
-import { auditLogInside, parseDaemonArgs, type DaemonOptions } from './options.js';
+import { auditLogInside, parseDaemonArgs } from './options.js';
+import type { DaemonOptions } from '../wiring/daemon_options.js';
+import type { CreateSystem, NsprocSystem } from '../wiring/nsproc_system.js';
 import { debugHooksFromEnv, type DebugHooks } from './_debug.js';
 import { resolveNodeName } from './node_name.js';
 import { locateAudispRemote } from '../fleet/audisp_process.js';
 import { serveSignals } from './signals.js';
-
-/** What src/system.ts provides: the tree to serve, and close() to flush and close the audit log. */
-export interface NsprocSystem {
-  readonly vfs: Vfs;
-  /** The tree's cache invalidation, connected to the mount once it is up (absent: the tree never changes). */
-  readonly invalidation?: TreeInvalidation;
-  /** Flushes and closes; host mode's may take a moment (its threads, the kernel audit rules it added). */
-  close(): void | Promise<void>;
-  /** SIGUSR1: rotate the audit log now; returns what happened, as one line. */
-  rotateLog?(): string;
-  /** A JSON-ready picture of the whole state, for tests (see ./_debug.ts); read-only. */
-  inspect?(): unknown;
-  /** Counters since start, for the debug socket's `stats` (./_debug.ts). */
-  counters?(): unknown;
-}
-
-/** Builds the system to serve: synchronously (the model), or once its first scan is done (host mode). */
-export type CreateSystem = (opts: DaemonOptions) => NsprocSystem | Promise<NsprocSystem>;
 
 /** Exit status for a daemon that could not start (bad options are 2). */
 export const EXIT_START_FAILED = 1;

@@ -24,6 +24,7 @@ import { Worker } from 'node:worker_threads';
 import { formatStamp } from '../audit/format.js';
 import { Wakeup } from '../sys/wakeup.js';
 import type { AuditLog, LogItem } from '../audit/log_writer.js';
+import { appendOrTell } from '../audit/lossy_append.js';
 import type { ModelEvent } from '../model/events.js';
 import type { HostBatch } from '../model/host_observation.js';
 import { profileTypes, type NsName } from '../model/nstypes.js';
@@ -397,13 +398,9 @@ export class KernelAudit {
     return { kind: 'own-record', typeName: LOST_RECORD, fields: lostFields(l) };
   }
 
+  /** The host and its kernel went on whatever the log says: a failure is told, counted, and written down once the log works. */
   private write(items: readonly LogItem[]): void {
-    if (items.length === 0) return;
-    const r = this.log.appendOrLose(items);
-    // The host and its kernel went on whatever the log says; the failure is told, counted, and written down once the log works.
-    if (!r.ok && this.stats.logFailures++ % 1000 === 0) {
-      this.say(`nsproc: audit log ${this.log.path}: ${r.error.detail}; ${items.length} records lost (${this.stats.logFailures} failures so far)`);
-    }
+    appendOrTell(this.log, items, this.stats, this.say);
   }
 }
 

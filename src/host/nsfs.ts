@@ -5,7 +5,8 @@
  * without holding it. Every call goes through ./sys/libc.ts.
  */
 import * as fs from 'node:fs';
-import type { Result } from '../model/errno.js';
+import { ok, type Result } from '../model/errno.js';
+import { NS_TYPES } from '../model/nstypes.js';
 import { close, ioctl, openByHandleAt } from '../sys/libc.js';
 
 const NSIO = 0xb7;
@@ -25,10 +26,10 @@ export const FD_NSFS_ROOT = -10003;
 export const FILEID_NSFS = 0xf1;
 
 /** NS_GET_ID on an open namespace file: the id, or the errno (ENOTTY on kernels before 6.18). */
-export function nsGetId(fd: number): { ok: true; id: bigint } | { ok: false; errno: string } {
+export function nsGetId(fd: number): Result<bigint> {
   const out = Buffer.alloc(8);
   const r = ioctl(fd, NS_GET_ID, out);
-  return r.ok ? { ok: true, id: out.readBigUInt64LE(0) } : { ok: false, errno: r.error.errno };
+  return r.ok ? ok(out.readBigUInt64LE(0)) : r;
 }
 
 /** NS_GET_USERNS / NS_GET_PARENT: a new descriptor (close it with {@link closeNsFd}), or the errno (EPERM at the top, EINVAL for types without a parent). */
@@ -72,4 +73,23 @@ export function nsAlive(id: bigint, typeFlag: number, inum: number): 'alive' | '
     return 'alive';
   }
   return r.error.errno === 'ESTALE' ? 'freed' : 'unknown';
+}
+
+/** The type {@link probeHandles} tries. */
+const NET_FLAG = NS_TYPES.find((t) => t.name === 'net')!.flag;
+
+/** Whether nsfs file handles open (Linux 6.18): tried on this process's own network namespace. */
+export function probeHandles(): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync('/proc/self/ns/net', fs.constants.O_RDONLY);
+  } catch {
+    return false;
+  }
+  try {
+    const id = nsGetId(fd);
+    return id.ok && nsAlive(id.value, NET_FLAG, nsInum(fd)) === 'alive';
+  } finally {
+    fs.closeSync(fd);
+  }
 }

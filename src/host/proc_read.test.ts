@@ -1,5 +1,9 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseStatus } from './proc_read.js';
+import { AUDIT_UNSET } from '../model/boot.js';
+import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readServedText, readSubj } from './proc_read.js';
 
 const status = (uid: string, gid: string) => `Name:\tunshare\nPid:\t42\nPPid:\t1\nUid:\t${uid}\nGid:\t${gid}\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n`;
 
@@ -12,5 +16,118 @@ describe('parseStatus()', () => {
   it('reads CapPrm: and CapEff:', () => {
     const st = parseStatus(status('0\t0\t0\t0', '0\t0\t0\t0'));
     expect([st.capPrm, st.capEff]).toEqual([0x1ffffffffffn, 0x1ffffffffffn]);
+  });
+});
+
+/** A status text as fs/proc/array.c writes it, every line `Key:\tvalue`. */
+const full = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `${k}:\t${v}\n`).join('');
+const KWORKER = { Name: 'kworker/0:1', Umask: '0000', State: 'I (idle)', Tgid: '17', Pid: '17', PPid: '2', Uid: '0\t0\t0\t0', Gid: '0\t0\t0\t0', NStgid: '17', NSpid: '17', Kthread: '1', CapPrm: '000001ffffffffff', CapEff: '000001ffffffffff' };
+const SHELL = { ...KWORKER, Name: 'sh', State: 'S (sleeping)', Tgid: '4242', Pid: '4242', PPid: '4000', NStgid: '4242\t1', NSpid: '4242\t1', Kthread: '0' };
+
+describe('parseStatus() fields', () => {
+  it.each<[string, Record<string, string>, Partial<ReturnType<typeof parseStatus>>]>([
+    ['a kernel thread (Kthread: 1, Linux 6.x)', KWORKER, { comm: 'kworker/0:1', kthread: true, ppid: 2, dead: false }],
+    ['a process (Kthread: 0)', SHELL, { comm: 'sh', kthread: false, tgid: 4242, ppid: 4000 }],
+    ['a kernel thread before Kthread: (a child of kthreadd)', { ...KWORKER, Kthread: '' }, { kthread: true }],
+    ['kthreadd itself before Kthread: (pid 2)', { ...KWORKER, Pid: '2', PPid: '0', Kthread: '' }, { kthread: true }],
+    ['a process before Kthread:', { ...SHELL, Kthread: '' }, { kthread: false }],
+    ['a thread read by its tid: Tgid is its process', { ...SHELL, Pid: '4243' }, { tgid: 4242 }],
+    ['no Tgid: line', { Name: 'x', Pid: '5' }, { tgid: null }],
+    ['a zombie is dead (its namespaces went at exit)', { ...SHELL, State: 'Z (zombie)' }, { dead: true }],
+    ['X (dead) is dead', { ...SHELL, State: 'X (dead)' }, { dead: true }],
+    ['NSpid: from the outermost pid namespace in', SHELL, { nspid: [4242, 1] }],
+    ['no NSpid: (kernels before 4.1): Pid:', { ...SHELL, NSpid: '' }, { nspid: [4242] }],
+    ['missing Uid: and Gid: are 0', { Name: 'x' }, { uids: [0, 0, 0, 0], gids: [0, 0, 0, 0], capEff: 0n }],
+  ])('%s', (_what, fields, want) => {
+    const text = full(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== '')));
+    expect(parseStatus(text)).toMatchObject(want);
+  });
+
+  it('keeps the lines nsproc serves, in the host\'s order, each with its newline', () => {
+    expect(parseStatus(full(SHELL)).lines).toBe('Name:\tsh\nState:\tS (sleeping)\nTgid:\t4242\nPid:\t4242\nPPid:\t4000\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nNStgid:\t4242\t1\nNSpid:\t4242\t1\nCapEff:\t000001ffffffffff\n');
+  });
+
+  it('reads this process\'s own status as the kernel writes it', () => {
+    const r = readProcFile('/proc/self/status');
+    const st = r.ok ? parseStatus(r.value) : null;
+    expect(st).toMatchObject({ tgid: process.pid, nspid: [process.pid], kthread: false, dead: false, uids: [process.getuid!(), process.geteuid!(), expect.any(Number), expect.any(Number)] });
+  });
+});
+
+describe('linkInum()', () => {
+  it.each<[string, string, number | null]>([
+    ['net:[4026531993]', 'net', 4026531993],
+    ['pid_for_children:[4026531836]', 'pid_for_children', 4026531836],
+    ['net:[4026531993]', 'uts', null],
+    ['socket:[12345]', 'net', null],
+    ['net:[12x]', 'net', null],
+    ['/dev/null', 'net', null],
+  ])('%s as %s → %s', (text, type, want) => expect(linkInum(text, type)).toBe(want));
+});
+
+describe('readProcFile()', () => {
+  it('reads a file larger than its buffer whole', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsproc-proc-read-'));
+    try {
+      const text = 'x'.repeat(100_000);
+      fs.writeFileSync(path.join(dir, 'big'), text);
+      expect(readProcFile(path.join(dir, 'big'))).toEqual({ ok: true, value: text });
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('fails with ENOENT for a process that is gone, naming the file', () => {
+    const r = readProcFile('/proc/999999999/status');
+    expect(r).toMatchObject({ ok: false, error: { errno: 'ENOENT' } });
+    expect(!r.ok && r.error.detail).toContain('/proc/999999999/status');
+  });
+
+  it('fails with the read(2) errno where the open succeeds (EISDIR for a directory)', () => {
+    expect(readProcFile('/proc/self')).toMatchObject({ ok: false, error: { errno: 'EISDIR' } });
+  });
+});
+
+describe('readLink()', () => {
+  it('gives an ns link\'s text', () => {
+    expect(readLink('/proc/self/ns/uts')).toEqual({ ok: true, value: fs.readlinkSync('/proc/self/ns/uts') });
+  });
+
+  it.each<[string, string]>([['/proc/999999999/ns/uts', 'ENOENT'], ['/proc/self/status', 'EINVAL']])('%s fails with %s', (p, errno) => {
+    expect(readLink(p)).toMatchObject({ ok: false, error: { errno } });
+  });
+});
+
+describe('this process, read from /proc', () => {
+  it('listPids() lists it, and only numbers', () => {
+    const pids = listPids();
+    expect(pids).toContain(process.pid);
+    expect(pids.every((p) => Number.isInteger(p) && p > 0)).toBe(true);
+  });
+
+  it('readDumpable(): a node process is dumpable; a pid that is gone gives null', () => {
+    const r = readProcFile('/proc/self/status');
+    const st = parseStatus(r.ok ? r.value : '');
+    expect([readDumpable(process.pid, st), readDumpable(999999999, st)]).toEqual([true, null]);
+  });
+
+  it('readServedText() gives stat as the kernel writes it, or nothing for a pid that is gone', () => {
+    expect(readServedText(process.pid, 'stat')).toMatch(new RegExp(`^${process.pid} \\(`));
+    expect(readServedText(999999999, 'cmdline')).toBe('');
+  });
+
+  it('readAuditId() gives the number, or unset for a pid that is gone', () => {
+    const loginuid = fs.readFileSync('/proc/self/loginuid', 'utf8').trim();
+    expect([readAuditId(process.pid, 'loginuid'), readAuditId(999999999, 'sessionid')]).toEqual([Number(loginuid), AUDIT_UNSET]);
+  });
+
+  it('readSubj() gives the LSM label without its newline, or ? without one', () => {
+    let want = '?';
+    try {
+      want = fs.readFileSync('/proc/self/attr/current', 'utf8').replace(/\0/g, '').trim() || '?';
+    } catch {
+      /* no LSM: EINVAL */
+    }
+    expect([readSubj(process.pid), readSubj(999999999)]).toEqual([want, '?']);
   });
 });

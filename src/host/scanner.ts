@@ -19,10 +19,11 @@
  * namespace holds it (SPEC §7). Synchronous: runs in the worker thread.
  */
 import * as fs from 'node:fs';
+import type { ErrnoName } from '../model/errno.js';
 import type { HostBatch, ObservedNs, ObservedProc } from '../model/host_observation.js';
 import { profileTypes, type NsName, type Profile } from '../model/nstypes.js';
 import { containerOf } from './cgroup_container.js';
-import { closeNsFd, nsAlive, nsGetId, nsInum, nsOwnerUid, nsRelative } from './nsfs.js';
+import { closeNsFd, nsAlive, nsGetId, nsInum, nsOwnerUid, nsRelative, probeHandles } from './nsfs.js';
 import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readServedText, readSubj } from './proc_read.js';
 
 export interface ScannerOptions {
@@ -129,7 +130,7 @@ export class Scanner {
     const seen = this.readNs(pid);
     if (seen === 'gone') return this.markGone(pid);
     const text = readProcFile(`/proc/${pid}/status`);
-    const st = typeof text === 'string' ? parseStatus(text) : null;
+    const st = text.ok ? parseStatus(text.value) : null;
     // A thread read by its tid (a kernel-audit rescan of a clone3's child: pthread_create): no process.
     if (st && st.tgid !== null && st.tgid !== pid) {
       this.noteThread(pid);
@@ -168,11 +169,8 @@ export class Scanner {
     const keys: string[] = [];
     for (const e of this.entries) {
       const link = readLink(`/proc/${pid}/ns/${e.entry}`);
-      if (typeof link !== 'string') {
-        if (link.code === 'EACCES' || link.code === 'EPERM') return { inums: [], keys: null };
-        return 'gone';
-      }
-      const inum = linkInum(link, e.type);
+      if (!link.ok) return unreadable(link.error.errno) ? { inums: [], keys: null } : 'gone';
+      const inum = linkInum(link.value, e.type);
       const key = inum === null ? null : this.keyOf(`/proc/${pid}/ns/${e.entry}`, e.type, inum, pid);
       if (key === null) return 'gone';
       inums.push(inum!);
@@ -214,17 +212,17 @@ export class Scanner {
       }
       for (const fd of fds) {
         const link = readLink(`/proc/${pid}/fd/${fd}`);
-        if (typeof link !== 'string') continue;
-        const type = nsfsType(link);
+        if (!link.ok) continue;
+        const type = nsfsType(link.value);
         const e = type === null ? undefined : types.get(type);
         if (!e) continue;
-        const key = this.keyOf(`/proc/${pid}/fd/${fd}`, e.type, linkInum(link, e.type)!, pid);
+        const key = this.keyOf(`/proc/${pid}/fd/${fd}`, e.type, linkInum(link.value, e.type)!, pid);
         if (key !== null) held.add(key);
       }
     }
     const mountinfo = readProcFile('/proc/self/mountinfo');
-    if (typeof mountinfo === 'string') {
-      for (const m of nsfsMounts(mountinfo)) {
+    if (mountinfo.ok) {
+      for (const m of nsfsMounts(mountinfo.value)) {
         const e = types.get(m.type);
         if (!e) continue;
         const key = this.keyOf(m.path, e.type, m.inum, this.opts.selfPid);
@@ -335,8 +333,8 @@ export class Scanner {
   private linksChanged(pid: number, view: ProcView): boolean {
     for (let i = 0; i < this.entries.length; i++) {
       const link = readLink(`/proc/${pid}/ns/${this.entries[i]!.entry}`);
-      if (typeof link !== 'string') return !(view.keys === null && (link.code === 'EACCES' || link.code === 'EPERM'));
-      if (view.keys === null || linkInum(link, this.entries[i]!.type) !== view.inums[i]) return true;
+      if (!link.ok) return !(view.keys === null && unreadable(link.error.errno));
+      if (view.keys === null || linkInum(link.value, this.entries[i]!.type) !== view.inums[i]) return true;
     }
     return false;
   }
@@ -384,7 +382,7 @@ export class Scanner {
   private register(fd: number, type: NsName, via: number): string {
     const inum = nsInum(fd);
     const got = this.opts.useIds ? nsGetId(fd) : null;
-    const id = got?.ok ? got.id : null;
+    const id = got?.ok ? got.value : null;
     const key = id !== null ? `id:${id.toString(16)}` : `${type}:${inum}`;
     if (this.known.has(key)) return key;
     // Without NS_GET_ID a key is `<type>:<inum>`, and the kernel gives a freed namespace's inode
@@ -439,27 +437,16 @@ export class Scanner {
 /** /proc/<pid>/cgroup's text; '' when it cannot be read (gone, or a kernel without cgroups). */
 function readCgroup(pid: number): string {
   const t = readProcFile(`/proc/${pid}/cgroup`);
-  return typeof t === 'string' ? t : '';
+  return t.ok ? t.value : '';
+}
+
+/** readlink of `ns/` refused (proc(5): a ptrace access check): the process is there, its namespaces unknown. */
+function unreadable(errno: ErrnoName): boolean {
+  return errno === 'EACCES' || errno === 'EPERM';
 }
 
 function emptyPending() {
   return { namespaces: [] as ObservedNs[], procs: new Map<number, ObservedProc>(), gone: [] as number[], freed: [] as string[] };
-}
-
-/** Whether nsfs file handles open (Linux 6.18): tried on the daemon's own network namespace. */
-function probeHandles(): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync('/proc/self/ns/net', fs.constants.O_RDONLY);
-  } catch {
-    return false;
-  }
-  try {
-    const id = nsGetId(fd);
-    return id.ok && nsAlive(id.id, 0x40000000, nsInum(fd)) === 'alive';
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** `net:[4026531993]` → 'net'; null for other link texts (sockets, pipes, files). */

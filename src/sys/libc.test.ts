@@ -16,7 +16,7 @@ describe('libc ioctl()', () => {
     const fd = fs.openSync(`/proc/self/ns/${entry}`, 'r');
     try {
       const r = nsGetId(fd);
-      expect(r).toEqual({ ok: true, id: pythonNsId(process.pid, entry) });
+      expect(r).toEqual({ ok: true, value: pythonNsId(process.pid, entry) });
     } finally {
       fs.closeSync(fd);
     }
@@ -41,7 +41,7 @@ describe('nsAlive()', () => {
     const fd = fs.openSync('/proc/self/ns/net', 'r');
     try {
       const id = nsGetId(fd);
-      expect(id.ok && nsAlive(id.id, 0x40000000, nsInum(fd))).toBe('alive');
+      expect(id.ok && nsAlive(id.value, 0x40000000, nsInum(fd))).toBe('alive');
     } finally {
       fs.closeSync(fd);
     }

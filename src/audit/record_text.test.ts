@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldValue, parseStamp, untrustedString } from './record_text.js';
+import { fieldValue, nextField, parseStamp, untrustedString, type FieldSpan } from './record_text.js';
 
 describe('parseStamp', () => {
   it('reads the seed stamp and where the fields begin', () => {
@@ -37,5 +37,29 @@ describe('untrustedString', () => {
     ['"unshare"', 'unshare'], ['2F746D702F612062', '/tmp/a b'], ['(null)', null], ['xyz', null],
   ])('%s is %s', (v, text) => {
     expect(untrustedString(v)).toBe(text);
+  });
+});
+
+describe('nextField', () => {
+  const all = (text: string, end = text.length): [string, string][] => {
+    const f: FieldSpan = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
+    const out: [string, string][] = [];
+    for (let p = nextField(text, 0, end, f); p >= 0; p = nextField(text, p, end, f)) out.push([text.slice(f.keyStart, f.keyEnd), text.slice(f.valueStart, f.valueEnd)]);
+    return out;
+  };
+
+  it.each([
+    ['blank-separated fields', 'pid=1 uid=0 subj=a:b:c', [['pid', '1'], ['uid', '0'], ['subj', 'a:b:c']]],
+    ["a msg='…' with blanks and = inside, whole", "pid=1 msg='op=start vm=\"a b\"' res=1", [['pid', '1'], ['msg', '\'op=start vm="a b"\''], ['res', '1']]],
+    ['a quoted string, quotes kept', 'comm="a b" exe=2F61', [['comm', '"a b"'], ['exe', '2F61']]],
+    ['a quote never closed: to the blank', 'a="x y=1', [['a', '"x'], ['y', '1']]],
+    ['words without =, and an empty value', 'hello a= (none) b=2', [['a', ''], ['b', '2']]],
+  ])('reads %s', (_name, text, want) => {
+    expect(all(text)).toEqual(want);
+  });
+
+  it('reads nothing past `end` (a line inside a chunk)', () => {
+    const chunk = "a=1 msg='x\nb=2 y'";
+    expect(all(chunk, chunk.indexOf('\n'))).toEqual([['a', '1'], ['msg', "'x"]]);
   });
 });

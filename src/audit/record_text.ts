@@ -80,6 +80,59 @@ export function fieldValue(text: string, name: string, from = 0): string | null 
   return null;
 }
 
+/** Where one `name=value` field is in a text: the name at [keyStart, keyEnd), the value as printed at [valueStart, valueEnd). */
+export interface FieldSpan {
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+}
+
+/**
+ * The next `name=value` field from `from`, into `out`: a name is a run of [A-Za-z0-9_-] right
+ * before `=`; a value that opens with `'` or `"` runs to its closing quote (`msg='op=start vm="a
+ * b"'` is one value, as auditd's user records and libvirt's texts quote), any other to the next
+ * blank. Words without `=` are passed over. One reader of fields for every part: no allocation,
+ * so a reader of millions of records can take only the fields it needs.
+ * @param text a record's text, or its fields
+ * @param from where to start; @param end where the text ends (a line inside a chunk)
+ * @returns the index after the value (where the next field is looked for), or -1 when there is none
+ * @example
+ * const f = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
+ * nextField("pid=1 msg='a b'", 5, 15, f); // 15; f: msg at [6, 9), 'a b' at [10, 15)
+ */
+export function nextField(text: string, from: number, end: number, out: FieldSpan): number {
+  let s = from;
+  while (s < end) {
+    // A name is a run of name characters right before `=`; a run followed by anything else is none.
+    let e = s;
+    while (e < end && isKeyChar(text.charCodeAt(e))) e++;
+    if (e === s || e >= end || text.charCodeAt(e) !== 61 /* = */) { s = e + 1; continue; }
+    const v = e + 1;
+    const open = text.charCodeAt(v);
+    const close = open === 34 /* " */ || open === 39 /* ' */ ? text.indexOf(open === 34 ? '"' : "'", v + 1) : -1;
+    let ve = close + 1;
+    if (close < 0 || close >= end) for (ve = v; ve < end && !isSpace(text.charCodeAt(ve)); ve++);
+    out.keyStart = s;
+    out.keyEnd = e;
+    out.valueStart = v;
+    out.valueEnd = ve;
+    return ve;
+  }
+  return -1;
+}
+
+/** [A-Za-z0-9_-] */
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
+}
+
+/** What `\s` matches in a JavaScript regular expression (WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /**
  * A string the kernel printed with audit_log_untrustedstring() (kernel/audit.c): `"text"` when
  * it needs no escaping, else the bytes in hex without quotes; `(null)` when there was none.

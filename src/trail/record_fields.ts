@@ -5,7 +5,7 @@
  * only what the trail needs, and returns null for a record whose fields are not all there (a
  * line cut short, or mangled).
  */
-import { fieldValue, untrustedString } from '../audit/record_text.js';
+import { fieldValue, nextField, untrustedString, type FieldSpan } from '../audit/record_text.js';
 import { NS_FIELD } from './record_kinds.js';
 
 /** One `<t>ns=HEX` field: the type's index in the table and the serial as printed (lowercase hex). */
@@ -193,41 +193,23 @@ export function virtFields(text: string, body: number, end = text.length): VirtF
 }
 
 /**
- * `a=1 b="x y" c=2` → {a: 1, b: x y, c: 2}; words without `=` are skipped. What
- * `/([A-Za-z0-9_-]+)=("[^"]*"|\S*)/g` finds, read by hand: the expression's match arrays were
- * most of what a VIRT_CONTROL cost.
+ * `a=1 b="x y" c=2` → {a: 1, b: x y, c: 2}, the fields as record_text.ts's nextField() reads
+ * them, a quoted value without its quotes. By hand, not a regular expression: its match arrays
+ * were most of what a VIRT_CONTROL cost.
  * @example
  * keyValues('virt=lxc vm="my web" uuid=U'); // Map { virt → lxc, vm → my web, uuid → U }
  */
 function keyValues(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  let s = 0;
-  while (s < text.length) {
-    // A key is a run of key characters right before `=`; a run followed by anything else is no key.
-    let e = s;
-    while (e < text.length && isKeyChar(text.charCodeAt(e))) e++;
-    if (e === s || text.charCodeAt(e) !== 61 /* = */) { s = e + 1; continue; }
-    const v = e + 1;
-    const q = text.charCodeAt(v) === 34 /* " */ ? text.indexOf('"', v + 1) : -1;
-    let end = q + 1;
-    if (q < 0) for (end = v; end < text.length && !isSpace(text.charCodeAt(end)); end++);
-    const value = text.slice(v, end);
-    out.set(text.slice(s, e), value.startsWith('"') ? value.slice(1, -1) : value);
-    s = end;
+  for (let p = nextField(text, 0, text.length, F); p >= 0; p = nextField(text, p, text.length, F)) {
+    const q = text.charCodeAt(F.valueStart);
+    const quoted = q === 34 /* " */ || q === 39; /* ' */
+    out.set(text.slice(F.keyStart, F.keyEnd), text.slice(quoted ? F.valueStart + 1 : F.valueStart, quoted ? F.valueEnd - 1 : F.valueEnd));
   }
   return out;
 }
 
-/** [A-Za-z0-9_-] */
-function isKeyChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45;
-}
-
-/** What `\s` matches in a JavaScript regular expression (WhiteSpace and LineTerminator). */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
-    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
+const F: FieldSpan = { keyStart: 0, keyEnd: 0, valueStart: 0, valueEnd: 0 };
 
 /** DAEMON_START / DAEMON_ROTATE: `op=start|rotate-logs … boot_id=UUID …`. */
 export interface DaemonFields {

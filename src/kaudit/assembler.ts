@@ -1,7 +1,7 @@
 /**
  * Groups the kernel's audit records into events. Records of different events interleave
  * (two CPUs log at once: measured here, serial 11's PROCTITLE after serial 13's records),
- * so every event still open is kept by its stamp `SEC.MSEC:SERIAL`.
+ * so every event still open is kept by its stamp `SEC.MSEC:SERIAL` (record_line.ts eventKey()).
  *
  * An event ends with its EOE record: kernel/auditsc.c:audit_log_exit() sends one after
  * the records of every syscall event. An event that never gets one (a record logged outside
@@ -10,6 +10,7 @@
  * together at syscall exit, so a pause that long means no more are coming. Pure: the caller
  * passes the time.
  */
+import { eventKey } from '../audit/record_line.js';
 import type { KernelRecord } from './record.js';
 import { AUDIT_EOE } from './record_types.js';
 
@@ -38,7 +39,7 @@ export class EventAssembler {
    * @returns the event this record completed (its EOE), or null
    */
   add(r: KernelRecord, nowMs: number): KernelEvent | null {
-    const key = `${r.sec}.${r.msec}:${r.serial}`;
+    const key = eventKey(r);
     let o = this.open.get(key);
     if (!o) {
       o = { event: { sec: r.sec, msec: r.msec, serial: r.serial, records: [] }, lastMs: nowMs };

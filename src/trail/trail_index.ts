@@ -9,11 +9,12 @@
  * stamp: the SYSCALL record says who (comm, exe, auid) for the nsproc records that follow
  * it, and the event is counted, by syscall, in the trail of the namespaces its process is in.
  */
+import { GARBAGE } from '../audit/record_line.js';
 import { parseSyscall, type SyscallInfo } from '../kaudit/syscall_record.js';
 import { auditField, NS_TYPES } from '../model/nstypes.js';
 import { Containers } from './containers.js';
 import { newCounts } from './input_counts.js';
-import { GARBAGE, parseHeader, type LineHeader } from './line_header.js';
+import { parseHeader, type LineHeader } from './line_header.js';
 import { NodeSerials, type SerialVerdict } from './node_serials.js';
 import { NsTable } from './ns_table.js';
 import * as F from './record_fields.js';

@@ -5,6 +5,7 @@
  * process, but nothing here may block on a mount.
  */
 import * as fs from 'node:fs/promises';
+import { parseRecordLine } from '../../src/audit/record_line.js';
 import { REPO, sh, type MountedDaemon, type ShResult } from '../helpers/mounted.js';
 
 /** `bash -c script` with the repository's nsctl first on PATH and NSPROC_MNT=M (also exported as $M). */
@@ -27,22 +28,15 @@ export interface AuditRecord {
   readonly sec: number;
   readonly msec: number;
   readonly serial: number;
-  /** The fields after `): `, in order, as [name, value]. */
+  /** The fields after `): `, in order, as [name, value] (values as printed: `msg='…'` whole, quotes kept). */
   readonly fields: readonly (readonly [string, string])[];
 }
 
-const RECORD_RE = /^type=([A-Z_]+) msg=audit\((\d+)\.(\d{3}):(\d+)\): (.*)$/;
-
-/** Parses one raw log line; throws on anything that is not one whole record. */
+/** Parses one raw log line (src/audit/record_line.ts); throws on anything that is not one whole record. */
 export function parseRecord(line: string): AuditRecord {
-  const m = RECORD_RE.exec(line);
-  if (!m) throw new Error(`not an audit record line: ${JSON.stringify(line)}`);
-  const body = m[5]!;
-  // msg='…' (VIRT_CONTROL) may hold blanks: take it whole.
-  const fields: [string, string][] = [];
-  const re = /([a-z_]+)=('[^']*'|\S+)/g;
-  for (let f = re.exec(body); f; f = re.exec(body)) fields.push([f[1]!, f[2]!]);
-  return { line, type: m[1]!, sec: Number(m[2]), msec: Number(m[3]), serial: Number(m[4]), fields };
+  const r = parseRecordLine(line);
+  if (!r) throw new Error(`not an audit record line: ${JSON.stringify(line)}`);
+  return { line, type: r.type, sec: r.stamp.sec, msec: r.stamp.msec, serial: r.stamp.serial, fields: [...r.fields] };
 }
 
 /** The field names of a record, in order. */

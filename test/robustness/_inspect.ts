@@ -7,6 +7,8 @@
 import * as fs from 'node:fs/promises';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { AuditStamp } from '../../src/audit/format.js';
+import { eventKey, parseRecordLine } from '../../src/audit/record_line.js';
 import { makeTempDir, removeTempDir, startDaemon, type MountedDaemon, type StartOptions } from '../helpers/mounted.js';
 
 /** What the debug socket's `dump` answers (src/system.ts inspect()). */
@@ -117,10 +119,17 @@ export async function errnoOf(p: Promise<unknown>): Promise<string | null> {
   }
 }
 
-const RECORD_RE = /^type=([A-Z_]+) msg=audit\((\d+)\.(\d{3}):(\d+)\): (.*)$/;
-
-/** One parsed audit line. */
-export interface Rec { readonly type: string; readonly serial: number; readonly body: string; readonly line: string }
+/** One parsed audit line (src/audit/record_line.ts). */
+export interface Rec {
+  readonly type: string;
+  readonly serial: number;
+  readonly stamp: AuditStamp;
+  /** The text after `): `. */
+  readonly body: string;
+  /** name → value as printed (`msg='…'` whole). */
+  readonly fields: ReadonlyMap<string, string>;
+  readonly line: string;
+}
 
 /**
  * Parses an audit log text: it must be whole lines only (ends with "\n"), and
@@ -129,23 +138,28 @@ export interface Rec { readonly type: string; readonly serial: number; readonly 
 export function parseLog(text: string, name = 'audit log'): Rec[] {
   if (text !== '' && !text.endsWith('\n')) throw new Error(`${name} ends with a partial line: ${JSON.stringify(text.slice(-80))}`);
   return text.split('\n').slice(0, -1).map((line) => {
-    const m = RECORD_RE.exec(line);
+    const r = parseRecordLine(line);
     // Two headers on one line: a record glued to a cut one.
-    if (!m || line.indexOf(' msg=audit(') !== line.lastIndexOf(' msg=audit(')) {
+    if (!r || line.indexOf(' msg=audit(') !== line.lastIndexOf(' msg=audit(')) {
       throw new Error(`${name}: not one whole record: ${JSON.stringify(line.slice(0, 200))}`);
     }
-    return { type: m[1]!, serial: Number(m[4]), body: m[5]!, line };
+    return { type: r.type, serial: r.stamp.serial, stamp: r.stamp, body: line.slice(r.body), fields: r.fields, line };
   });
 }
 
 /**
- * The distinct audit serials in order must be consecutive (each event once):
- * records of one event (VIRT_CONTROL + its NS_INFO) share a serial and sit
+ * The events' serials in order must be consecutive (each event once): records
+ * of one event (VIRT_CONTROL + its NS_INFO) share a stamp (eventKey) and sit
  * together. Returns a problem description, or null.
  */
 export function serialProblem(recs: readonly Rec[], first?: number): string | null {
   const serials: number[] = [];
-  for (const r of recs) if (serials[serials.length - 1] !== r.serial) serials.push(r.serial);
+  let last: string | null = null;
+  for (const r of recs) {
+    const key = eventKey(r.stamp);
+    if (key !== last) serials.push(r.serial);
+    last = key;
+  }
   if (first !== undefined && serials[0] !== first) return `first serial ${serials[0]}, expected ${first}`;
   const seen = new Set<number>();
   for (let i = 0; i < serials.length; i++) {
@@ -158,7 +172,7 @@ export function serialProblem(recs: readonly Rec[], first?: number): string | nu
 
 /** VIRT_CONTROL msg texts in the log, in order. */
 export function virtMessages(recs: readonly Rec[]): string[] {
-  return recs.filter((r) => r.type === 'VIRT_CONTROL').map((r) => /msg='([^']*)'/.exec(r.body)?.[1] ?? '');
+  return recs.filter((r) => r.type === 'VIRT_CONTROL').map((r) => r.fields.get('msg')?.slice(1, -1) ?? '');
 }
 
 /** Runs `n` async workers over `body(worker index)` and waits for all. */

@@ -13,7 +13,7 @@
 # Exit status: 0 done, 1 failure (e.g. MOUNTPOINT already served), 2 bad options.
 #
 # Files: the daemon's stdout+stderr go to $STATE_DIR/<mountpoint key>.log, its pid to
-# $STATE_DIR/<key>.pid, where STATE_DIR is $NSPROC_STATE_DIR or /run/nsproc/state. A state
+# $STATE_DIR/<key>.pid, where STATE_DIR is $NSPROC_STATE_DIR or $NSPROC_RUN_DIR/state. A state
 # dir must be a directory owned by root and writable by no one else; files in it are made
 # new (O_EXCL), never through a symlink.
 # Environment: NSPROC_MOUNT_TIMEOUT (seconds to wait for the mount, default 30);
@@ -27,18 +27,19 @@ unset NODE_OPTIONS
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 FUSE_BIN=$ROOT/node_modules/fuse-shared-library-linux/libfuse/bin
 DAEMON=${NSPROC_DAEMON:-$ROOT/dist/src/cli/daemon.js}
-# Root's own places (0700): the mountpoint locks, and the state (pid files, daemon logs).
-LOCK_DIR=/run/nsproc
-STATE_DIR=${NSPROC_STATE_DIR:-$LOCK_DIR/state}
 TIMEOUT=${NSPROC_MOUNT_TIMEOUT:-30}
 BUILD_STAMP=$ROOT/dist/.nsproc-build-ok
 
 note() { printf 'nsproc: %s\n' "$*" >&2; }
 die() { local status=$1; shift; note "$@"; exit "$status"; }
 
-# NSPROC_DEFAULT_MOUNTPOINT, nsproc_daemon_usage (made from the TypeScript side: no build needed).
+# NSPROC_DEFAULT_MOUNTPOINT, NSPROC_RUN_DIR, nsproc_daemon_usage (made from the TypeScript side:
+# no build needed).
 # shellcheck source=scripts/_generated.bash
 source "$ROOT/scripts/_generated.bash"
+# Root's own places (0700): the mountpoint locks, and the state (pid files, daemon logs).
+LOCK_DIR=$NSPROC_RUN_DIR
+STATE_DIR=${NSPROC_STATE_DIR:-$LOCK_DIR/state}
 # mount_info, mount_type, is_nsproc_mount, nsproc_mounts: shared with nsctl.
 # shellcheck source=scripts/_mounts.bash
 source "$ROOT/scripts/_mounts.bash"

@@ -2,6 +2,8 @@
 #   npm run build && node dist/src/cli/shell_text.js > scripts/_generated.bash
 # shellcheck shell=bash disable=SC2034 # the sourcing scripts use these
 NSPROC_DEFAULT_MOUNTPOINT='/tmp/nsproc'
+# Root's own directory for the daemons' locks and state (0700).
+NSPROC_RUN_DIR='/run/nsproc'
 # The control file's commands that answer a table (any number of lines), not one line.
 NSPROC_QUERY_COMMANDS=(lsns ps status)
 nsproc_daemon_usage() {

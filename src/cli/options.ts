@@ -13,6 +13,7 @@ import { DEFAULT_NUM_LOGS, validNodeName } from '../audit/log_writer.js';
 import { parseClock, realClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
 import { parseRemote } from '../fleet/remote_address.js';
+import { DEFAULT_STATE_DIR } from './run_dir.js';
 import { auditMaxSizeBytes, DEFAULT_HOST_RESCAN_MS, type DaemonOptions, type NameFormat } from '../wiring/daemon_options.js';
 
 // What the parser gives, and the unit conversion it checks --audit-max-size with.
@@ -34,7 +35,7 @@ export const USAGE = `Usage: ./mount.sh [MOUNTPOINT] [options]     start the dae
        node dist/src/cli/daemon.js [MOUNTPOINT] [options]   the daemon itself
 
 MOUNTPOINT defaults to ${DEFAULT_MOUNTPOINT}. mount.sh prints the daemon's pid, the audit log and the
-daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-/run/nsproc/state}/ (root's own, 0700).
+daemon's own log (stdout+stderr), kept in \${NSPROC_STATE_DIR:-${DEFAULT_STATE_DIR}}/ (root's own, 0700).
 Options (--opt VALUE or --opt=VALUE):
   --profile v5|modern      kernel to model (default v5)
   --audit-log PATH         audit log file, outside MOUNTPOINT (default ./audit.log)

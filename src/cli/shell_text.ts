@@ -1,14 +1,16 @@
 /**
  * scripts/_generated.bash: what mount.sh and nsctl take from the TypeScript side, so each
- * has one owner — the default mountpoint (procfs/mountpoint.ts), the daemon's options text
- * (./options.ts: `./mount.sh --help` answers at once, before any npm ci or build), nsctl's
- * usage and the control file's query commands (control/usage.ts). The file is committed;
+ * has one owner — the default mountpoint (procfs/mountpoint.ts), root's run directory
+ * (./run_dir.ts), the daemon's options text (./options.ts: `./mount.sh --help` answers at
+ * once, before any npm ci or build), nsctl's usage and the control file's query commands
+ * (control/usage.ts). The file is committed;
  * test/shell_text.test.ts fails when it is not what this prints.
  * Regenerate: `npm run build && node dist/src/cli/shell_text.js > scripts/_generated.bash`.
  */
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_MOUNTPOINT } from '../procfs/mountpoint.js';
 import { USAGE } from './options.js';
+import { RUN_DIR } from './run_dir.js';
 import { COMMANDS, nsctlUsage } from '../control/usage.js';
 
 const END = 'NSPROC_GENERATED_TEXT_END';
@@ -29,6 +31,8 @@ export function generatedBash(): string {
     '#   npm run build && node dist/src/cli/shell_text.js > scripts/_generated.bash',
     '# shellcheck shell=bash disable=SC2034 # the sourcing scripts use these',
     `NSPROC_DEFAULT_MOUNTPOINT=${quoted(DEFAULT_MOUNTPOINT)}`,
+    '# Root\'s own directory for the daemons\' locks and state (0700).',
+    `NSPROC_RUN_DIR=${quoted(RUN_DIR)}`,
     '# The control file\'s commands that answer a table (any number of lines), not one line.',
     `NSPROC_QUERY_COMMANDS=(${queries.join(' ')})`,
     printer('nsproc_daemon_usage', `${USAGE}\n`),

@@ -13,9 +13,6 @@ import { errnoFromNode, fail, type Result } from '../model/errno.js';
 import { profileTypes } from '../model/nstypes.js';
 import { decodeListedRule, encodeExitRule, sameRule, type AuditStatus, type ExitRule, type ListedRule } from './protocol.js';
 
-/** Where a run with --kernel-audit-rules notes what it changed (emptied at boot, as the kernel's rules are). */
-export const KERNEL_AUDIT_STATE = '/run/nsproc/kernel-audit-rules';
-
 /** The key of every rule nsproc adds; rules with this key belong to nsproc. */
 export const NSPROC_KEY = 'nsproc';
 

@@ -7,11 +7,7 @@
  * made were gone before nsproc could read them (ns_unseen.ts). Lost kernel events become
  * NSPROC_KERNEL_LOST records, and a full rescan of the host.
  *
- * Coverage (coverage.ts): while the kernel's events name every clone, clone3, unshare and
- * setns, host mode needs no polling. Every CONFIG_CHANGE on the stream (a rule added or
- * removed, audit switched) is followed by a fresh look: nsproc's own rules, when removed
- * (auditctl -D by an auditd reload), are added again; a change of coverage is told to host
- * mode (src/host_system.ts: polling on or off), on stderr and in the log (NSPROC_KERNEL_RULES).
+ * Every CONFIG_CHANGE is looked at: host mode polls only while the events miss a namespace syscall (SPEC §8, coverage.ts).
  *
  * Lifecycle: {@link KernelAudit.start} (rules, reader thread) before the host scanner →
  * {@link KernelAudit.attach} once host mode has its state → {@link KernelAudit.hostEvents}

@@ -156,16 +156,7 @@ export class ProcVfs implements Vfs {
     const h = this.handles.get(fh);
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     if (h.kind !== 'ctl') return { errno: 'EBADF', detail: 'file not open for writing' };
-    // A write(2) longer than MAX_WRITE reaches us in pieces cut at the writer's page boundaries,
-    // each longer than MAX_WRITE - PAGE_SIZE but the last; cat (nsctl -) writes 128 KiB blocks
-    // of its input, which end inside a line wherever they fall. So a piece that long which ends
-    // inside a line keeps that line's start, as bytes (a seam may split a UTF-8 character), for
-    // the next write on this open file, and takes the whole piece. Not a short count: after one,
-    // cat writes only the rest of its block again (measured), a write(2) of its own that would
-    // run a line's end as a line. A kept line still runs if no write follows: before the next
-    // read (its answer is there) or at close (unseen). A line longer than MAX_LINE is passed on
-    // at once, to fail with EINVAL instead of growing forever. Pieces of whole pages are kept the
-    // same way: stdio writers (bash's echo and printf) flush a long line in 4096-byte buffers.
+    // fs/fuse/file.c:fuse_direct_io() cuts a long write(2) at max_write, stdio at pages: a piece ending mid-line keeps that line's bytes.
     let bytes = h.tail.length > 0 ? Buffer.concat([h.tail, data]) : data;
     h.tail = NO_BYTES;
     const seam = data.length > MAX_WRITE - PAGE_SIZE || data.length % PAGE_SIZE === 0;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import { ERRNO, fail, ok, type ErrnoName, type Result } from '../model/errno.js';
 import { sysCode, sysErrno, type LogIo } from './_log_io.js';
 import type { LogSink } from './log_sink.js';
+import { NODE_PREFIX, TYPE_PREFIX } from './record_line.js';
 import { shiftLogs, unrotateCurrent } from './rotate.js';
 
 /** O_WRONLY|O_APPEND|O_CREAT, mode 0600 as auditd's log (libuv adds O_CLOEXEC, as auditd sets FD_CLOEXEC). */
@@ -21,8 +22,8 @@ const ROTATED_MODE = 0o400;
 const NL = 0x0a;
 /** How far back {@link cutPartialRecord} reads at a time, looking for the last newline. */
 const TAIL_CHUNK = 65536;
-/** Every line of the log starts with one of these (format.ts: `type=NAME msg=audit(…)`, or `node=NAME type=…`). */
-const RECORD_STARTS = [Buffer.from('type='), Buffer.from('node=')];
+/** Every line of the log starts with one of these (record_line.ts: `type=NAME msg=audit(…)`, or `node=NAME type=…`). */
+const RECORD_STARTS = [Buffer.from(TYPE_PREFIX), Buffer.from(NODE_PREFIX)];
 
 /** An open log file; see the module comment for its invariant. */
 export class LogFile {

@@ -66,7 +66,7 @@ export async function runDaemon(argv: readonly string[], loadSystem: () => Promi
     mounted = await mountVfs(debug?.vfs ?? sys.vfs, opts.mountpoint, {
       force: true, attrTimeout: opts.attrTimeout, entryTimeout: opts.entryTimeout,
     });
-    sys.invalidation?.connect(mounted.notifier);
+    sys.invalidation?.connect(mounted.notifier, mounted.cacheSeconds);
     // Async stat only: a sync read of our own mount would hang this process for good.
     await fs.stat(opts.mountpoint);
   } catch (e) {

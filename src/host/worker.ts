@@ -94,7 +94,10 @@ function main(): void {
     post({ kind: 'fatal', message: e instanceof Error ? e.message : String(e) });
     return;
   }
-  post({ kind: 'snapshot', batch: merge(scanner.take()), handles: scanner.handles });
+  // The first batch is the snapshot; the scan's later ones (a pid read, gone and read again) follow in order.
+  const [first, ...rest] = scanner.take();
+  post({ kind: 'snapshot', batch: first ?? { namespaces: [], procs: [], gone: [], freed: [] }, handles: scanner.handles });
+  if (rest.length > 0) post({ kind: 'batches', batches: rest, stats: { ...scanner.stats, events: 0 } });
   let events = 0;
   let scans = 0;
   let lastFull = Date.now();
@@ -192,15 +195,6 @@ function answer(scanner: Scanner, q: Extract<WorkerRequest, { kind: 'rescan' }>)
   for (const pid of q.pids) scanner.readProc(pid);
   scanner.checkCandidates();
   post({ kind: 'rescanned', id: q.id, batches: scanner.take(), threads: q.pids.filter((p) => scanner.isThread(p)) });
-}
-
-function merge(batches: readonly HostBatch[]): HostBatch {
-  return {
-    namespaces: batches.flatMap((b) => b.namespaces),
-    procs: batches.flatMap((b) => b.procs),
-    gone: batches.flatMap((b) => b.gone),
-    freed: batches.flatMap((b) => b.freed),
-  };
 }
 
 try {

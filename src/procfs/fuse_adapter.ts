@@ -44,6 +44,8 @@ export interface MountedFs {
   readonly mountpoint: string;
   /** Writes cache invalidations to this mount's /dev/fuse; null when nothing is cached (both timeouts 0). */
   readonly notifier: EntryNotifier | null;
+  /** The longer of the entry and attribute timeouts, in seconds: how long an entry the kernel kept can live. */
+  readonly cacheSeconds: number;
   /** Lazily unmounts (fusermount -uz) and stops serving; safe to call twice. */
   unmount(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function mountVfs(vfs: Vfs, mountpoint: string, opts: MountOptions 
     }
     notifier = startNotifyWriter(fds[0]!);
   }
-  return { mountpoint, notifier, unmount };
+  return { mountpoint, notifier, cacheSeconds: Math.max(cacheTimeout(opts.attrTimeout), cacheTimeout(opts.entryTimeout)), unmount };
 }
 
 function cacheTimeout(t: number | undefined): number {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EntryNotifier, NotifyFailure } from './notify_writer.js';
 import { invalEntryMessage } from './notify_writer.js';
-import { NOTIFY_WAIT_MS, TreeInvalidation } from './tree_invalidation.js';
+import { NOTIFY_WAIT_MS, REVIVE_NOTIFIES, REVIVE_NOTIFY_MS, TreeInvalidation } from './tree_invalidation.js';
 
 /** A notifier that records what it was asked and answers when the test says. */
 function fakeNotifier(answer: () => Promise<NotifyFailure[]> = async () => []) {
@@ -81,5 +81,48 @@ describe('invalEntryMessage()', () => {
       '0100000000000000', '02000000', '00000000', // parent nodeid 1, namelen 2, flags 0
       '343200', // "42" NUL
     ].join(''));
+  });
+});
+
+describe('TreeInvalidation: entries a busy walk kept', () => {
+  it(`notifies a changed pid again ${REVIVE_NOTIFY_MS} ms after a request names it, ${REVIVE_NOTIFIES} times at most, within the cache timeout`, async () => {
+    vi.useFakeTimers();
+    const tree = new TreeInvalidation();
+    const { n, asked } = fakeNotifier();
+    tree.connect(n, 60);
+    tree.seen(4);
+    await tree.invalidate({ pids: [4] });
+    // The lookup that brings back what a busy walk kept: one more notify once it has ended.
+    tree.seen(4);
+    tree.seen(4);
+    await vi.advanceTimersByTimeAsync(REVIVE_NOTIFY_MS - 1);
+    expect(asked).toEqual([['4']]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(asked).toEqual([['4'], ['4']]);
+    for (let i = 0; i < 3; i++) {
+      tree.seen(4);
+      await vi.advanceTimersByTimeAsync(REVIVE_NOTIFY_MS);
+    }
+    expect(asked).toEqual([['4'], ['4'], ['4']]);
+    // A new change starts over; after the cache timeout nothing the kernel kept is left to drop.
+    await tree.invalidate({ pids: [4] });
+    await vi.advanceTimersByTimeAsync(60_001);
+    tree.seen(4);
+    await vi.advanceTimersByTimeAsync(REVIVE_NOTIFY_MS);
+    expect(asked).toEqual([['4'], ['4'], ['4'], ['4']]);
+  });
+
+  it('a pid nobody names again costs nothing more, and disconnecting drops what was scheduled', async () => {
+    vi.useFakeTimers();
+    const tree = new TreeInvalidation();
+    const { n, asked } = fakeNotifier();
+    tree.connect(n);
+    tree.seen(4);
+    tree.seen(5);
+    await tree.invalidate({ pids: [4, 5] });
+    tree.seen(5);
+    tree.connect(null);
+    await vi.advanceTimersByTimeAsync(REVIVE_NOTIFY_MS * 10);
+    expect(asked).toEqual([['4', '5']]);
   });
 });

@@ -127,6 +127,24 @@ teardown_file() {
   assert_equal "$(status_field "$t" CapEff)" 0000000000000001
 }
 
+@test "freshness: setcred while another reader holds <pid>/ns busy — once it lets go, walks show the new owner within a second, not after the 60 s timeout" {
+  local t i owner
+  t=$(nsctl clone 1 0)
+  warm "$t"
+  # The kernel cannot drop a busy dentry; the next lookup of <pid> brings it back with the old owner.
+  (cd "$MNT/$t/ns" && sleep 1) &
+  sleep 0.3
+  nsctl setcred "$t" uid="$TUID" gid="$TGID" >/dev/null
+  wait
+  for i in $(seq 20); do
+    owner=$(stat -c %u:%g "$MNT/$t/ns")
+    [[ $owner == "$TUID:$TGID" ]] && break
+    sleep 0.05
+  done
+  assert_equal "$owner" "$TUID:$TGID"
+  assert_equal "$(as_user readlink "$MNT/$t/ns/uts")" "$(readlink "$MNT/$t/ns/uts")"
+}
+
 @test "freshness: pin and unpin change nothing the tree shows; the pinned task's exit still shows at once" {
   local t pin snum
   t=$(nsctl clone 1 net)

@@ -44,15 +44,18 @@ user_reads() { if as_user readlink "$1" >/dev/null 2>&1; then echo ok; else echo
 # ids: the Uid and Gid lines of a status file.
 ids() { grep -E '^(Uid|Gid):' "$1" 2>/dev/null; }
 
-# agrees_with_kernel WANT: once the kernel answers the user WANT (the process has made its
-# changes) and the mount's status has the process's ids as they are now (nsproc has read it
-# since), waits up to 10 s (a change without an event is seen at the next rescan) for the
-# mount to answer WANT too.
+# agrees_with_kernel WANT: once the process runs its own program (setpriv has exec'd it:
+# between setpriv's setresuid and its exec the kernel refuses everyone, a state that ends),
+# the kernel answers the user WANT (the process has made its changes) and the mount's status
+# has the process's ids as they are now (nsproc has read it since), waits up to 10 s (a
+# change without an event is seen at the next rescan) for the mount to answer WANT too.
+# On a mismatch, says what each side showed.
 agrees_with_kernel() {
   local want=$1 kernel mine i
   for i in $(seq 100); do
     kernel=$(user_reads "/proc/$P/ns/net")
-    [[ $kernel == "$want" && $(ids "$MNT/$P/status") == "$(ids "/proc/$P/status")" ]] && break
+    [[ $(cat "/proc/$P/comm" 2>/dev/null) != setpriv && $kernel == "$want" &&
+      $(ids "$MNT/$P/status") == "$(ids "/proc/$P/status")" ]] && break
     sleep 0.1
   done
   for i in $(seq 100); do
@@ -60,6 +63,10 @@ agrees_with_kernel() {
     [[ $mine == "$want" ]] && break
     sleep 0.1
   done
+  if [[ $mine != "$want" || $kernel != "$want" ]]; then
+    echo "comm: $(cat "/proc/$P/comm" 2>/dev/null); kernel ns/ owner: $(stat -c %u:%g:%a "/proc/$P/ns" 2>&1); nsproc ns/ owner: $(stat -c %u:%g:%a "$MNT/$P/ns" 2>&1)" >&2
+    echo "kernel ids: $(ids "/proc/$P/status" | tr '\n\t' '  '); nsproc ids: $(ids "$MNT/$P/status" | tr '\n\t' '  ')" >&2
+  fi
   assert_equal "kernel=$kernel nsproc=$mine" "kernel=$want nsproc=$want"
 }
 

@@ -70,6 +70,20 @@ describe('hostSnapshot()', () => {
     expect(lookup(s, '/100/ns/net_snum')).toMatchObject({ kind: 'snum', ns: { snum: 3n } });
   });
 
+  it('hostSnapshot(): a namespace freed while the first scan ran (its process read, then gone) is INIT, NS_INFO, then DEL, and does not stop the start', () => {
+    const uts = ns('uts', 0x14758n, 4026532400, 402);
+    const { state, events } = hostSnapshot({
+      profile: 'modern', serialSource: 'ns_get_id', selfPid: 100,
+      snapshot: batch({ namespaces: [...initial, uts], procs: [proc(100, 1), proc(402, 100, { ...initialSlots, uts: uts.key }), proc(1, 0, null)], freed: [uts.key] }),
+    });
+    expect(lines(events).filter((l) => l.includes('utsns=14758') || l.startsWith('NS_INFO pid=402'))).toEqual([
+      'AUDIT_NS_INIT_UTS pid=402 uid=0 auid=4294967295 ses=4294967295 subj=? old_utsns=0 utsns=14758 res=1',
+      'NS_INFO pid=402 netns=3 utsns=14758 ipcns=1002 pidns=1004 userns=1003 mntns=4 cgroupns=5 timens=2',
+      'AUDIT_NS_DEL_UTS pid=402 uid=0 auid=4294967295 ses=4294967295 subj=? utsns=14758 res=1',
+    ]);
+    expect([...state.namespaces].some((n) => n.snum === 0x14758n)).toBe(false);
+  });
+
   it('hostSnapshot() without NS_GET_ID numbers namespaces from 1 in the order first seen', () => {
     const s = start(false);
     expect([...s.namespaces].map((n) => [n.type.name, n.snum])).toEqual(initial.map((n, i) => [n.type, BigInt(i + 1)]));

@@ -64,8 +64,7 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
     types, pidMax: DEFAULT_PID_MAX, nextSerial: 1n, inums: new InumAllocator(), initial: {}, namespaces: new Set(),
     pins: new Map(), nextPinId: 1, journal: null, host,
   };
-  const freed = new Set(start.snapshot.freed);
-  const created = start.snapshot.namespaces.filter((o) => !freed.has(o.key)).map((o) => addNs(s, o, initialKeys.has(o.key)));
+  const created = start.snapshot.namespaces.map((o) => addNs(s, o, initialKeys.has(o.key)));
   const initial = s.initial as Record<string, Namespace>;
   for (const type of types.types) initial[type.name] = host.byKey.get(init.ns[type.name]!)!;
   const procs = [...start.snapshot.procs].sort((a, b) => a.pid - b.pid);
@@ -79,6 +78,8 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
     noteContainer(s, t, events);
   }
   for (const t of allTasks(s).values()) noteSeen(s, t);
+  // Freed while the first scan ran (a short-lived process's namespace): it was there, so INIT, NS_INFO, then DEL.
+  for (const key of start.snapshot.freed) freeNs(s, key, events);
   return { state: s, events };
 }
 

@@ -23,6 +23,9 @@ Options (--opt VALUE or --opt=VALUE):
                            10 in modern)
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
   --pid-max N              like kernel.pid_max (default 4194304)
+  --self PID               the task /proc/self names: FUSE does not say who reads, so
+                           one task stands for every reader (default 1; nsctl self PID
+                           changes it); model mode only
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
                            are allowed (0.01 = 10486 bytes), auditd takes whole MB only
   --audit-num-logs N       audit logs kept when rotating (default 5)
@@ -97,6 +100,8 @@ Commands:
                               e.g.  nsctl ns_info 1 4
   virt_control ACTOR TEXT     AUDIT_VIRT_CONTROL record with ACTOR's NS_INFO (needs CAP_AUDIT_WRITE)
                               e.g.  nsctl virt_control 1 op=start vm=guest1
+  self PID                    the task the mount's self link names (no record)
+                              e.g.  nsctl self 4
 
 Queries (read only: no audit records, nothing changes):
   lsns [options] [NAMESPACE]  util-linux lsns(8) over the model, plus a SNUM column

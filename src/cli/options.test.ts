@@ -23,7 +23,7 @@ describe('parseDaemonArgs', () => {
   it('parseDaemonArgs() gives the SPEC §4 defaults with no arguments', () => {
     expect(ok([])).toEqual({
       mountpoint: '/tmp/nsproc', profile: 'v5', auditLog: '/home/me/audit.log', auditFlush: 'write',
-      serialStart: undefined, clock: realClock, pidMax: 4194304, auditMaxSizeMb: 0, auditNumLogs: 5,
+      serialStart: undefined, clock: realClock, pidMax: 4194304, selfPid: 1, auditMaxSizeMb: 0, auditNumLogs: 5,
       attrTimeout: 60, entryTimeout: 60, foreground: false, pidFile: undefined, dryRun: false,
       host: false, hostRescanMs: null, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
       nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
@@ -42,6 +42,7 @@ describe('parseDaemonArgs', () => {
     ['hex serial', ['--serial-start', '0xfffffffffffffff0'], { serialStart: 0xfffffffffffffff0n }],
     ['fixed clock', ['--clock', 'fixed:1418222800.5'], { clock: { spec: fixedClock({ sec: 1418222800, msec: 500 }).spec } }],
     ['pid max', ['--pid-max', '32768'], { pidMax: 32768 }],
+    ['self', ['--self', '4'], { selfPid: 4 }],
     ['audit rotation', ['--audit-max-size', '8', '--audit-num-logs', '3'], { auditMaxSizeMb: 8, auditNumLogs: 3 }],
     ['a fractional rotation size (tests)', ['--audit-max-size', '0.004'], { auditMaxSizeMb: 0.004 }],
     ['timeouts', ['--attr-timeout', '1', '--entry-timeout', '0.5'], { attrTimeout: 1, entryTimeout: 0.5 }],
@@ -67,6 +68,8 @@ describe('parseDaemonArgs', () => {
     ['a pid max above PID_MAX_LIMIT', ['--pid-max', '4194305']],
     // The model reserves pids below 300 (kernel/pid.c RESERVED_PIDS): refused here, not at boot.
     ['a pid max of 300 or less', ['--pid-max', '300']],
+    ['a self of 0', ['--self', '0']],
+    ['a self not below pid max', ['--pid-max', '400', '--self', '400']],
     ['a bad clock', ['--clock', 'fixed:yesterday']],
     ['a bad flush mode', ['--audit-flush', 'never']],
     ['a negative timeout', ['--attr-timeout', '-1']],
@@ -78,6 +81,7 @@ describe('parseDaemonArgs', () => {
     ['--host with --profile (the kernel decides)', ['--host', '--profile', 'modern']],
     ['--host with --serial-start', ['--serial-start', '100', '--host']],
     ['--host with --pid-max', ['--host', '--pid-max', '32768']],
+    ['--host with --self (host mode has no self)', ['--host', '--self', '1']],
   ];
   it.each(rejected)('parseDaemonArgs() rejects %s with usage status 2', (_name, argv) => {
     const r = parseDaemonArgs(argv, CWD);

@@ -45,6 +45,9 @@ Options (--opt VALUE or --opt=VALUE):
                            10 in modern)
   --clock real|fixed:EPOCH timestamps of audit records (EPOCH in seconds, e.g. 1418222800.123)
   --pid-max N              like kernel.pid_max (default ${DEFAULT_PID_MAX})
+  --self PID               the task /proc/self names: FUSE does not say who reads, so
+                           one task stands for every reader (default 1; nsctl self PID
+                           changes it); model mode only
   --audit-max-size MB      rotate the audit log at MB MiB, 0 = never (default 0); fractions
                            are allowed (0.01 = 10486 bytes), auditd takes whole MB only
   --audit-num-logs N       audit logs kept when rotating (default 5)
@@ -99,6 +102,7 @@ const VALUE_OPTIONS: Readonly<Record<string, Setter>> = {
     return c.ok ? void (o.clock = c.value) : `--clock must be real or fixed:EPOCH (seconds), not '${v}'`;
   },
   '--pid-max': (o, v) => intSetter(v, RESERVED_PIDS + 1, DEFAULT_PID_MAX, '--pid-max', (n) => (o.pidMax = n)),
+  '--self': (o, v) => intSetter(v, 1, DEFAULT_PID_MAX - 1, '--self', (n) => (o.selfPid = n)),
   '--audit-max-size': (o, v) => {
     const bytes = /^[0-9]+(\.[0-9]+)?$/.test(v) ? auditMaxSizeBytes(Number(v)) : -1;
     if (bytes < 0 || (bytes === 0 && Number(v) !== 0) || Number(v) > 1_000_000) {
@@ -148,7 +152,7 @@ export const OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ..
 function defaults(cwd: string): Mutable<DaemonOptions> {
   return {
     mountpoint: DEFAULT_MOUNTPOINT, profile: 'v5', auditLog: path.resolve(cwd, 'audit.log'), auditFlush: 'write',
-    serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
+    serialStart: undefined, clock: realClock, pidMax: DEFAULT_PID_MAX, selfPid: 1, auditMaxSizeMb: 0, auditNumLogs: DEFAULT_NUM_LOGS,
     attrTimeout: DEFAULT_CACHE_TIMEOUT, entryTimeout: DEFAULT_CACHE_TIMEOUT, foreground: false, pidFile: undefined, dryRun: false,
     host: false, hostRescanMs: null, kernelAudit: false, kernelAuditRules: false, kernelAuditKeys: null,
     nameFormat: 'none', name: undefined, node: null, bootId: undefined, remote: null, audispRemote: undefined,
@@ -206,6 +210,7 @@ export function parseDaemonArgs(argv: readonly string[], cwd: string): ParseOutc
   if (kaudit !== undefined && !o.host) return usageError(`${kaudit} reads the running kernel's events: it needs --host`);
   // The kernel's events carry the kernel's time; nsproc's own must be on the same clock.
   if (o.kernelAudit && o.clock.spec !== 'real') return usageError('--kernel-audit logs the kernel\'s events with the kernel\'s time: --clock must be real');
+  if (o.host && seen.has('--self')) return usageError('--host has no self: the daemon\'s own /proc/self is not the reader\'s (docs/proc-ns.md)');
   if (o.host && (seen.has('--profile') || seen.has('--serial-start') || seen.has('--pid-max'))) {
     return usageError('--host serves the running kernel: its profile, serials and pid_max are the kernel\'s (drop --profile, --serial-start and --pid-max)');
   }
@@ -243,6 +248,7 @@ function checkTogether(o: DaemonOptions): string | undefined {
   if (o.serialStart !== undefined && o.serialStart < first) {
     return `--serial-start must be at least ${first} in ${o.profile} (boot uses 1..${first - 1n}), not ${o.serialStart}`;
   }
+  if (o.selfPid >= o.pidMax) return `--self must be below --pid-max ${o.pidMax}, not ${o.selfPid}`;
   // mount.sh prints each path on one line, and a control character in a mount point is
   // mangled by the tools that read mount tables.
   for (const [what, p] of [['MOUNTPOINT', o.mountpoint], ['--audit-log', o.auditLog]] as const) {

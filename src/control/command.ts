@@ -16,6 +16,8 @@ export type Command =
   | { readonly op: 'setcred'; readonly actor: number; readonly change: CredChange }
   | { readonly op: 'ns_info'; readonly actor: number; readonly pid: number }
   | { readonly op: 'virt_control'; readonly actor: number; readonly text: string }
+  /** Which task the tree's `self` link names (model mode only). */
+  | { readonly op: 'self'; readonly pid: number }
   /** Read-only queries: result lines, no events. */
   | { readonly op: 'lsns'; readonly query: LsnsQuery }
   | { readonly op: 'ps'; readonly query: PsQuery }

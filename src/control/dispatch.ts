@@ -10,6 +10,7 @@ import { clone } from '../model/ops/clone.js';
 import { exit } from '../model/ops/exit.js';
 import { pin, unpin } from '../model/ops/pin.js';
 import { setcred } from '../model/ops/setcred.js';
+import { setSelf } from '../model/ops/self.js';
 import { setns } from '../model/ops/setns.js';
 import { unshare } from '../model/ops/unshare.js';
 import type { ModelState } from '../model/state.js';
@@ -46,6 +47,7 @@ const HANDLERS: { readonly [O in Op]: Handler<O> } = {
   setcred: (s, c) => map(setcred(s, c.actor, c.change), () => done([])),
   ns_info: (s, c) => map(nsInfoRequest(s, c.actor, c.pid), (e) => done([e])),
   virt_control: (s, c) => map(virtControl(s, c.actor, c.text), (e) => done([e])),
+  self: (s, c) => map(setSelf(s, c.pid), () => done([])),
   // Read-only queries: their table lines are the result, and they make no events.
   lsns: (s, c, ctx) => map(lsns(s, c.query, ctx), (lines) => ({ lines, events: [] })),
   ps: (s, c) => map(ps(s, c.query), (lines) => ({ lines, events: [] })),

@@ -103,6 +103,12 @@ export function parseLine(line: string, pt: ProfileTypes): Result<Command> {
   if (!Object.hasOwn(COMMANDS, op)) return fail('EINVAL', `unknown command '${[...op].slice(0, 40).join('')}' (${Object.keys(COMMANDS).join(', ')})`);
   const cmd = op as Command['op'];
   if (cmd === 'lsns' || cmd === 'ps' || cmd === 'status') return parseQuery(cmd, line.trim().slice(op.length));
+  if (cmd === 'self') {
+    const a = arity(words, 2, cmd);
+    if (!a.ok) return a;
+    const pid = parsePid(words[1], 'PID');
+    return pid.ok ? ok({ op: cmd, pid: pid.value }) : pid;
+  }
   if (cmd === 'unpin') {
     const a = arity(words, 2, cmd);
     if (!a.ok) return a;

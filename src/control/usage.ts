@@ -26,6 +26,7 @@ export const COMMANDS: { readonly [O in Op]: CommandDoc } = {
   setcred: { syntax: 'setcred ACTOR key=value…', help: ['uid= gid= caps= (all, none, 0xHEX or names) auid= ses= subj= comm=', 'e.g.  nsctl setcred 4 uid=1000 gid=1000'] },
   ns_info: { syntax: 'ns_info ACTOR PID', help: ['AUDIT_NS_INFO record for PID (ACTOR needs CAP_AUDIT_CONTROL)', 'e.g.  nsctl ns_info 1 4'] },
   virt_control: { syntax: 'virt_control ACTOR TEXT', help: ["AUDIT_VIRT_CONTROL record with ACTOR's NS_INFO (needs CAP_AUDIT_WRITE)", 'e.g.  nsctl virt_control 1 op=start vm=guest1'] },
+  self: { syntax: 'self PID', help: ["the task the mount's self link names (no record)", 'e.g.  nsctl self 4'] },
   lsns: {
     query: true,
     syntax: 'lsns [options] [NAMESPACE]',

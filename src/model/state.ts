@@ -123,6 +123,12 @@ export interface ModelState {
   journal: Journal | null;
   /** Host mode (SPEC §7): the state describes the running kernel; null for a booted model. */
   readonly host: HostState | null;
+  /**
+   * The pid `/proc/self` names (`--self`, the `self` command). FUSE does not say who reads,
+   * so one chosen task stands for every reader; it may name no live task (then following
+   * `self` gives ENOENT). Null in host mode, where the daemon's own view is not the reader's.
+   */
+  selfPid: number | null;
 }
 
 /** Where host mode's serials come from (SPEC §7): the kernel's NS_GET_ID, or nsproc's own counter. */

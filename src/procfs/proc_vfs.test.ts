@@ -97,9 +97,9 @@ describe('ProcVfs: the proc(5) files beside ns/', () => {
     return isKernelError(r) ? r.errno : r.toString();
   };
 
-  it('lists status and ns first, then comm, cmdline and stat', () => {
+  it('lists status and ns first, then comm, cmdline, stat and mountinfo', () => {
     const l = setup().vfs.readdir('/1');
-    expect(isKernelError(l) ? l.errno : l.names).toEqual(['status', 'ns', 'comm', 'cmdline', 'stat']);
+    expect(isKernelError(l) ? l.errno : l.names).toEqual(['status', 'ns', 'comm', 'cmdline', 'stat', 'mountinfo']);
   });
 
   it.each([
@@ -126,8 +126,36 @@ describe('ProcVfs: the proc(5) files beside ns/', () => {
     expect(['stat', 'comm', 'cmdline'].map((f) => attr(`/${pid}/${f}`).slice(0, 2))).toEqual(Array(3).fill(['100444', 1000]));
     // pid × 64 + slot: ns/ at 2, its entries from 3 in ns_entries order (net first).
     expect([attr(`/${pid}/ns`)[2], attr(`/${pid}/ns/net`)[2]]).toEqual([pid * 64 + 2, pid * 64 + 3]);
-    const inos = ['status', 'ns', 'stat', 'comm', 'cmdline', ...['net', 'uts', 'ipc', 'pid', 'user', 'mnt'].flatMap((t) => [`ns/${t}`, `ns/${t}_snum`])]
+    const inos = ['status', 'ns', 'stat', 'comm', 'cmdline', 'mountinfo', ...['net', 'uts', 'ipc', 'pid', 'user', 'mnt'].flatMap((t) => [`ns/${t}`, `ns/${t}_snum`])]
       .map((f) => attr(`/${pid}/${f}`)[2]);
     expect(new Set(inos).size).toBe(inos.length);
+  });
+});
+
+describe('ProcVfs: self, thread-self, mountinfo and namespace files', () => {
+  it('self and thread-self are root-owned links to the chosen task, listed before the pids', () => {
+    const { vfs, nsctl } = setup();
+    const pid = nsctl('clone 1 0');
+    const root = vfs.readdir('/');
+    expect(isKernelError(root) ? root.errno : root.names.slice(0, 3)).toEqual(['self', 'thread-self', '1']);
+    expect([vfs.readlink('/self'), vfs.readlink('/thread-self')]).toEqual(['1', '1']);
+    nsctl(`self ${pid}`);
+    const a = vfs.getattr('/self');
+    expect([vfs.readlink('/self'), isKernelError(a) ? a.errno : [a.mode.toString(8), a.uid]]).toEqual([pid, ['120777', 0]]);
+  });
+
+  it('mountinfo is empty: the model\'s mount namespaces hold no mounts', () => {
+    const { vfs, open, read } = setup();
+    expect(read(open('/1/mountinfo'), 4096, 0)).toBe('');
+    const a = vfs.getattr('/1/mountinfo');
+    expect(isKernelError(a) ? a.errno : a.mode.toString(8)).toBe('100444');
+  });
+
+  it('a namespace file (a link followed) answers stat with its inode number, and open with ENOENT', () => {
+    const { vfs } = setup();
+    const target = vfs.readlink('/1/ns/net') as string;
+    const a = vfs.getattr(`/1/ns/${target}`);
+    const fh = vfs.open(`/1/ns/${target}`, 0);
+    expect([isKernelError(a) ? a.errno : a.ino, isKernelError(fh) ? fh.errno : fh]).toEqual([Number(target.slice(5, -1)), 'ENOENT']);
   });
 });

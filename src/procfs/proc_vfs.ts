@@ -14,7 +14,7 @@ import { entryNamespace } from '../model/task_ns.js';
 import { MAX_LINE } from '../control/parse.js';
 import type { BatchResult } from '../control/run_batch.js';
 import { renderSnum } from './render.js';
-import { attrOf, list, lookup, type Node } from './tree.js';
+import { attrOf, list, lookup, selfLinkText, type Node } from './tree.js';
 import { TreeInvalidation } from './tree_invalidation.js';
 import { MAX_WRITE, isKernelError, type Attr, type DirListing, type Vfs } from './vfs.js';
 
@@ -24,11 +24,8 @@ const PAGE_SIZE = 4096;
 const NL = 0x0a;
 const NO_BYTES = Buffer.alloc(0);
 
-/** An open file: a task's file (status, stat …, `*_snum`), an nsfs file (reads fail), or a control-file session. */
-type Handle =
-  | TaskFileHandle
-  | { readonly kind: 'nsfs' }
-  | CtlHandle;
+/** An open file: a task's file (status, stat …, `*_snum`) or a control-file session. */
+type Handle = TaskFileHandle | CtlHandle;
 
 /**
  * An open task file, as seq_file keeps it: `text` is the last render (null
@@ -41,6 +38,16 @@ type TaskFileNode = Extract<Node, { kind: 'pid-file' | 'snum' }>;
 interface CtlHandle { readonly kind: 'ctl'; out: Buffer; tail: Buffer }
 
 export type RunWrite = (text: string) => BatchResult;
+
+/**
+ * Opening a namespace file (`ns/net`, followed): Linux hands out an nsfs file whose ioctls
+ * (NS_GET_USERNS, NS_GET_PARENT) name other namespaces, and FUSE can give neither the file
+ * nor, through fuse-native, any ioctl answer but ENOTTY — at which util-linux lsns 2.38
+ * stops, while it reads on after ENOENT or EACCES. So the open fails with ENOENT, the
+ * kernel's answer when fs/nsfs.c:ns_get_path() finds no namespace to give (stat -L still
+ * shows the inode number).
+ */
+const NO_NSFS_FD: KernelError = { errno: 'ENOENT', detail: 'nsproc cannot open a namespace file: FUSE gives no nsfs file descriptor' };
 
 /** A batch's write error, and the invalidation to settle before the write is answered. */
 interface Ran { readonly error: KernelError | null; readonly invalidated: Promise<void> | null }
@@ -96,6 +103,7 @@ export class ProcVfs implements Vfs {
   readlink(path: string): string | KernelError {
     const n = this.resolve(path);
     if (isKernelError(n)) return n;
+    if (n.kind === 'self-link') return selfLinkText(this.state);
     if (n.kind !== 'ns-link') return { errno: 'EINVAL', detail: `${path} is not a symbolic link` };
     return nsLinkText(n.ns.type, n.ns.inum);
   }
@@ -107,7 +115,7 @@ export class ProcVfs implements Vfs {
     let h: Handle;
     if (n.kind === 'ctl') h = { kind: 'ctl', out: NO_BYTES, tail: NO_BYTES };
     else if (writing) return { errno: 'EACCES', detail: `${path} is read-only` };
-    else if (n.kind === 'nsfs') h = { kind: 'nsfs' };
+    else if (n.kind === 'nsfs') return NO_NSFS_FD;
     else if (isTaskFile(n)) h = { kind: 'task-file', path, node: n, text: null, end: 0 };
     else return { errno: 'EISDIR', detail: `${path} is a directory` };
     return this.store(h);
@@ -118,8 +126,6 @@ export class ProcVfs implements Vfs {
     if (!h) return { errno: 'EBADF', detail: `no open file ${fh}` };
     switch (h.kind) {
       case 'task-file': return this.readTaskFile(h, length, position);
-      // fs/nsfs.c: an ns file has no read operation.
-      case 'nsfs': return { errno: 'EINVAL', detail: 'namespace files cannot be read' };
       case 'ctl': {
         // Answers are consumed from a per-open cursor; the file offset (which counts what was written) is ignored.
         const take = () => {

@@ -56,6 +56,14 @@ export function renderComm(t: Task): string {
 }
 
 /**
+ * `<pid>/mountinfo` (proc(5)): empty. The model's mount namespaces hold no mounts, so no
+ * nsfs file is bind-mounted anywhere either (lsns's NSFS column stays empty, as in `nsctl lsns`).
+ */
+export function renderMountinfo(): string {
+  return '';
+}
+
+/**
  * `<pid>/cmdline`: the arguments, each ended by a NUL (proc(5)). The model keeps no argv,
  * so a task's one argument is its comm; a kernel thread has no user memory and shows
  * nothing, as on Linux. A host process shows its own, as last read.

@@ -2,31 +2,38 @@
  * Paths → nodes over the model (fs/proc/base.c, fs/proc/namespaces.c). The
  * per-task directory and `ns/` are tables built from the namespace type table;
  * inode numbers come from model state: a namespace's inum for its nsfs file,
- * a fixed scheme (pid × 64 + slot) for everything else, never a counter.
+ * a fixed scheme (pid × 64 + slot; `self` and `thread-self` 3 and 4) for
+ * everything else, never a counter.
  */
 import type { KernelError } from '../model/errno.js';
 import { nsLinkText, type NsType, type ProfileTypes } from '../model/nstypes.js';
 import { nsReader, pidDirAccess, procOwner, type AccessPolicy, type Owner } from '../model/proc_access.js';
 import { pidFromText } from '../model/pids.js';
 import { allTasks, type ModelState, type Namespace, type Task } from '../model/state.js';
-import { renderCmdline, renderComm, renderStatus } from './render.js';
+import { renderCmdline, renderComm, renderMountinfo, renderStatus } from './render.js';
 import { renderStat } from './stat_text.js';
 import { S_IFDIR, S_IFLNK, S_IFREG, type Attr } from './vfs.js';
 
 export type Node =
   | { readonly kind: 'root' }
   | { readonly kind: 'ctl' }
+  /** `self` and `thread-self`: the task `--self` or the `self` command chose (model mode only). */
+  | { readonly kind: 'self-link'; readonly name: SelfName }
   | { readonly kind: 'pid-dir'; readonly task: Task }
   | { readonly kind: 'pid-file'; readonly task: Task; readonly file: PidFile }
   | { readonly kind: 'ns-dir'; readonly task: Task }
   | { readonly kind: 'ns-link'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
   | { readonly kind: 'snum'; readonly task: Task; readonly ns: Namespace; readonly slot: number }
-  /** The target a link names (`net:[4026531993]`): resolvable, not listed, reads fail with EINVAL. */
+  /** The target a link names (`net:[4026531993]`): resolvable, not listed, opens fail with ENOENT (proc_vfs.ts). */
   | { readonly kind: 'nsfs'; readonly ns: Namespace };
 
 export const CTL_NAME = 'nsctl';
 const ROOT_INO = 1;
 const CTL_INO = 2;
+/** fs/proc/self.c and thread_self.c: the links readers find before the pids (proc_pid_readdir()). */
+const SELF_LINKS = { self: 3, 'thread-self': 4 } as const;
+type SelfName = keyof typeof SELF_LINKS;
+const SELF_NAMES = Object.keys(SELF_LINKS) as SelfName[];
 const SLOTS_PER_PID = 64;
 /** Inode slots under a pid; the files beside `ns/` come after every profile's ns entries (modern: 3–20). */
 const SLOT = { dir: 0, status: 1, nsDir: 2, firstEntry: 3, firstPidFile: 32 } as const;
@@ -37,17 +44,22 @@ export interface PidFile {
   readonly name: string;
   readonly slot: number;
   readonly render: (t: Task) => string;
+  /** Served in host mode too (false: only a model's tasks have it). */
+  readonly host: boolean;
 }
 
 /**
  * `<pid>/`'s files in listing order: `status`, then the proc(5) files readers such as
- * util-linux's lsns and procps open before `ns/` (in tgid_base_stuff's order).
+ * util-linux's lsns and procps open before `ns/` or beside it (in tgid_base_stuff's order;
+ * lsns reads /proc/self/mountinfo for its NSFS column). A host process's mountinfo is not
+ * read (one more file per process and rescan), so host mode has none.
  */
 const PID_FILES: readonly PidFile[] = [
-  { name: 'status', slot: SLOT.status, render: renderStatus },
-  { name: 'comm', slot: SLOT.firstPidFile, render: renderComm },
-  { name: 'cmdline', slot: SLOT.firstPidFile + 1, render: renderCmdline },
-  { name: 'stat', slot: SLOT.firstPidFile + 2, render: renderStat },
+  { name: 'status', slot: SLOT.status, render: renderStatus, host: true },
+  { name: 'comm', slot: SLOT.firstPidFile, render: renderComm, host: true },
+  { name: 'cmdline', slot: SLOT.firstPidFile + 1, render: renderCmdline, host: true },
+  { name: 'stat', slot: SLOT.firstPidFile + 2, render: renderStat, host: true },
+  { name: 'mountinfo', slot: SLOT.firstPidFile + 3, render: renderMountinfo, host: false },
 ];
 const PID_FILE_BY_NAME = new Map(PID_FILES.map((f) => [f.name, f]));
 /** `<pid>/`'s listing: `status` and `ns/` first, then the other files. */
@@ -92,13 +104,14 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   if (path === '/') return { kind: 'root' };
   const parts = path.split('/');
   if (parts.length === 2 && parts[1] === CTL_NAME) return { kind: 'ctl' };
+  if (parts.length === 2 && Object.hasOwn(SELF_LINKS, parts[1]!)) return s.selfPid === null ? ENOENT(path) : { kind: 'self-link', name: parts[1] as SelfName };
   const pidText = parts[1]!;
   const pid = pidFromText(pidText);
   const task = pid === null ? undefined : allTasks(s).get(pid);
   if (!task) return ENOENT(path);
   if (parts.length === 2) return { kind: 'pid-dir', task };
   const file = parts.length === 3 ? PID_FILE_BY_NAME.get(parts[2]!) : undefined;
-  if (file) return { kind: 'pid-file', task, file };
+  if (file && (file.host || !task.host)) return { kind: 'pid-file', task, file };
   if (parts[2] !== 'ns') return ENOENT(path);
   if (parts.length === 3) return { kind: 'ns-dir', task };
   if (task.host?.nsDenied) return nsDenied(task);
@@ -132,6 +145,7 @@ export function attrOf(n: Node, policy: AccessPolicy | null = null): Attr {
   switch (n.kind) {
     case 'root': return a(S_IFDIR | 0o555, ROOT_INO, ROOT, 2);
     case 'ctl': return a(S_IFREG | 0o600, CTL_INO);
+    case 'self-link': return a(S_IFLNK | 0o777, SELF_LINKS[n.name]);
     case 'pid-dir': {
       const d = pidDirAccess(n.task, policy);
       return a(S_IFDIR | d.mode, pidIno(n.task, SLOT.dir), d, 3);
@@ -173,12 +187,14 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
       }
       names.push(CTL_NAME);
       nodes.push({ kind: 'ctl' });
-      return { names, nodes };
+      if (s.selfPid === null) return { names, nodes };
+      return { names: [...SELF_NAMES, ...names], nodes: [...SELF_NAMES.map((name): Node => ({ kind: 'self-link', name })), ...nodes] };
     }
     case 'pid-dir': {
       const task = n.task;
-      const nodes = PID_DIR_NAMES.map((name): Node => (name === 'ns' ? { kind: 'ns-dir', task } : { kind: 'pid-file', task, file: PID_FILE_BY_NAME.get(name)! }));
-      return { names: PID_DIR_NAMES, nodes };
+      const names = task.host ? PID_DIR_NAMES.filter((name) => PID_FILE_BY_NAME.get(name)?.host !== false) : PID_DIR_NAMES;
+      const nodes = names.map((name): Node => (name === 'ns' ? { kind: 'ns-dir', task } : { kind: 'pid-file', task, file: PID_FILE_BY_NAME.get(name)! }));
+      return { names, nodes };
     }
     case 'ns-dir': {
       if (n.task.host?.nsDenied) return nsDenied(n.task);
@@ -187,4 +203,13 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
     }
     default: return { errno: 'ENOTDIR', detail: 'not a directory' };
   }
+}
+
+/**
+ * What a `self` link reads: the chosen pid. Linux's `thread-self` reads `PID/task/TID`; a
+ * model task is its one thread and the tree has no `task/`, so `thread-self` names the
+ * task's own directory, whose files are that thread's.
+ */
+export function selfLinkText(s: ModelState): string {
+  return String(s.selfPid);
 }

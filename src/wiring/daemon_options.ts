@@ -25,6 +25,8 @@ export interface DaemonOptions {
   readonly clock: AuditClock;
   /** Like /proc/sys/kernel/pid_max. */
   readonly pidMax: number;
+  /** The pid the tree's `self` link names at start (model mode; the `self` command changes it). */
+  readonly selfPid: number;
   /**
    * Rotate the audit log at this many MiB (auditd max_log_file); 0 = never. Unlike auditd
    * (whole MB only) a fraction is accepted, so tests can rotate at a few KiB: 0.01 = 10486 bytes.

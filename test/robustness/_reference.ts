@@ -38,10 +38,10 @@ export class Reference {
   }
 
   /**
-   * What a read-only open of `path` shows: the rendered bytes, 'nsfs' for a
-   * namespace file (reads fail with EINVAL), or the errno the tree gives.
+   * What a read-only open of `path` shows: the rendered bytes, or the errno the tree gives
+   * (a namespace file: ENOENT at the open).
    */
-  content(path: string): Buffer | 'nsfs' | 'ctl' | { errno: string } {
+  content(path: string): Buffer | 'ctl' | { errno: string } {
     path = posix.normalize(path); // the kernel resolves "." before asking the daemon
     if (path === '/nsctl') return 'ctl';
     // The kernel follows a link first: ns/net resolves to ns/net:[INUM] in the same directory.
@@ -51,7 +51,7 @@ export class Reference {
     if (isKernelError(fh)) return { errno: fh.errno };
     try {
       const r = answeredNow(this.vfs.read(fh, 1 << 24, 0));
-      return isKernelError(r) ? (r.errno === 'EINVAL' ? 'nsfs' : { errno: r.errno }) : Buffer.from(r);
+      return isKernelError(r) ? { errno: r.errno } : Buffer.from(r);
     } finally {
       this.vfs.release(fh);
     }

@@ -6,8 +6,9 @@ load helpers
 setup_file() { nsproc_mount --clock "fixed:$SEED_BOOT_TIME"; }
 teardown_file() { nsproc_teardown_file; }
 
-@test "boot v5: the tree lists pids 1 2 3 and nsctl" {
-  assert_equal "$(ls "$MNT" | tr '\n' ' ')" "1 2 3 nsctl "
+@test "boot v5: the tree lists self, thread-self, pids 1 2 3 and nsctl; self names init" {
+  assert_equal "$(ls -f "$MNT" | tr '\n' ' ')" ". .. self thread-self 1 2 3 nsctl "
+  assert_equal "$(readlink "$MNT/self") $(readlink "$MNT/thread-self")" "1 1"
   assert_equal "$(status_field 1 Name) $(status_field 2 Name) $(status_field 3 Name)" "init kthreadd kdevtmpfs"
 }
 
@@ -45,10 +46,10 @@ teardown_file() { nsproc_teardown_file; }
   done
 }
 
-@test "boot v5: reading through a link fails with Invalid argument, as on Linux" {
+@test "boot v5: opening through a link fails with ENOENT: there is no nsfs file to hand out" {
   run cat "$MNT/1/ns/net"
   assert_equal "$status" 1
-  assert_equal "$output" "cat: $MNT/1/ns/net: Invalid argument"
+  assert_equal "$output" "cat: $MNT/1/ns/net: No such file or directory"
 }
 
 @test "boot v5: a link's target name resolves inside ns/ but is not listed" {
@@ -62,7 +63,7 @@ teardown_file() { nsproc_teardown_file; }
 @test "boot v5: ns/ lists the six links in ns_entries order, then the six *_snum files" {
   assert_equal "$(ls -f "$MNT/1/ns" | tr '\n' ' ')" \
     ". .. net uts ipc pid user mnt net_snum uts_snum ipc_snum pid_snum user_snum mnt_snum "
-  assert_equal "$(ls -f "$MNT/1" | tr '\n' ' ')" ". .. status ns comm cmdline stat "
+  assert_equal "$(ls -f "$MNT/1" | tr '\n' ' ')" ". .. status ns comm cmdline stat mountinfo "
 }
 
 @test "boot v5: modes and owners: ns/ 0500, *_snum 0400, links 0777, status and <pid>/ readable by all, nsctl 0600" {
@@ -111,7 +112,7 @@ type=AUDIT_NS_INIT_NET msg=audit($t:10): pid=1 $INIT_SUBJ old_netns=0 netns=7 re
   assert_equal "$output" "rm: cannot remove '$MNT/1/status': Read-only file system"
   run chmod 777 "$MNT/1/ns"
   assert_equal "$output" "chmod: changing permissions of '$MNT/1/ns': Read-only file system"
-  assert_equal "$(ls "$MNT" | tr '\n' ' ')" "1 2 3 nsctl "
+  assert_equal "$(ls "$MNT" | tr '\n' ' ')" "1 2 3 nsctl self thread-self "
 }
 
 @test "boot v5: a pid that does not exist is ENOENT" {

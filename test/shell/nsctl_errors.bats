@@ -227,7 +227,7 @@ USAGE_EINVAL=(clone unshare setns exit pin unpin ns_info virt_control)
   assert_match "$stderr" '^nsctl: ENOSPC: .*; nothing in this write was applied$'
   assert_equal "$output" ""
   assert_equal "$(stat -c %s "$AUDIT_LOG") $(wc -l <"$AUDIT_LOG")" "$size $nlines" "log size and lines after ENOSPC"
-  assert_equal "$(ls "$MNT" | tr '\n' ' ')" "1 2 3 nsctl " "tasks after the undone clone"
+  assert_equal "$(ls "$MNT" | tr '\n' ' ')" "1 2 3 nsctl self thread-self " "tasks after the undone clone"
   assert_echo_error "No space left on device" "virt_control 1 $text"
   # Smaller records still fit: the model goes on.
   assert_match "$(nsctl clone 1 net)" '^4$'

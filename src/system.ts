@@ -19,7 +19,7 @@ import { runningSince, serveState } from './wiring/served_state.js';
 
 /** Starts a model and its log; throws (the daemon reports it) when either cannot start, holding nothing. */
 export async function createSystem(opts: DaemonOptions): Promise<NsprocSystem> {
-  const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart, selfPid: opts.selfPid });
+  const booted = boot({ profile: opts.profile, pidMax: opts.pidMax, serialStart: opts.serialStart, procSelf: opts.selfPid });
   if (!booted.ok) throw new Error(formatError(booted.error));
   const { state } = booted.value;
   return startWithCleanup((line) => void process.stderr.write(`${line}\n`), (cleanup) => {

@@ -20,7 +20,7 @@ export interface BootOptions {
   /** Serial of the first namespace created after boot (SPEC §2 --serial-start). */
   readonly serialStart?: bigint;
   /** The pid `/proc/self` names (`--self`); default 1, init. */
-  readonly selfPid?: number;
+  readonly procSelf?: number;
 }
 
 /** (u32)-1: an auid or session id never set (include/linux/audit.h AUDIT_UID_UNSET, AUDIT_SID_UNSET). */
@@ -74,7 +74,7 @@ export function boot(opts: BootOptions = {}): Result<Booted> {
 
   const state: ModelState = {
     types, pidMax, nextSerial: serialStart, inums, initial, namespaces: new Set(), pins: new Map(),
-    nextPinId: 1, journal: null, host: null, selfPid: opts.selfPid ?? 1,
+    nextPinId: 1, journal: null, host: null, procSelf: opts.procSelf ?? 1,
   };
   const all = [...Object.values(initial), kdevMnt!].sort((a, b) => Number(a.snum - b.snum));
   for (const ns of all) state.namespaces.add(ns);

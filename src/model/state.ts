@@ -128,7 +128,7 @@ export interface ModelState {
    * so one chosen task stands for every reader; it may name no live task (then following
    * `self` gives ENOENT). Null in host mode, where the daemon's own view is not the reader's.
    */
-  selfPid: number | null;
+  procSelf: number | null;
 }
 
 /** Where host mode's serials come from (SPEC §7): the kernel's NS_GET_ID, or nsproc's own counter. */

@@ -104,7 +104,7 @@ export function lookup(s: ModelState, path: string): Node | KernelError {
   if (path === '/') return { kind: 'root' };
   const parts = path.split('/');
   if (parts.length === 2 && parts[1] === CTL_NAME) return { kind: 'ctl' };
-  if (parts.length === 2 && Object.hasOwn(SELF_LINKS, parts[1]!)) return s.selfPid === null ? ENOENT(path) : { kind: 'self-link', name: parts[1] as SelfName };
+  if (parts.length === 2 && Object.hasOwn(SELF_LINKS, parts[1]!)) return s.procSelf === null ? ENOENT(path) : { kind: 'self-link', name: parts[1] as SelfName };
   const pidText = parts[1]!;
   const pid = pidFromText(pidText);
   const task = pid === null ? undefined : allTasks(s).get(pid);
@@ -187,7 +187,7 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
       }
       names.push(CTL_NAME);
       nodes.push({ kind: 'ctl' });
-      if (s.selfPid === null) return { names, nodes };
+      if (s.procSelf === null) return { names, nodes };
       return { names: [...SELF_NAMES, ...names], nodes: [...SELF_NAMES.map((name): Node => ({ kind: 'self-link', name })), ...nodes] };
     }
     case 'pid-dir': {
@@ -211,5 +211,5 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
  * task's own directory, whose files are that thread's.
  */
 export function selfLinkText(s: ModelState): string {
-  return String(s.selfPid);
+  return String(s.procSelf);
 }

@@ -62,7 +62,7 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
   };
   const s: ModelState = {
     types, pidMax: DEFAULT_PID_MAX, nextSerial: 1n, inums: new InumAllocator(), initial: {}, namespaces: new Set(),
-    pins: new Map(), nextPinId: 1, journal: null, host, selfPid: null,
+    pins: new Map(), nextPinId: 1, journal: null, host, procSelf: null,
   };
   const created = start.snapshot.namespaces.map((o) => addNs(s, o, initialKeys.has(o.key)));
   const initial = s.initial as Record<string, Namespace>;

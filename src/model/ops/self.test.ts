@@ -7,11 +7,11 @@ describe('setSelf()', () => {
   it('makes /proc/self name another live task', () => {
     const s = booted();
     const pid = must(clone(s, 1, 0)).pid;
-    expect([s.selfPid, outcome(setSelf(s, pid)), s.selfPid]).toEqual([1, 'ok', pid]);
+    expect([s.procSelf, outcome(setSelf(s, pid)), s.procSelf]).toEqual([1, 'ok', pid]);
   });
 
   it('fails with ESRCH for a pid no task has, and changes nothing', () => {
     const s = booted();
-    expect([outcome(setSelf(s, 99)), s.selfPid]).toEqual(['ESRCH', 1]);
+    expect([outcome(setSelf(s, 99)), s.procSelf]).toEqual(['ESRCH', 1]);
   });
 });

@@ -13,9 +13,9 @@ import { findTask } from '../task_ns.js';
  * setSelf(state, 4) // ok: /proc/self now reads 4
  */
 export function setSelf(s: ModelState, pid: number): Result<void> {
-  if (s.selfPid === null) return fail('EOPNOTSUPP', 'host mode has no self: the daemon cannot tell which process reads the tree');
+  if (s.procSelf === null) return fail('EOPNOTSUPP', 'host mode has no self: the daemon cannot tell which process reads the tree');
   const found = findTask(s, pid);
   if (!found.ok) return found;
-  setField(s, s, 'selfPid', pid);
+  setField(s, s, 'procSelf', pid);
   return ok(undefined);
 }

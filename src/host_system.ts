@@ -5,9 +5,9 @@
  * state the same tree, control file, lsns and ps serve.
  *
  * Every change reaches the state through {@link HostSystem.applyBatches}, the
- * one place that applies observations: it drops the kernel's cached entries of
- * the pids whose names or owners changed (procfs/tree_invalidation.ts) and
- * returns the events and those pids.
+ * one place that applies observations (all or nothing: observe.ts): it drops
+ * the kernel's cached entries of the pids whose names or owners changed
+ * (procfs/tree_invalidation.ts) and returns the events and those pids.
  * {@link HostSystem.rescanNow} is the hook for a kernel-audit reader: "read
  * these pids now and give me the events that produced", to log them inside
  * its own audit event instead of on their own.
@@ -21,7 +21,7 @@ import type { ModelEvent } from './model/events.js';
 import type { HostBatch } from './model/host_observation.js';
 import { PROFILES, profileTypes, type Profile } from './model/nstypes.js';
 import type { AccessPolicy } from './model/proc_access.js';
-import { hostSnapshot, observe } from './model/ops/observe.js';
+import { hostSnapshot, observeBatches } from './model/ops/observe.js';
 import { actorInfo, allTasks, type ModelState } from './model/state.js';
 import { HostSource } from './host/host_source.js';
 import { NsCensus } from './host/ns_census.js';
@@ -119,18 +119,11 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     const served = serveState(opts, state, log, status, access);
     const applyBatches = (batches: readonly HostBatch[]) => {
       census.note(batches);
-      const events: ModelEvent[] = [];
-      const changed = new Set<number>();
-      for (const b of batches) {
-        const r = observe(state, b);
-        events.push(...r.events);
-        for (const pid of r.changedPids) changed.add(pid);
-      }
-      const changedPids = [...changed];
+      const observed = observeBatches(state, batches);
       // The kernel's cached names and owners of these pids go (tree_invalidation.ts); nobody waits for it:
       // the host changed without asking us, and the timeouts bound what a reader sees meanwhile.
-      void served.invalidation.invalidate({ pids: changedPids });
-      return { events, changedPids };
+      void served.invalidation.invalidate({ pids: observed.changedPids });
+      return observed;
     };
     // ENOBUFS overruns, told on stderr at most once a second (a fork storm can make many).
     let overrunsTold = 0;

@@ -2,8 +2,10 @@
  * Undo journal. Operations check everything before they change anything, so a
  * failed operation needs no undo; the journal exists for the one failure that
  * comes after: the audit log refusing the batch's records (SPEC §6: "the model
- * is unchanged"). Writes go through these helpers, which record the inverse
- * when a journal is active and cost one null check otherwise.
+ * is unchanged"). Host observations (ops/observe.ts) check nothing first, so
+ * theirs undoes a batch that throws halfway. Writes go through these helpers,
+ * which record the inverse when a journal is active and cost one null check
+ * otherwise.
  *
  * A record is four slots of one flat array (what to undo, on what, key, old
  * value), not a closure: a 1000-command batch makes tens of thousands of

@@ -1,7 +1,8 @@
 /**
  * The model's state: namespaces, tasks, pins. Plain data; the operations in
  * `ops/` are the only writers, and they write through `journal.ts` so a whole
- * batch can be rolled back when its audit records cannot be written (SPEC §6).
+ * batch can be rolled back when its audit records cannot be written (SPEC §6),
+ * or a host batch when it throws halfway (`ops/observe.ts`).
  */
 import type { NsName, NsType, ProfileTypes } from './nstypes.js';
 import type { ActorInfo } from './events.js';
@@ -158,6 +159,12 @@ export function allTasks(s: ModelState): Map<number, Task> {
 /** The pid the initial pid namespace sees: what the tree and the audit log show. */
 export function globalPid(t: Task): number {
   return t.nrs[0]!;
+}
+
+/** Whether two slot sets name the same namespaces, type for type (a slot is never set to undefined). */
+export function sameSlots(a: NsSlots, b: NsSlots): boolean {
+  const keys = Object.keys(a) as (keyof NsSlots)[];
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** What audit records say about a task (SPEC §6). */

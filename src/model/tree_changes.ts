@@ -8,27 +8,31 @@
  *  - names another task or none (clone, exit, an init's exit killing its
  *    namespace, a pid exited and reused in one batch),
  *  - has another owner or group (setcred uid/gid: the attributes of `<pid>/`
- *    and everything below it),
+ *    and everything below it; in host mode the host's ids, permitted
+ *    capabilities and dumpability, which decide them: model/proc_access.ts),
  *  - is in other namespaces (setns, unshare: the targets `ns/*` links name).
  * Nothing else counts: file contents (status, `*_snum`) are rendered per open
- * and never cached (direct_io).
+ * and never cached (direct_io). Control-file batches (control/run_batch.ts)
+ * and host observations (ops/observe.ts) both ask this.
  */
 import type { Journal } from './journal.js';
-import { allTasks, globalPid, type Cred, type ModelState, type NsSlots, type Task } from './state.js';
+import type { HostCreds } from './host_observation.js';
+import { allTasks, globalPid, sameSlots, type Cred, type HostTaskFacts, type ModelState, type NsSlots, type Task } from './state.js';
 
 /** The cached fields of a task as they were before the batch (only those it wrote). */
-interface Before { cred?: Cred; ns?: NsSlots; forChildren?: NsSlots }
+interface Before { cred?: Cred; ns?: NsSlots; forChildren?: NsSlots; host?: HostTaskFacts | undefined }
 
-const CACHED_FIELDS: ReadonlySet<unknown> = new Set<keyof Before>(['cred', 'ns', 'forChildren']);
+const CACHED_FIELDS: ReadonlySet<unknown> = new Set<keyof Before>(['cred', 'ns', 'forChildren', 'host']);
 
 /** Tasks are the only model objects with a pid list and a cred. */
 function isTask(target: unknown): target is Task {
   return typeof target === 'object' && target !== null && 'nrs' in target && 'cred' in target;
 }
 
-function sameSlots(a: NsSlots, b: NsSlots): boolean {
-  const keys = Object.keys(a) as (keyof NsSlots)[];
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+function sameHostCreds(a: HostCreds | undefined, b: HostCreds | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
+  return same(a.uids, b.uids) && same(a.gids, b.gids) && a.capPrm === b.capPrm && a.dumpable === b.dumpable;
 }
 
 /**
@@ -57,7 +61,7 @@ export function changedPids(s: ModelState, journal: Journal): number[] {
   const pids = new Set<number>();
   for (const [pid, before] of (taskBefore as Map<number, Task | undefined> | null) ?? []) if (tasks.get(pid) !== before) pids.add(pid);
   for (const [t, b] of (fieldsBefore as Map<Task, Before> | null) ?? []) {
-    const owner = b.cred && (b.cred.uid !== t.cred.uid || b.cred.gid !== t.cred.gid);
+    const owner = (b.cred && (b.cred.uid !== t.cred.uid || b.cred.gid !== t.cred.gid)) || ('host' in b && !sameHostCreds(b.host?.creds, t.host?.creds));
     const moved = (b.ns && !sameSlots(b.ns, t.ns)) || (b.forChildren && !sameSlots(b.forChildren, t.forChildren));
     if (owner || moved) pids.add(globalPid(t));
   }

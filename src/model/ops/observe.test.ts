@@ -5,7 +5,8 @@ import type { ModelEvent } from '../events.js';
 import { allTasks, type ModelState } from '../state.js';
 import { lookup } from '../../procfs/tree.js';
 import { dispatch } from '../../control/dispatch.js';
-import { hostSnapshot, observe } from './observe.js';
+import { dumpModel } from '../dump.js';
+import { hostSnapshot, observe, observeBatches } from './observe.js';
 
 const ENTRIES = ['net', 'uts', 'ipc', 'pid', 'pid_for_children', 'user', 'mnt', 'cgroup', 'time', 'time_for_children'] as const;
 const TYPE_OF = (e: string) => e.replace('_for_children', '') as ObservedNs['type'];
@@ -161,6 +162,58 @@ describe('observe()', () => {
   it('observe() never frees the daemon\'s own namespaces', () => {
     const s = start();
     expect(observe(s, batch({ freed: [keyOf('net')] })).events).toEqual([]);
+  });
+});
+
+/** Everything observe() writes: the model's dump, host mode's maps and each process's host facts. */
+function hostDump(s: ModelState): unknown {
+  const h = s.host!;
+  const snum = (n: { snum: bigint }) => n.snum.toString(16);
+  return {
+    model: dumpModel(s),
+    byKey: [...h.byKey].map(([k, n]) => [k, snum(n)]),
+    lastSeen: [...h.lastSeen].map(([n, a]) => [snum(n), a.pid]),
+    foundVia: [...h.foundVia].map(([n, pid]) => [snum(n), pid]),
+    containers: [...h.containers],
+    host: [...allTasks(s)].map(([pid, t]) => [pid, t.host?.status, t.host?.creds]),
+  };
+}
+
+describe('observe(): all or nothing', () => {
+  const uts = ns('uts', 0x7000n, 4026532300);
+  const bad = proc(301, 100, { ...initialSlots, net: 'id:dead' });
+
+  it('observe(): a batch that throws halfway (a process naming a namespace nobody saw) leaves the state as it was', () => {
+    const s = start();
+    const before = hostDump(s);
+    const half = batch({ gone: [101], namespaces: [uts], procs: [proc(300, 100, { ...initialSlots, uts: uts.key }, 0, { runtime: 'docker', id: 'ab', pod: null, cgroup: '/docker/ab' }), bad] });
+    expect(() => observe(s, half)).toThrow('pid 301\'s net names unknown namespace id:dead');
+    expect([hostDump(s), s.journal]).toEqual([before, null]);
+    // What the batch had registered is unknown again: without its bad process it applies whole.
+    const r = observe(s, { ...half, procs: half.procs.slice(0, 1) });
+    expect(lines(r.events).map((l) => l.split(' ')[0])).toEqual(['AUDIT_NS_INIT_UTS', 'NS_INFO', 'NSPROC_CONTAINER']);
+    expect(r.changedPids.sort((a, b) => a - b)).toEqual([101, 300]);
+  });
+
+  it('observeBatches(): a throw in a later batch undoes the earlier ones too', () => {
+    const s = start();
+    const before = hostDump(s);
+    expect(() => observeBatches(s, [batch({ namespaces: [uts], procs: [proc(300, 100, { ...initialSlots, uts: uts.key })] }), batch({ procs: [bad] })])).toThrow('unknown namespace');
+    expect(hostDump(s)).toEqual(before);
+  });
+
+  it('observeBatches(): the changed pids are those whose view differs from before the first batch: a pid exited and reused counts, one made and gone within them does not', () => {
+    const s = start();
+    const r = observeBatches(s, [batch({ gone: [101], procs: [proc(300, 100)] }), batch({ gone: [300], procs: [proc(101, 100)] })]);
+    expect(r.changedPids).toEqual([101]);
+  });
+
+  it('observe(): a process that stopped being dumpable is a changed pid (who may read its ns/), without records', () => {
+    const s = start();
+    const p = proc(101, 100);
+    const r = observe(s, batch({ procs: [{ ...p, creds: { ...p.creds, dumpable: false } }] }));
+    expect([r.events, r.changedPids]).toEqual([[], [101]]);
+    expect(observe(s, batch({ procs: [{ ...p, creds: { ...p.creds, dumpable: false } }] })).changedPids).toEqual([]);
   });
 });
 

@@ -13,6 +13,13 @@
  *   its DEL, naming the last process seen in it.
  * Serials are the kernel's NS_GET_ID where the observation has one, else the
  * model's own counter in the order first seen, never reused.
+ * Batches apply all or nothing: every write goes through the journal (state.ts),
+ * so one that throws halfway (a broken invariant: a namespace known twice, a
+ * link naming none known) leaves the state as it was. Unlike a control-file
+ * batch, nothing is undone when the log then refuses the events: the host
+ * changed whatever the log says, and the loss is counted and written down
+ * (SPEC §8; audit/lossy_append.ts). Which pids changed is tree_changes.ts's rule,
+ * read from the same journal.
  * A process whose cgroup names a container (an attribute the adapter read, as
  * its status lines) gets a container-seen event after its NS_INFO when it is
  * the first seen of that container, or its namespaces differ from the ones
@@ -20,12 +27,14 @@
  */
 import { AUDIT_UNSET } from '../boot.js';
 import type { ActorInfo, ModelEvent } from '../events.js';
-import type { HostBatch, HostCreds, ObservedNs, ObservedProc } from '../host_observation.js';
+import type { HostBatch, ObservedNs, ObservedProc } from '../host_observation.js';
 import { InumAllocator } from '../inum.js';
-import { profileTypes, type NsName, type Profile } from '../nstypes.js';
+import { Journal, mapDelete, mapSet, setAdd, setDelete, setField } from '../journal.js';
+import { profileTypes, type Profile } from '../nstypes.js';
 import { DEFAULT_PID_MAX } from '../pids.js';
-import { actorInfo, allTasks, globalPid, type Cred, type ModelState, type Namespace, type NsSlots, type SerialSource, type Task } from '../state.js';
+import { actorInfo, allTasks, globalPid, sameSlots, type Cred, type ModelState, type Namespace, type NsSlots, type SerialSource, type Task } from '../state.js';
 import { nsInfo } from '../task_ns.js';
+import { changedPids } from '../tree_changes.js';
 
 export interface HostStart {
   readonly profile: Profile;
@@ -84,27 +93,50 @@ export function hostSnapshot(start: HostStart): { state: ModelState; events: Mod
 }
 
 /**
- * Applies one batch: exits first (a pid may be reused within it), then new namespaces, processes, frees.
+ * Applies batches in order, all or nothing (a throw undoes every one of them, and goes on).
+ * @returns their events, in log order, and the pids whose cached view differs from before the first
+ * @example
+ * observeBatches(s, [{ namespaces: [net], procs: [child], gone: [], freed: [] }]) // INIT_NET, NS_INFO; changedPids [child.pid]
+ */
+export function observeBatches(s: ModelState, batches: readonly HostBatch[]): Observed {
+  const journal = new Journal();
+  s.journal = journal;
+  try {
+    const events: ModelEvent[] = [];
+    for (const b of batches) applyBatch(s, b, events);
+    return { events, changedPids: changedPids(s, journal) };
+  } catch (e) {
+    journal.rollback();
+    throw e;
+  } finally {
+    s.journal = null;
+  }
+}
+
+/** {@link observeBatches} of one batch. */
+export function observe(s: ModelState, batch: HostBatch): Observed {
+  return observeBatches(s, [batch]);
+}
+
+/**
+ * One batch: exits first (a pid may be reused within it), then new namespaces, processes, frees.
  * A free whose key the batch registers again (without NS_GET_ID a key is `<type>:<inum>`, and the
  * kernel hands a freed inode to the next namespace at once) applies before that registration.
  */
-export function observe(s: ModelState, batch: HostBatch): Observed {
+function applyBatch(s: ModelState, batch: HostBatch, events: ModelEvent[]): void {
   const host = hostOf(s);
-  const events: ModelEvent[] = [];
-  const changed = new Set<number>();
-  for (const pid of batch.gone) if (removeTask(s, pid)) changed.add(pid);
+  for (const pid of batch.gone) removeTask(s, pid);
   const freedNow = new Set(batch.freed);
   const reused = new Set(batch.namespaces.filter((o) => host.byKey.has(o.key) && freedNow.has(o.key)).map((o) => o.key));
   for (const key of reused) freeNs(s, key, events);
   const pendingInit = new Set(batch.namespaces.map((o) => addNs(s, o, false)));
   for (const p of batch.procs) {
     const existing = allTasks(s).get(p.pid);
-    const parent = allTasks(s).get(p.ppid) ?? null;
-    const before = existing ? slotsOf(existing) : parent ? slotsOf(parent) : null;
-    const oldCreds = existing?.host?.creds;
+    // The slots before: the process's own, or for a new process its parent's (upsertTask replaces, never edits, them).
+    const was = existing ?? allTasks(s).get(p.ppid) ?? null;
+    const before = was ? { ns: was.ns, forChildren: was.forChildren } : null;
     const t = upsertTask(s, p);
     linkParent(s, t, p.ppid);
-    const after = slotsOf(t);
     // INITs in creation order (user first), each from the first process seen in it.
     for (const type of s.types.creation) {
       for (const which of ['ns', 'forChildren'] as const) {
@@ -114,17 +146,14 @@ export function observe(s: ModelState, batch: HostBatch): Observed {
         events.push({ kind: 'ns-created', type, snum: ns.snum, oldSnum: old, actor: actorInfo(t) });
       }
     }
-    const slotsChanged = before ? !sameSlots(before, after) : p.ns !== null;
+    const slotsChanged = before ? !(sameSlots(before.ns, t.ns) && sameSlots(before.forChildren, t.forChildren)) : p.ns !== null;
     if (p.ns && slotsChanged) events.push(nsInfo(s, t));
     noteContainer(s, t, events);
-    // Owners in the tree come from the host's creds (model/proc_access.ts).
-    if (!existing || slotsChanged || !oldCreds || !sameHostCreds(oldCreds, p.creds)) changed.add(p.pid);
     noteSeen(s, t);
   }
   // Namespaces no process is in (held by an open file, a bind mount, or as an owner or parent).
   for (const ns of pendingInit) events.push({ kind: 'ns-created', type: ns.type, snum: ns.snum, oldSnum: 0n, actor: firstActor(s, ns) });
   for (const key of batch.freed) if (!reused.has(key)) freeNs(s, key, events);
-  return { events, changedPids: [...changed] };
 }
 
 /** The kernel freed the namespace known as `key`: its DEL, naming the last process seen in it. */
@@ -133,11 +162,11 @@ function freeNs(s: ModelState, key: string, events: ModelEvent[]): void {
   const ns = host.byKey.get(key);
   if (!ns || ns.initial) return;
   events.push({ kind: 'ns-freed', type: ns.type, snum: ns.snum, actor: host.lastSeen.get(ns) ?? firstActor(s, ns) });
-  ns.life = 'freed';
-  s.namespaces.delete(ns);
-  host.byKey.delete(key);
-  host.lastSeen.delete(ns);
-  host.foundVia.delete(ns);
+  setField(s, ns, 'life', 'freed');
+  setDelete(s, s.namespaces, ns);
+  mapDelete(s, host.byKey, key);
+  mapDelete(s, host.lastSeen, ns);
+  mapDelete(s, host.foundVia, ns);
 }
 
 function hostOf(s: ModelState) {
@@ -155,15 +184,15 @@ function addNs(s: ModelState, o: ObservedNs, initial: boolean): Namespace {
   let snum = o.id;
   if (snum === null) {
     snum = s.nextSerial;
-    s.nextSerial = snum + 1n;
+    setField(s, s, 'nextSerial', snum + 1n);
   }
   const ns: Namespace = {
     type, snum, inum: o.inum, owner, parent, level: parent ? parent.level + 1 : 0, creatorUid: o.ownerUid ?? 0,
     initial, refs: 0, life: 'live', pids: type.name === 'pid' ? { tasks: new Map(), cursor: 1, state: 'running' } : null,
   };
-  host.byKey.set(o.key, ns);
-  s.namespaces.add(ns);
-  host.foundVia.set(ns, o.via);
+  mapSet(s, host.byKey, o.key, ns);
+  setAdd(s, s.namespaces, ns);
+  mapSet(s, host.foundVia, ns, o.via);
   return ns;
 }
 
@@ -198,37 +227,38 @@ function upsertTask(s: ModelState, p: ObservedProc): Task {
   const host = { status: p.status, stat: p.stat, cmdline: p.cmdline, nsDenied: p.ns === null, container: p.container, creds: p.creds };
   const t = tasks.get(p.pid);
   if (t) {
-    t.comm = p.comm;
-    if (!sameCred(t.cred, cred)) t.cred = cred;
-    t.ns = ns;
-    t.forChildren = forChildren;
-    t.host = host;
+    setField(s, t, 'comm', p.comm);
+    if (!sameCred(t.cred, cred)) setField(s, t, 'cred', cred);
+    setField(s, t, 'ns', ns);
+    setField(s, t, 'forChildren', forChildren);
+    setField(s, t, 'host', host);
     return t;
   }
   const task: Task = {
     nrs: [...p.nspid], pidNs: ns.pid ?? s.initial.pid!, kthread: p.kthread, parent: null, children: null, comm: p.comm,
     cred, ns, forChildren, state: 'live', host,
   };
-  tasks.set(p.pid, task);
+  mapSet(s, tasks, p.pid, task);
   return task;
 }
 
 function linkParent(s: ModelState, t: Task, ppid: number): void {
   const parent = ppid === 0 ? null : allTasks(s).get(ppid) ?? null;
   if (t.parent === parent) return;
-  t.parent?.children?.delete(t);
-  t.parent = parent;
-  if (parent) (parent.children ??= new Set()).add(t);
+  if (t.parent?.children) setDelete(s, t.parent.children, t);
+  setField(s, t, 'parent', parent);
+  if (!parent) return;
+  if (!parent.children) setField(s, parent, 'children', new Set());
+  setAdd(s, parent.children!, t);
 }
 
-function removeTask(s: ModelState, pid: number): boolean {
+function removeTask(s: ModelState, pid: number): void {
   const t = allTasks(s).get(pid);
-  if (!t) return false;
+  if (!t) return;
   noteSeen(s, t);
-  allTasks(s).delete(pid);
-  t.state = 'exited';
-  t.parent?.children?.delete(t);
-  return true;
+  mapDelete(s, allTasks(s), pid);
+  setField(s, t, 'state', 'exited');
+  if (t.parent?.children) setDelete(s, t.parent.children, t);
 }
 
 /**
@@ -242,7 +272,7 @@ function noteContainer(s: ModelState, t: Task, events: ModelEvent[]): void {
   const key = `${c.runtime}:${c.id}`;
   const serials = namespaces.map((r) => r.snum.toString(16)).join(' ');
   if (hostOf(s).containers.get(key) === serials) return;
-  hostOf(s).containers.set(key, serials);
+  mapSet(s, hostOf(s).containers, key, serials);
   events.push({ kind: 'container-seen', pid: globalPid(t), container: c, namespaces });
 }
 
@@ -250,22 +280,8 @@ function noteContainer(s: ModelState, t: Task, events: ModelEvent[]): void {
 function noteSeen(s: ModelState, t: Task): void {
   const a = actorInfo(t);
   const last = s.host!.lastSeen;
-  for (const ns of Object.values(t.ns)) last.set(ns!, a);
-  for (const ns of Object.values(t.forChildren)) last.set(ns!, a);
-}
-
-interface Slots { readonly ns: NsSlots; readonly forChildren: NsSlots }
-const slotsOf = (t: Task): Slots => ({ ns: { ...t.ns }, forChildren: { ...t.forChildren } });
-
-function sameSlots(a: Slots, b: Slots): boolean {
-  const names = new Set<NsName>([...Object.keys(a.ns), ...Object.keys(b.ns), ...Object.keys(a.forChildren), ...Object.keys(b.forChildren)] as NsName[]);
-  for (const n of names) if (a.ns[n] !== b.ns[n] || a.forChildren[n] !== b.forChildren[n]) return false;
-  return true;
-}
-
-function sameHostCreds(a: HostCreds, b: HostCreds): boolean {
-  const same = (x: readonly number[], y: readonly number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  return same(a.uids, b.uids) && same(a.gids, b.gids) && a.capPrm === b.capPrm && a.dumpable === b.dumpable;
+  for (const ns of Object.values(t.ns)) mapSet(s, last, ns!, a);
+  for (const ns of Object.values(t.forChildren)) mapSet(s, last, ns!, a);
 }
 
 function sameCred(a: Cred, b: Cred): boolean {

@@ -27,7 +27,7 @@ import { HostSource } from './host/host_source.js';
 import { NsCensus } from './host/ns_census.js';
 import { procMountOptions } from './host/proc_mount.js';
 import { KernelAudit } from './kaudit/kernel_audit.js';
-import { KERNEL_AUDIT_STATE } from './cli/run_dir.js';
+import { KERNEL_AUDIT_STATE } from './wiring/run_dir.js';
 import type { StatusField } from './control/status.js';
 import { NSPROC_VERSION } from './version.js';
 import { openAuditLog } from './wiring/audit_log.js';

@@ -13,7 +13,7 @@ import { DEFAULT_NUM_LOGS, validNodeName } from '../audit/log_writer.js';
 import { parseClock, realClock } from '../audit/clock.js';
 import { DEFAULT_CACHE_TIMEOUT } from '../procfs/tree_invalidation.js';
 import { parseRemote } from '../fleet/remote_address.js';
-import { DEFAULT_STATE_DIR } from './run_dir.js';
+import { DEFAULT_STATE_DIR } from '../wiring/run_dir.js';
 import { auditMaxSizeBytes, DEFAULT_HOST_RESCAN_MS, type DaemonOptions, type NameFormat } from '../wiring/daemon_options.js';
 
 // What the parser gives, and the unit conversion it checks --audit-max-size with.

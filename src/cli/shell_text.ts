@@ -1,7 +1,7 @@
 /**
  * scripts/_generated.bash: what mount.sh and nsctl take from the TypeScript side, so each
  * has one owner — the default mountpoint (procfs/mountpoint.ts), root's run directory
- * (./run_dir.ts), the daemon's options text (./options.ts: `./mount.sh --help` answers at
+ * (src/wiring/run_dir.ts), the daemon's options text (./options.ts: `./mount.sh --help` answers at
  * once, before any npm ci or build), nsctl's usage and the control file's query commands
  * (control/usage.ts). The file is committed;
  * test/shell_text.test.ts fails when it is not what this prints.
@@ -10,7 +10,7 @@
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_MOUNTPOINT } from '../procfs/mountpoint.js';
 import { USAGE } from './options.js';
-import { RUN_DIR } from './run_dir.js';
+import { RUN_DIR } from '../wiring/run_dir.js';
 import { COMMANDS, nsctlUsage } from '../control/usage.js';
 
 const END = 'NSPROC_GENERATED_TEXT_END';

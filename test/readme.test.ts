@@ -11,6 +11,7 @@ import { runBatch } from '../src/control/run_batch.js';
 import { AUDITCTL_UNDO } from '../src/kaudit/rules.js';
 import { boot } from '../src/model/boot.js';
 import { ok } from '../src/model/errno.js';
+import { DEFAULT_STATE_DIR, RUN_DIR } from '../src/wiring/run_dir.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const read = (f: string): string => fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -49,10 +50,11 @@ describe('README.md', () => {
 
   it("names the state dir mount.sh uses", () => {
     const sh = read('mount.sh');
-    const lock = /^LOCK_DIR=(\S+)$/m.exec(sh)![1]!;
-    const state = /^STATE_DIR=\$\{NSPROC_STATE_DIR:-\$LOCK_DIR(\S*)\}$/m.exec(sh);
-    expect(state, "mount.sh's STATE_DIR line").not.toBeNull();
-    expect(README).toContain(`\`\${NSPROC_STATE_DIR:-${lock}${state![1]}}/\``);
+    // mount.sh's run dir comes from the generated shell text, made from src/wiring/run_dir.ts.
+    expect(read('scripts/_generated.bash')).toContain(`NSPROC_RUN_DIR='${RUN_DIR}'`);
+    expect(sh).toMatch(/^LOCK_DIR=\$NSPROC_RUN_DIR$/m);
+    expect(sh).toMatch(/^STATE_DIR=\$\{NSPROC_STATE_DIR:-\$LOCK_DIR\/state\}$/m);
+    expect(README).toContain(`\`\${NSPROC_STATE_DIR:-${DEFAULT_STATE_DIR}}/\``);
     expect(README).not.toMatch(/nsproc-state-/);
   });
 

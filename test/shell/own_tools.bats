@@ -81,3 +81,15 @@ assert_lsns_agree() {
   assert_nsctl_error ESRCH "no task with pid $c" self "$c"
   nsctl self 1 >/dev/null
 }
+
+@test "own tools: stat, comm and cmdline are fresh once a command is acknowledged, with the kernel's caches on" {
+  local c
+  c=$(nsctl clone 1 0)
+  stat -c %u "$MNT/$c/stat" "$MNT/$c/comm" >/dev/null # the kernel now caches their entries
+  nsctl setcred "$c" uid=1000 gid=1000 comm=worker >/dev/null
+  assert_equal "$(stat -c %u:%g "$MNT/$c/stat" "$MNT/$c/comm" "$MNT/$c/cmdline" | tr '\n' ' ')" "1000:1000 1000:1000 1000:1000 "
+  assert_equal "$(cut -d' ' -f1-4 "$MNT/$c/stat") $(cat "$MNT/$c/comm") $(tr '\0' '|' <"$MNT/$c/cmdline")" "$c (worker) S 1 worker worker|"
+  nsctl exit "$c" >/dev/null
+  run stat -c %u "$MNT/$c/stat"
+  assert_equal "$output" "stat: cannot statx '$MNT/$c/stat': No such file or directory"
+}

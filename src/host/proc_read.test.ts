@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_UNSET } from '../model/boot.js';
-import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readServedText, readSubj } from './proc_read.js';
+import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcess, readProcFile, readServedText, readSubj } from './proc_read.js';
 
 const status = (uid: string, gid: string) => `Name:\tunshare\nPid:\t42\nPPid:\t1\nUid:\t${uid}\nGid:\t${gid}\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n`;
 
@@ -129,5 +129,36 @@ describe('this process, read from /proc', () => {
       /* no LSM: EINVAL */
     }
     expect([readSubj(process.pid), readSubj(999999999)]).toEqual([want, '?']);
+  });
+});
+
+describe('readProcess()', () => {
+  it('reads this process: its status, credentials, audit ids, stat and cmdline, with the namespaces given', () => {
+    const ns = { uts: 'id:1' };
+    const r = readProcess(process.pid, ns);
+    expect(r.kind).toBe('process');
+    if (r.kind !== 'process') return;
+    expect(r.facts).toMatchObject({ pid: process.pid, ppid: process.ppid, uid: process.getuid!(), gid: process.getgid!(), kthread: false, ns, auid: readAuditId(process.pid, 'loginuid') });
+    expect(r.facts.creds.dumpable).toBe(true);
+    expect(r.facts.cmdline).toBe(fs.readFileSync('/proc/self/cmdline', 'utf8'));
+    expect(r.cgroup).toBe(fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  });
+
+  it('a thread read by its tid is a thread, not a process', () => {
+    const tid = fs.readdirSync('/proc/self/task').map(Number).find((t) => t !== process.pid)!;
+    expect(readProcess(tid, null)).toEqual({ kind: 'thread' });
+  });
+
+  it('a pid that is gone is gone', () => {
+    expect(readProcess(999999999, null)).toEqual({ kind: 'gone' });
+  });
+
+  const kthread = listPids().find((p) => {
+    const t = readProcFile(`/proc/${p}/status`);
+    return t.ok && /^Kthread:\t1$/m.test(t.value);
+  });
+  it.runIf(kthread !== undefined)('a kernel thread: its cgroup is not read (the root\'s)', () => {
+    const r = readProcess(kthread!, null);
+    expect(r.kind === 'process' && [r.facts.kthread, r.cgroup]).toEqual([true, '']);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Reading one process from /proc (proc(5)): its status lines, stat, cmdline, loginuid,
- * sessionid, LSM label and `ns/` links. Synchronous: runs in the scanning
+ * sessionid, LSM label, cgroup and `ns/` links. Synchronous: runs in the scanning
  * worker thread only, never on the thread that serves FUSE.
  */
 import * as fs from 'node:fs';
 import { AUDIT_UNSET } from '../model/boot.js';
 import { ERRNO, errnoFromNode, fail, ok, type Result } from '../model/errno.js';
+import type { ObservedProc } from '../model/host_observation.js';
+import { containerOf } from './cgroup_container.js';
 
 /** The `status` lines SPEC §7 serves, in the host's order. */
 const STATUS_KEYS = new Set(['Name', 'State', 'Tgid', 'Pid', 'PPid', 'Uid', 'Gid', 'NStgid', 'NSpid', 'CapEff']);
@@ -105,6 +107,43 @@ export function readProcFile(path: string): Result<string> {
  */
 export function readServedText(pid: number, file: 'stat' | 'cmdline'): string {
   const t = readProcFile(`/proc/${pid}/${file}`);
+  return t.ok ? t.value : '';
+}
+
+/** What one read of a process found: it (with its cgroup text, '' for kernel threads), a thread read by its tid, or nothing (gone meanwhile). */
+export type ProcessRead =
+  | { readonly kind: 'process'; readonly facts: ObservedProc; readonly cgroup: string }
+  | { readonly kind: 'thread' }
+  | { readonly kind: 'gone' };
+
+/**
+ * Everything host mode observes of a process but its `ns/` links (read before, by the caller).
+ * @param ns its namespaces' keys by `ns/` entry, null when they could not be read
+ * @example
+ * const r = readProcess(process.pid, null);
+ * // r.kind === 'process' && r.facts.pid === process.pid
+ */
+export function readProcess(pid: number, ns: Record<string, string> | null): ProcessRead {
+  const text = readProcFile(`/proc/${pid}/status`);
+  const st = text.ok ? parseStatus(text.value) : null;
+  // A thread read by its tid (a kernel-audit rescan of a clone3's child: pthread_create): no process.
+  if (st && st.tgid !== null && st.tgid !== pid) return { kind: 'thread' };
+  const dumpable = st && !st.dead ? readDumpable(pid, st) : null;
+  if (!st || dumpable === null) return { kind: 'gone' };
+  // Kernel threads stay in the root cgroup (kthreadd's): not read.
+  const cgroup = st.kthread ? '' : readCgroup(pid);
+  const facts: ObservedProc = {
+    pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uids[0]!, gid: st.gids[0]!, capEff: st.capEff,
+    creds: { uids: st.uids, gids: st.gids, capPrm: st.capPrm, dumpable },
+    auid: readAuditId(pid, 'loginuid'), ses: readAuditId(pid, 'sessionid'), subj: readSubj(pid), kthread: st.kthread,
+    status: st.lines, stat: readServedText(pid, 'stat'), cmdline: readServedText(pid, 'cmdline'), ns, container: containerOf(cgroup),
+  };
+  return { kind: 'process', facts, cgroup };
+}
+
+/** /proc/<pid>/cgroup's text; '' when it cannot be read (gone, or a kernel without cgroups). */
+export function readCgroup(pid: number): string {
+  const t = readProcFile(`/proc/${pid}/cgroup`);
   return t.ok ? t.value : '';
 }
 

@@ -3,9 +3,10 @@
  * scanning half of host mode, which the worker thread (worker.ts) drives. It keeps
  * what it saw last, so it reports only what changed: new namespaces (with their owner
  * and parent first), new or changed processes, exits, and namespaces the kernel freed.
- * This file reads processes and ties the parts together: the known namespaces and the
- * inode rule (ns_registry.ts), what else holds them (holders.ts), when a namespace is
- * looked at again (recheck.ts), and the batches (batch_queue.ts).
+ * This file follows the processes (what it read of each last; proc_read.ts reads them)
+ * and ties the parts together: the known namespaces and the inode rule (ns_registry.ts),
+ * what else holds them (holders.ts), when a namespace is looked at again (recheck.ts),
+ * and the batches (batch_queue.ts).
  *
  * Where each fact comes from (what `lsns -P` finds too):
  * - processes: `/proc/<pid>/status`, `stat`, `cmdline`, `loginuid`, `sessionid`, `attr/current`, `ns/*`;
@@ -24,11 +25,10 @@ import type { ErrnoName } from '../model/errno.js';
 import type { HostBatch, ObservedProc } from '../model/host_observation.js';
 import { profileTypes, type NsName, type Profile } from '../model/nstypes.js';
 import { BatchQueue } from './batch_queue.js';
-import { containerOf } from './cgroup_container.js';
 import { nsHolders } from './holders.js';
 import { NsRegistry } from './ns_registry.js';
 import { probeHandles } from './nsfs.js';
-import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcFile, readServedText, readSubj } from './proc_read.js';
+import { linkInum, listPids, readCgroup, readDumpable, readLink, readProcess } from './proc_read.js';
 import { RecheckSchedule } from './recheck.js';
 
 export interface ScannerOptions {
@@ -110,29 +110,19 @@ export class Scanner {
     // process exits right after, as a short program exec'd after unshare(1) does.
     const seen = this.readNs(pid);
     if (seen === 'gone') return this.markGone(pid);
-    const text = readProcFile(`/proc/${pid}/status`);
-    const st = text.ok ? parseStatus(text.value) : null;
-    // A thread read by its tid (a kernel-audit rescan of a clone3's child: pthread_create): no process.
-    if (st && st.tgid !== null && st.tgid !== pid) {
+    const ns = seen.keys ? this.nsRecord(seen.keys) : null;
+    const got = readProcess(pid, ns);
+    if (got.kind === 'thread') {
       this.noteThread(pid);
       return this.markGone(pid);
     }
-    const dumpable = st && !st.dead ? readDumpable(pid, st) : null;
-    if (!st || dumpable === null) {
+    if (got.kind === 'gone') {
       // Gone meanwhile: its new namespaces still get their records, with the facts last read (at its fork or exec).
       const last = this.procs.get(pid);
-      if (last && seen.keys) this.record(pid, { ...last.facts, ns: this.nsRecord(seen.keys) }, seen, last.cgroup);
+      if (last && ns) this.record(pid, { ...last.facts, ns }, seen, last.cgroup);
       return this.markGone(pid);
     }
-    // Kernel threads stay in the root cgroup (kthreadd's): not read.
-    const cgroup = st.kthread ? '' : readCgroup(pid);
-    const facts: ObservedProc = {
-      pid, ppid: st.ppid, comm: st.comm, nspid: st.nspid, uid: st.uids[0]!, gid: st.gids[0]!, capEff: st.capEff,
-      creds: { uids: st.uids, gids: st.gids, capPrm: st.capPrm, dumpable },
-      auid: readAuditId(pid, 'loginuid'), ses: readAuditId(pid, 'sessionid'), subj: readSubj(pid), kthread: st.kthread,
-      status: st.lines, stat: readServedText(pid, 'stat'), cmdline: readServedText(pid, 'cmdline'), ns: seen.keys ? this.nsRecord(seen.keys) : null, container: containerOf(cgroup),
-    };
-    this.record(pid, facts, seen, cgroup);
+    this.record(pid, got.facts, seen, got.cgroup);
   }
 
   /** A thread was made (the proc connector's fork with a child pid that is not its tgid). */
@@ -272,12 +262,6 @@ export class Scanner {
       if ([...dead].some((key) => this.extraHeld.has(key))) this.scanHolders();
     }
   }
-}
-
-/** /proc/<pid>/cgroup's text; '' when it cannot be read (gone, or a kernel without cgroups). */
-function readCgroup(pid: number): string {
-  const t = readProcFile(`/proc/${pid}/cgroup`);
-  return t.ok ? t.value : '';
 }
 
 /** readlink of `ns/` refused (proc(5): a ptrace access check): the process is there, its namespaces unknown. */

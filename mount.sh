@@ -33,8 +33,8 @@ BUILD_STAMP=$ROOT/dist/.nsproc-build-ok
 note() { printf 'nsproc: %s\n' "$*" >&2; }
 die() { local status=$1; shift; note "$@"; exit "$status"; }
 
-# NSPROC_DEFAULT_MOUNTPOINT, NSPROC_RUN_DIR, nsproc_daemon_usage (made from the TypeScript side:
-# no build needed).
+# NSPROC_DEFAULT_MOUNTPOINT, NSPROC_RUN_DIR (made from the TypeScript side, as the usage text
+# scripts/usage-mount.txt is: no build needed).
 # shellcheck source=scripts/_generated.bash
 source "$ROOT/scripts/_generated.bash"
 # Root's own places (0700): the mountpoint locks, and the state (pid files, daemon logs).
@@ -385,7 +385,7 @@ main() {
   local arg
   for arg in "$@"; do
     # The usage text needs no root, no packages and no build.
-    [[ $arg == --help || $arg == -h ]] && { nsproc_daemon_usage; exit 0; }
+    [[ $arg == --help || $arg == -h ]] && { cat "$ROOT/scripts/usage-mount.txt"; exit 0; }
   done
   if [[ ${1:-} == -u || ${1:-} == --unmount ]]; then
     shift

@@ -2,7 +2,7 @@
  * The one description of the control file's commands: each command's syntax (the daemon's
  * `usage:` errors, parse.ts) and the text `nsctl --help` prints. nsctl is a shell script
  * that must answer --help without a build: it prints the copy generated into
- * scripts/_generated.bash (src/cli/shell_text.ts), which a test keeps current.
+ * scripts/usage-nsctl.txt (src/cli/shell_text.ts), which a test keeps current.
  */
 import { DEFAULT_MOUNTPOINT } from '../procfs/mountpoint.js';
 import type { Op } from './command.js';

@@ -80,7 +80,9 @@ export function setField<T extends object, K extends keyof T>(s: ModelState, obj
 
 export function mapSet<K, V>(s: ModelState, map: Map<K, V>, key: K, value: V): void {
   if (s.journal) {
-    if (map.has(key)) s.journal.push(MAP_SET, map, key, map.get(key));
+    // One lookup for an entry that holds a value (host mode rewrites thousands a second).
+    const old = map.get(key);
+    if (old !== undefined || map.has(key)) s.journal.push(MAP_SET, map, key, old);
     else s.journal.push(MAP_DELETE, map, key, undefined);
   }
   map.set(key, value);

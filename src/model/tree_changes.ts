@@ -54,7 +54,7 @@ export function changedPids(s: ModelState, journal: Journal): number[] {
     } else if (CACHED_FIELDS.has(key) && isTask(target)) {
       fieldsBefore ??= new Map();
       const b = fieldsBefore.get(target) ?? {};
-      if (!(key as string in b)) Object.assign(b, { [key as string]: before });
+      if (!(key as string in b)) (b as Record<string, unknown>)[key as string] = before;
       fieldsBefore.set(target, b);
     }
   });

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_UNSET } from '../model/boot.js';
-import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcess, readProcFile, readServedText, readSubj } from './proc_read.js';
+import { linkInum, listPids, parseStatus, readAuditId, readDumpable, readLink, readProcess, readProcFile, readRunTime, readServedText, readSubj, readThreads } from './proc_read.js';
 
 const status = (uid: string, gid: string) => `Name:\tunshare\nPid:\t42\nPPid:\t1\nUid:\t${uid}\nGid:\t${gid}\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n`;
 
@@ -109,6 +110,26 @@ describe('this process, read from /proc', () => {
     const r = readProcFile('/proc/self/status');
     const st = parseStatus(r.ok ? r.value : '');
     expect([readDumpable(process.pid, st), readDumpable(999999999, st)]).toEqual([true, null]);
+  });
+
+  it('readRunTime() and readThreads(): the same run time while a process does not run, another after it ran; its threads; null for a pid that is gone', async () => {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGSTOP');
+      await new Promise((r) => setTimeout(r, 50));
+      const a = readRunTime(child.pid!);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(a).toMatch(/^\d+ \d+$/);
+      expect(readRunTime(child.pid!)).toBe(a);
+      const mine = readRunTime(process.pid);
+      for (let t = Date.now(); Date.now() - t < 20;) { /* on a CPU */ }
+      expect(readRunTime(process.pid)).not.toBe(mine);
+      expect(readRunTime(999999999)).toBeNull();
+      expect([readThreads(child.pid!), readThreads(process.pid)! > 1, readThreads(999999999)]).toEqual([1, true, null]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('readServedText() gives stat as the kernel writes it, or nothing for a pid that is gone', () => {

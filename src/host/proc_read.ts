@@ -176,6 +176,32 @@ export function readDumpable(pid: number, ids: Pick<ProcStatus, 'uids' | 'gids'>
   }
 }
 
+/**
+ * How long the process's main thread has been on a CPU and how many timeslices it got
+ * (/proc/<pid>/schedstat: sum_exec_runtime and pcount, fs/proc/base.c:proc_pid_schedstat()),
+ * as text to compare with a later reading; null when it cannot be read (gone). The same
+ * text later means the thread has not run in between, so it made no system call.
+ */
+export function readRunTime(pid: number): string | null {
+  const r = readProcFile(`/proc/${pid}/schedstat`);
+  if (!r.ok) return null;
+  const fields = r.value.split(' ');
+  return fields.length === 3 ? `${fields[0]} ${fields[2]!.trimEnd()}` : null;
+}
+
+/**
+ * How many threads the process has: /proc/<pid>/task's link count is two plus that
+ * (fs/proc/base.c:proc_task_getattr()); null when gone.
+ */
+export function readThreads(pid: number): number | null {
+  try {
+    const st = fs.statSync(`/proc/${pid}/task`, { throwIfNoEntry: false });
+    return st ? st.nlink - 2 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** `net:[4026531993]` → 4026531993, or null for any other link text. */
 export function linkInum(text: string, type: string): number | null {
   if (!text.startsWith(`${type}:[`) || !text.endsWith(']')) return null;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nsGetId } from './nsfs.js';
 import { Scanner } from './scanner.js';
@@ -47,6 +48,54 @@ describe('Scanner', () => {
     s.readProc(process.pid);
     expect(s.take().flatMap((b) => b.procs.map((p) => p.pid))).toEqual([process.pid]);
     expect([s.isThread(tid), s.isThread(process.pid)]).toEqual([true, false]);
+  });
+
+  it('a full scan does not look into a process that has not run since (stopped), and still finds an unshare without exec by one that ran', async () => {
+    const stopped = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const py = spawn('python3', ['-c', 'import ctypes,signal,time; signal.signal(signal.SIGUSR1, lambda *a: ctypes.CDLL(None).unshare(0x04000000)); print(1, flush=True); time.sleep(60)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(stopped, py);
+    await new Promise((r) => py.stdout!.once('data', r));
+    stopped.kill('SIGSTOP');
+    const s = new Scanner({ profile: 'modern', useIds: true, selfPid: process.pid });
+    s.fullScan(false);
+    const before = s.take().flatMap((b) => b.procs).find((p) => p.pid === py.pid)?.ns?.uts;
+    const own = fs.readlinkSync('/proc/self/ns/uts');
+    py.kill('SIGUSR1');
+    for (let i = 0; i < 500 && fs.readlinkSync(`/proc/${py.pid}/ns/uts`) === own; i++) await new Promise((r) => setTimeout(r, 10));
+    const skipped = s.stats.idleSkips;
+    s.fullScan(false);
+    // The stopped one at least (on an idle machine, most processes).
+    expect(s.stats.idleSkips - skipped).toBeGreaterThanOrEqual(1);
+    const after = s.take().flatMap((b) => b.procs).find((p) => p.pid === py.pid)?.ns?.uts;
+    expect(before).toBeDefined();
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it('a full scan looks into a process (of nobody) whose main thread sleeps while another thread makes it not dumpable', async () => {
+    const trigger = `${os.tmpdir()}/nsproc-scanner-${process.pid}`;
+    const py = spawn('python3', ['-c', [
+      'import ctypes,os,sys,threading,time',
+      'def work():',
+      '    while not os.path.exists(sys.argv[1]): time.sleep(0.01)',
+      '    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)',
+      '    time.sleep(60)',
+      't = threading.Thread(target=work); t.start(); print(1, flush=True); t.join()',
+    ].join('\n'), trigger], { stdio: ['ignore', 'pipe', 'ignore'], uid: 65534, gid: 65534 });
+    children.push(py);
+    try {
+      await new Promise((r) => py.stdout!.once('data', r));
+      const s = new Scanner({ profile: 'modern', useIds: true, selfPid: process.pid });
+      s.fullScan(false);
+      const dumpable = () => s.take().flatMap((b) => b.procs).find((p) => p.pid === py.pid)?.creds.dumpable;
+      expect(dumpable()).toBe(true);
+      fs.writeFileSync(trigger, '');
+      for (let i = 0; i < 500 && fs.statSync(`/proc/${py.pid}/ns`).uid !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      s.fullScan(false);
+      expect(dumpable()).toBe(false);
+    } finally {
+      fs.rmSync(trigger, { force: true });
+    }
   });
 
   it('readProc() of a process in a new uts namespace reports the namespace (by NS_GET_ID) before the process naming it', async () => {

@@ -28,7 +28,7 @@ import { BatchQueue } from './batch_queue.js';
 import { nsHolders } from './holders.js';
 import { NsRegistry } from './ns_registry.js';
 import { probeHandles } from './nsfs.js';
-import { linkInum, listPids, readCgroup, readDumpable, readLink, readProcess } from './proc_read.js';
+import { linkInum, listPids, readCgroup, readDumpable, readLink, readProcess, readRunTime, readThreads } from './proc_read.js';
 import { RecheckSchedule } from './recheck.js';
 
 export interface ScannerOptions {
@@ -47,6 +47,8 @@ interface ProcView {
   readonly facts: ObservedProc;
   /** The text of its /proc/<pid>/cgroup as last read ('' for kernel threads and when unreadable). */
   readonly cgroup: string;
+  /** Its main thread's CPU time and timeslices when last looked at (proc_read.ts readRunTime). */
+  ran: string | null;
 }
 
 export interface ScanStats {
@@ -54,6 +56,8 @@ export interface ScanStats {
   holderScans: number;
   procReads: number;
   overruns: number;
+  /** Processes a full scan did not look into: they had not been on a CPU since the last look. */
+  idleSkips: number;
 }
 
 /** How long a thread's tid is remembered (a kernel-audit rescan of a clone3's child may ask about it later). */
@@ -71,7 +75,7 @@ export class Scanner {
   private readonly threads = new Map<number, number>();
   /** nsfs file handles tell freed namespaces apart (probed once). */
   readonly handles: boolean;
-  readonly stats: ScanStats = { fullScans: 0, holderScans: 0, procReads: 0, overruns: 0 };
+  readonly stats: ScanStats = { fullScans: 0, holderScans: 0, procReads: 0, overruns: 0, idleSkips: 0 };
 
   constructor(private readonly opts: ScannerOptions, private readonly now: () => number = Date.now) {
     this.entries = profileTypes(opts.profile).linkEntries.map((e) => ({ entry: e.entry, type: e.type.name }));
@@ -87,13 +91,7 @@ export class Scanner {
     for (const pid of [...this.procs.keys()]) if (!present.has(pid)) this.markGone(pid);
     for (const pid of pids) {
       const view = this.procs.get(pid);
-      // Kernel threads make no system calls from user space: once read, their namespaces stay
-      // (kdevtmpfs's unshare in drivers/base/devtmpfs.c happens as it starts, before its first read).
-      // A process moved into another cgroup without an exec makes no event: looked for with the holders
-      // (worker.ts: every 10th scan), as one more read per process costs each rescan about a third more.
-      // PR_SET_DUMPABLE makes no event either (its `ns/` changes owner: model/proc_access.ts needs it).
-      if (!view || (!view.facts.kthread && (this.linksChanged(pid, view) || readDumpable(pid, view.facts.creds) !== view.facts.creds.dumpable ||
-        (holders && readCgroup(pid) !== view.cgroup)))) this.readProc(pid);
+      if (!view || this.mayHaveChanged(pid, view, holders)) this.readProc(pid);
     }
     // Links of the same inodes as before were trusted: checkCandidates() looks whether their namespaces still live.
     this.registry.trustMembers();
@@ -106,6 +104,7 @@ export class Scanner {
   /** A process appeared, exec'd, or changed credentials: read it again. */
   readProc(pid: number): void {
     this.stats.procReads++;
+    const ran = readRunTime(pid);
     // Namespaces first: once registered (NS_GET_ID read), a namespace is known even if the
     // process exits right after, as a short program exec'd after unshare(1) does.
     const seen = this.readNs(pid);
@@ -119,10 +118,10 @@ export class Scanner {
     if (got.kind === 'gone') {
       // Gone meanwhile: its new namespaces still get their records, with the facts last read (at its fork or exec).
       const last = this.procs.get(pid);
-      if (last && ns) this.record(pid, { ...last.facts, ns }, seen, last.cgroup);
+      if (last && ns) this.record(pid, { ...last.facts, ns }, seen, last.cgroup, ran);
       return this.markGone(pid);
     }
-    this.record(pid, got.facts, seen, got.cgroup);
+    this.record(pid, got.facts, seen, got.cgroup, ran);
   }
 
   /** A thread was made (the proc connector's fork with a child pid that is not its tgid). */
@@ -195,8 +194,8 @@ export class Scanner {
     this.fullScan(false);
   }
 
-  private record(pid: number, facts: ObservedProc, seen: { inums: number[]; keys: string[] | null }, cgroup: string): void {
-    this.setView(pid, { inums: seen.inums, keys: seen.keys, facts, cgroup });
+  private record(pid: number, facts: ObservedProc, seen: { inums: number[]; keys: string[] | null }, cgroup: string, ran: string | null): void {
+    this.setView(pid, { inums: seen.inums, keys: seen.keys, facts, cgroup, ran });
     this.batches.proc(facts);
   }
 
@@ -221,6 +220,31 @@ export class Scanner {
   }
 
   /** Whether a known process's ns links name other inodes than last time (an unshare or setns without exec). */
+  /**
+   * Whether a full scan must read `pid` again. Kernel threads make no system calls from user
+   * space: once read, their namespaces stay (kdevtmpfs's unshare in drivers/base/devtmpfs.c
+   * happens as it starts, before its first read). A process of one thread that has not been on
+   * a CPU since it was last looked at made no system call — no unshare, setns or PR_SET_DUMPABLE
+   * (which changes its `ns/` owner: model/proc_access.ts) — so its links and owner are as they
+   * were: a read of schedstat and a stat instead of ten readlinks and an lstat (39 against 9 µs
+   * per process, measured). With more threads, another one may have run (schedstat is the main
+   * thread's; dumpability is the whole process's): looked at. The holder scans (worker.ts:
+   * every 10th) look at every process anyway, and for a cgroup move, which makes no event and
+   * needs no CPU of the process moved.
+   */
+  private mayHaveChanged(pid: number, view: ProcView, holders: boolean): boolean {
+    if (view.facts.kthread) return false;
+    // Read before the links: if it runs in between, the next scan sees that it ran.
+    const ran = readRunTime(pid);
+    if (!holders && ran !== null && ran === view.ran && readThreads(pid) === 1) {
+      this.stats.idleSkips++;
+      return false;
+    }
+    view.ran = ran;
+    return this.linksChanged(pid, view) || readDumpable(pid, view.facts.creds) !== view.facts.creds.dumpable ||
+      (holders && readCgroup(pid) !== view.cgroup);
+  }
+
   private linksChanged(pid: number, view: ProcView): boolean {
     for (let i = 0; i < this.entries.length; i++) {
       const link = readLink(`/proc/${pid}/ns/${this.entries[i]!.entry}`);

@@ -73,8 +73,9 @@ new_netns_id() {
 
 @test "a plain fork (clone without CLONE_NEW*) makes no kernel event in the log; the same clone with CLONE_NEWNET does" {
   # perl's syscall(): clone(SIGCHLD) is a fork; clone(CLONE_NEWNET|SIGCHLD) a fork into a new netns.
+  # The children live 3 s: on a loaded machine the daemon may read a child more than 1 s after its clone.
   local out parent plain newnet
-  out=$(perl -e '$| = 1; for my $f (0x11, 0x40000011) { my $c = syscall(56, $f, 0, 0, 0, 0); if ($c == 0) { sleep 1; exit 0 } push @c, $c } print "$$ @c\n"; waitpid($_, 0) for @c')
+  out=$(perl -e '$| = 1; for my $f (0x11, 0x40000011) { my $c = syscall(56, $f, 0, 0, 0, 0); if ($c == 0) { sleep 3; exit 0 } push @c, $c } print "$$ @c\n"; waitpid($_, 0) for @c')
   read -r parent plain newnet <<<"$out"
   wait_syscall 56 "$parent" >/dev/null
   assert_equal "$(grep -c -E "^type=SYSCALL .* syscall=56 success=yes exit=$plain .* pid=$parent " "$AUDIT_LOG")" 0 "clone events of the plain fork"
@@ -135,7 +136,7 @@ new_netns_id() {
 @test "clone with CLONE_NEWNET: the child's INIT_NET and NS_INFO in the parent's clone event" {
   # perl's syscall(): clone(CLONE_NEWNET|SIGCHLD) with no stack is a fork into a new netns.
   local out parent child stamp
-  out=$(perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { sleep 1; exit 0 } print "$$ $c\n"; waitpid($c, 0)')
+  out=$(perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { sleep 3; exit 0 } print "$$ $c\n"; waitpid($c, 0)')
   read -r parent child <<<"$out"
   stamp=$(wait_syscall 56 "$parent")
   assert_match "$(event_lines "$stamp" | head -n 1)" " syscall=56 success=yes exit=$child a0=40000011 "
@@ -147,7 +148,7 @@ new_netns_id() {
 @test "clone with CLONE_NEWNET by pid 1 of a child pid namespace: the child (exit=2 there) found by its host pid, its INIT_NET in the clone event" {
   # /proc here is the host's, so /proc/self names each process by its host pid.
   local out parent child inner stamp
-  out=$(unshare -pf perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { print readlink("/proc/self"), "\n"; sleep 1; exit 0 } print readlink("/proc/self"), " $c\n"; waitpid($c, 0)')
+  out=$(unshare -pf perl -e '$| = 1; my $c = syscall(56, 0x40000011, 0, 0, 0, 0); if ($c == 0) { print readlink("/proc/self"), "\n"; sleep 3; exit 0 } print readlink("/proc/self"), " $c\n"; waitpid($c, 0)')
   read -r parent inner < <(awk 'NF == 2' <<<"$out")
   child=$(awk 'NF == 1' <<<"$out")
   assert_equal "$inner" 2 "the child's pid in its pid namespace"

@@ -27,6 +27,18 @@ async function inNewUts(): Promise<{ child: ChildProcess; pid: number; key: stri
   }
 }
 
+/** Whether some process's uts link names the inode of key `uts:<inum>` (a new namespace got the freed inode). */
+function utsInodeInUse(key: string): boolean {
+  const link = `uts:[${key.slice('uts:'.length)}]`;
+  return fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n)).some((pid) => {
+    try {
+      return fs.readlinkSync(`/proc/${pid}/ns/uts`) === link;
+    } catch {
+      return false;
+    }
+  });
+}
+
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 /** Re-checks, the clock moved on to each due time, until `key` is reported freed (the kernel may free it a little later). */
@@ -129,7 +141,11 @@ describe('Scanner', () => {
     fs.closeSync(fd);
     // Its delays used up (or, without handles, held by the fd): looked at again at the next full scan.
     s.fullScan(false);
-    expect(await untilFreed(s, clock, key)).toBe(true);
+    const freed = await untilFreed(s, clock, key);
+    // Without NS_GET_ID the key is the inode, which the kernel hands to the next new namespace at
+    // once: another test's uts namespace may hold it now, and then it is rightly not freed.
+    if (useIds || freed) expect(freed).toBe(true);
+    else expect(utsInodeInUse(key)).toBe(true);
     s.fullScan(true);
     expect(s.take().some((b) => b.freed.includes(key))).toBe(false);
   });

@@ -124,7 +124,8 @@ same_records() {
 
 @test "audisp-remote missing: the start fails (exit 1) naming the package, nothing mounted" {
   local mnt=$BATS_TEST_TMPDIR/mnt
-  run --separate-stderr "$MOUNT_SH" "$mnt" --audit-log "$BATS_TEST_TMPDIR/a.log" --remote "127.0.0.1:$AGG_PORT" --audisp-remote "$BATS_TEST_TMPDIR"
+  # Its own state dir: the failed start leaves its daemon log there (for the reader), not in /run/nsproc.
+  NSPROC_STATE_DIR=$BATS_TEST_TMPDIR/state run --separate-stderr "$MOUNT_SH" "$mnt" --audit-log "$BATS_TEST_TMPDIR/a.log" --remote "127.0.0.1:$AGG_PORT" --audisp-remote "$BATS_TEST_TMPDIR"
   assert_equal "$status" 1
   assert_contains "$stderr" "--remote: audisp-remote (Debian package audispd-plugins) is needed for --remote: $BATS_TEST_TMPDIR has no sbin/audisp-remote"
   ! is_mounted "$mnt"

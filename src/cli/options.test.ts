@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDaemonArgs, parseSerial, type DaemonOptions } from './options.js';
+import type { DaemonOptions } from '../wiring/daemon_options.js';
+import { parseDaemonArgs, parseSerial } from './options.js';
 import { fixedClock, realClock } from '../audit/clock.js';
 
 const CWD = '/home/me';

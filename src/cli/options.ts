@@ -16,9 +16,6 @@ import { parseRemote } from '../fleet/remote_address.js';
 import { DEFAULT_STATE_DIR } from '../wiring/run_dir.js';
 import { auditMaxSizeBytes, DEFAULT_HOST_RESCAN_MS, type DaemonOptions, type NameFormat } from '../wiring/daemon_options.js';
 
-// What the parser gives, and the unit conversion it checks --audit-max-size with.
-export { auditMaxSizeBytes, type DaemonOptions };
-
 /** auditd.conf(5) `name_format`: what `node=` each log line begins with. */
 const NAME_FORMATS: readonly NameFormat[] = ['none', 'hostname', 'fqd', 'numeric', 'user'];
 

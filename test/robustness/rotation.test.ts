@@ -9,7 +9,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditMaxSizeBytes } from '../../src/cli/options.js';
+import { auditMaxSizeBytes } from '../../src/wiring/daemon_options.js';
 import { startDaemon, type MountedDaemon } from '../helpers/mounted.js';
 import { parseLog, serialProblem, virtMessages, type Rec } from './_inspect.js';
 import { pick, startWorker } from './_load.js';

@@ -6,7 +6,7 @@ import { allTasks, type ModelState } from '../state.js';
 import { lookup } from '../../procfs/tree.js';
 import { dispatch } from '../../control/dispatch.js';
 import { dumpModel } from '../dump.js';
-import { hostSnapshot, observe, observeBatches } from './observe.js';
+import { hostSnapshot, observeBatches } from './observe.js';
 
 const ENTRIES = ['net', 'uts', 'ipc', 'pid', 'pid_for_children', 'user', 'mnt', 'cgroup', 'time', 'time_for_children'] as const;
 const TYPE_OF = (e: string) => e.replace('_for_children', '') as ObservedNs['type'];
@@ -27,6 +27,9 @@ function proc(pid: number, ppid: number, slots: Record<string, string> | null = 
     creds: { uids: [uid, uid, uid, uid], gids: [uid, uid, uid, uid], capPrm: 0x1ffffffffffn, dumpable: true },
   };
 }
+
+/** One batch applied, as the daemon applies the scanner's batches. */
+const observe = (s: ModelState, b: HostBatch) => observeBatches(s, [b]);
 
 const batch = (b: Partial<HostBatch>): HostBatch => ({ namespaces: [], procs: [], gone: [], freed: [], ...b });
 

@@ -113,11 +113,6 @@ export function observeBatches(s: ModelState, batches: readonly HostBatch[]): Ob
   }
 }
 
-/** {@link observeBatches} of one batch. */
-export function observe(s: ModelState, batch: HostBatch): Observed {
-  return observeBatches(s, [batch]);
-}
-
 /**
  * One batch: exits first (a pid may be reused within it), then new namespaces, processes, frees.
  * A free whose key the batch registers again (without NS_GET_ID a key is `<type>:<inum>`, and the
@@ -170,7 +165,7 @@ function freeNs(s: ModelState, key: string, events: ModelEvent[]): void {
 }
 
 function hostOf(s: ModelState) {
-  if (!s.host) throw new Error('observe() needs a host-mode state');
+  if (!s.host) throw new Error('host observations need a host-mode state');
   return s.host;
 }
 

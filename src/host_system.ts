@@ -61,6 +61,17 @@ export function hostProfile(entries: readonly string[]): Profile | null {
 /** Full rescans when the kernel's audit events name every namespace syscall: only a safety net. */
 export const SAFETY_NET_RESCAN_MS = 60_000;
 
+/** A gate that opens at most once a second: true when the caller may tell again. */
+function onceASecond(): () => boolean {
+  let at = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - at < 1000) return false;
+    at = now;
+    return true;
+  };
+}
+
 /** How host mode follows the host, for the start-up line. */
 function followLine(missing: string | null, ms: number): string {
   const every = ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
@@ -125,10 +136,10 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       void served.invalidation.invalidate({ pids: observed.changedPids });
       return observed;
     };
-    // ENOBUFS overruns, told on stderr at most once a second (a fork storm can make many).
+    // ENOBUFS overruns and the kernel stream's losses, each told on stderr at most once a second (a storm makes many).
     let overrunsTold = 0;
-    let lossToldAt = 0;
-    let toldAt = 0;
+    const lossTold = onceASecond();
+    const overrunTold = onceASecond();
     const rescanNow = async (pids: readonly number[]) => applyBatches((await source.rescan(pids)).batches).events;
     ka?.attach({
       state,
@@ -138,9 +149,7 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
       },
       fullRescan: () => {
         source.fullRescan();
-        // Told at most once a second: a storm of losses asks for many.
-        if (Date.now() - lossToldAt >= 1000) {
-          lossToldAt = Date.now();
+        if (lossTold()) {
           say(`nsproc: the kernel's audit stream lost events (see NSPROC_KERNEL_LOST in the log); rescanning every process`);
         }
       },
@@ -155,9 +164,8 @@ export async function createHostSystem(opts: DaemonOptions): Promise<HostSystem>
     if (ka) cleanup.push('kernel audit', () => ka.stop());
     source.listen((batches) => {
       const overruns = source.stats?.overruns ?? 0;
-      if (overruns > overrunsTold && Date.now() - toldAt >= 1000) {
+      if (overruns > overrunsTold && overrunTold()) {
         overrunsTold = overruns;
-        toldAt = Date.now();
         process.stderr.write(`nsproc: the proc connector dropped events (ENOBUFS); rescanned every process (${overruns} times so far)\n`);
       }
       const { events } = applyBatches(batches);

@@ -166,8 +166,10 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
       // One pass over the pid map; it is in allocation order, which is ascending until pids
       // wrap at pid_max, so sorting is needed only then (bench R3: 100k pids per listing).
       const tasks = allTasks(s);
-      const names: string[] = [];
-      const nodes: Node[] = [];
+      // self and thread-self come before the pids, as proc_pid_readdir() lists them.
+      const links = s.procSelf === null ? [] : SELF_NAMES;
+      const names: string[] = [...links];
+      const nodes: Node[] = links.map((name): Node => ({ kind: 'self-link', name }));
       let ascending = true;
       let last = 0;
       for (const [pid, task] of tasks) {
@@ -178,8 +180,8 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
       }
       if (!ascending) {
         const order = [...tasks.keys()].sort((a, b) => a - b);
-        names.length = 0;
-        nodes.length = 0;
+        names.length = links.length;
+        nodes.length = links.length;
         for (const pid of order) {
           names.push(String(pid));
           nodes.push({ kind: 'pid-dir', task: tasks.get(pid)! });
@@ -187,8 +189,7 @@ export function list(s: ModelState, n: Node): { names: readonly string[]; nodes:
       }
       names.push(CTL_NAME);
       nodes.push({ kind: 'ctl' });
-      if (s.procSelf === null) return { names, nodes };
-      return { names: [...SELF_NAMES, ...names], nodes: [...SELF_NAMES.map((name): Node => ({ kind: 'self-link', name })), ...nodes] };
+      return { names, nodes };
     }
     case 'pid-dir': {
       const task = n.task;
